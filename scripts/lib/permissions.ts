@@ -1,0 +1,15 @@
+import { ROLES } from "./roles";
+
+/**
+ * Which AccessManager role may call which restricted function, per contract. The single place where the
+ * permission model is written down; deploySystem applies it and a test checks every restricted function is here.
+ */
+export type PermissionTable = Record<string, Partial<Record<keyof typeof ROLES, readonly string[]>>>;
+
+export const PERMISSIONS = {
+  ParticipantRegistry: {
+    GOVERNOR: ["registerOrganization", "updateOrganization", "addAccount", "removeAccount", "suspend", "reinstate", "revoke"],
+  },
+} as const satisfies PermissionTable;
+
+export type ManagedContractName = keyof typeof PERMISSIONS;
