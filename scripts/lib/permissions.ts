@@ -10,6 +10,9 @@ export const PERMISSIONS = {
   ParticipantRegistry: {
     GOVERNOR: ["registerOrganization", "updateOrganization", "addAccount", "removeAccount", "suspend", "reinstate", "revoke"],
   },
+  AuditAnchor: {
+    ANCHORER: ["anchor"],
+  },
 } as const satisfies PermissionTable;
 
 export type ManagedContractName = keyof typeof PERMISSIONS;

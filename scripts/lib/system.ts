@@ -1,8 +1,10 @@
 import type { Signer } from "ethers";
 import { ethers } from "ethers";
 import {
+  AuditAnchor__factory,
   CityAccessManager__factory,
   ParticipantRegistry__factory,
+  type AuditAnchor,
   type CityAccessManager,
   type ParticipantRegistry,
 } from "../../typechain-types";
@@ -12,6 +14,7 @@ import { DELAYS, ROLES, ROLE_LABELS, type RoleName } from "./roles";
 export interface SystemContracts {
   accessManager: CityAccessManager;
   participants: ParticipantRegistry;
+  auditAnchor: AuditAnchor;
 }
 
 export interface DeployOptions {
@@ -38,7 +41,11 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   await participants.waitForDeployment();
   step("ParticipantRegistry deployed");
 
-  const contracts: SystemContracts = { accessManager, participants };
+  const auditAnchor = await new AuditAnchor__factory(admin).deploy(authority);
+  await auditAnchor.waitForDeployment();
+  step("AuditAnchor deployed");
+
+  const contracts: SystemContracts = { accessManager, participants, auditAnchor };
   await applyPermissions(contracts, step);
   await labelRoles(accessManager, step);
   await (await accessManager.setGrantDelay(ROLES.ADMIN, options.adminGrantDelay ?? DELAYS.ADMIN_GRANT)).wait();
@@ -50,6 +57,7 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
 export function managedTargets(contracts: SystemContracts): Record<ManagedContractName, ethers.BaseContract> {
   return {
     ParticipantRegistry: contracts.participants,
+    AuditAnchor: contracts.auditAnchor,
   };
 }
 
