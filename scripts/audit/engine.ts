@@ -1,0 +1,106 @@
+import type { Log } from "ethers";
+import type { AuditEvent, AuditModule, AuditReport, ChainView, Discrepancy, ReplayContext } from "./types";
+
+export interface AuditRun {
+  chainId: number;
+  fromBlock: number;
+  toBlock: number;
+  events: AsyncIterable<AuditEvent | { unknown: Log }> | Iterable<AuditEvent | { unknown: Log }>;
+  chain: ChainView;
+  modules: AuditModule[];
+  /** Extra discrepancies found outside the replay (e.g. the gateway log check), merged into the report. */
+  extra?: () => Promise<Discrepancy[]>;
+}
+
+/**
+ * Replays every event once, in chain order, through the modules that own its contract, then lets each module
+ * reconcile its rebuilt model with the chain at `toBlock`. Pure with respect to where events come from, so the
+ * same engine audits RPC logs (the auditor's tool) and the gateway's index (`GET /v1/audit/reconcile`).
+ */
+export async function runAudit(run: AuditRun): Promise<AuditReport> {
+  const started = Date.now();
+  const discrepancies: Discrepancy[] = [];
+  const checkedCounts: Record<string, number> = {};
+  const eventsByContract: Record<string, number> = {};
+  const ctx: ReplayContext = {
+    chain: run.chain,
+    report(check, message, event, details) {
+      discrepancies.push({
+        check,
+        message,
+        ...(event ? { location: { blockNumber: event.blockNumber, txHash: event.txHash, logIndex: event.logIndex } } : {}),
+        ...(details ? { details } : {}),
+      });
+    },
+    checked(check, count = 1) {
+      checkedCounts[check] = (checkedCounts[check] ?? 0) + count;
+    },
+  };
+
+  const owners = new Map<string, AuditModule[]>();
+  for (const module of run.modules) {
+    for (const contract of module.contracts) owners.set(contract, [...(owners.get(contract) ?? []), module]);
+  }
+
+  let count = 0;
+  let previous: { blockNumber: number; logIndex: number } | undefined;
+  for await (const item of run.events) {
+    if ("unknown" in item) {
+      ctx.report("events decode", `log of unknown shape at ${item.unknown.address}`, undefined, {
+        blockNumber: item.unknown.blockNumber,
+        txHash: item.unknown.transactionHash,
+        logIndex: item.unknown.index,
+        topic0: item.unknown.topics[0],
+      });
+      continue;
+    }
+    if (previous && (item.blockNumber < previous.blockNumber || (item.blockNumber === previous.blockNumber && item.logIndex <= previous.logIndex))) {
+      ctx.report("events in chain order", `event out of order or repeated: ${item.contract}.${item.name}`, item);
+      continue;
+    }
+    previous = { blockNumber: item.blockNumber, logIndex: item.logIndex };
+    count += 1;
+    eventsByContract[item.contract] = (eventsByContract[item.contract] ?? 0) + 1;
+    for (const module of owners.get(item.contract) ?? []) await module.apply(item, ctx);
+  }
+
+  for (const module of run.modules) await module.reconcile(ctx);
+  if (run.extra) discrepancies.push(...(await run.extra()));
+
+  return {
+    chainId: run.chainId,
+    fromBlock: run.fromBlock,
+    toBlock: run.toBlock,
+    startedAt: new Date(started).toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    events: count,
+    eventsByContract,
+    checks: run.modules.flatMap((m) => m.checks.map((description) => ({ module: m.name, description }))),
+    checkedCounts,
+    discrepancies,
+    passed: discrepancies.length === 0,
+  };
+}
+
+/** Compares two values and reports a difference; returns whether they matched. */
+export function expectSame(
+  ctx: ReplayContext,
+  check: string,
+  what: string,
+  replayed: unknown,
+  onChain: unknown,
+): boolean {
+  ctx.checked(check);
+  const a = normalise(replayed);
+  const b = normalise(onChain);
+  if (a === b) return true;
+  ctx.report(check, `${what}: replayed ${a}, on chain ${b}`, undefined, { replayed: a, onChain: b });
+  return false;
+}
+
+function normalise(value: unknown): string {
+  if (typeof value === "string" && /^0x[0-9a-fA-F]*$/.test(value)) return value.toLowerCase();
+  if (typeof value === "bigint" || typeof value === "number" || typeof value === "boolean") return String(value);
+  if (Array.isArray(value)) return `[${value.map(normalise).join(",")}]`;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,63 @@
+import type { Log, Provider } from "ethers";
+import { Interface } from "ethers";
+import type { AuditEvent } from "./types";
+
+export interface ContractAddresses {
+  [contract: string]: { address: string; abi: Interface };
+}
+
+/** Turns an ethers Result into plain named arguments (bigints stay bigints, addresses checksummed). */
+export function namedArgs(fragmentInputs: readonly { name: string }[], values: readonly unknown[]): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  fragmentInputs.forEach((input, i) => {
+    args[input.name || String(i)] = plain(values[i]);
+  });
+  return args;
+}
+
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  return value;
+}
+
+/** Decodes one log of a known contract, or undefined for a log the ABI does not know. */
+export function decodeLog(contract: string, abi: Interface, log: Log): AuditEvent | undefined {
+  const parsed = abi.parseLog({ topics: [...log.topics], data: log.data });
+  if (!parsed) return undefined;
+  return {
+    contract,
+    address: log.address,
+    name: parsed.name,
+    args: namedArgs(parsed.fragment.inputs, [...parsed.args]),
+    blockNumber: log.blockNumber,
+    blockHash: log.blockHash,
+    txHash: log.transactionHash,
+    logIndex: log.index,
+  };
+}
+
+/**
+ * Every event of the given contracts from `fromBlock` to `toBlock` inclusive, in chain order, fetched with
+ * `eth_getLogs` in chunks (one call per chunk covers every contract). Logs of unknown shape are returned as
+ * `unknown` so the audit can say so instead of silently skipping them.
+ */
+export async function* fetchHistory(
+  provider: Provider,
+  contracts: ContractAddresses,
+  fromBlock: number,
+  toBlock: number,
+  chunkSize = 5_000,
+): AsyncGenerator<AuditEvent | { unknown: Log }> {
+  const byAddress = new Map(Object.entries(contracts).map(([name, c]) => [c.address.toLowerCase(), { name, abi: c.abi }]));
+  const addresses = [...byAddress.keys()];
+  for (let start = fromBlock; start <= toBlock; start += chunkSize) {
+    const end = Math.min(toBlock, start + chunkSize - 1);
+    const logs = await provider.getLogs({ address: addresses, fromBlock: start, toBlock: end });
+    logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    for (const log of logs) {
+      const known = byAddress.get(log.address.toLowerCase())!;
+      const event = decodeLog(known.name, known.abi, log);
+      yield event ?? { unknown: log };
+    }
+  }
+}

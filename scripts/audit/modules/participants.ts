@@ -1,0 +1,138 @@
+import { ORG_KINDS, ORG_STATUSES } from "../../lib/roles";
+import { expectSame } from "../engine";
+import type { AuditEvent, AuditModule, ReplayContext } from "../types";
+
+interface OrgModel {
+  kind: number;
+  status: number;
+  validUntil: bigint;
+  metadataHash: string;
+  accounts: Set<string>;
+}
+
+const ACTIVE = ORG_STATUSES.indexOf("Active");
+
+/**
+ * Rebuilds organisations and their accounts from ParticipantRegistry events. Other modules ask it whether an
+ * account was active, and of which kind, at the moment an event happened.
+ */
+export class ParticipantsModule implements AuditModule {
+  readonly name = "participants";
+  readonly contracts = ["ParticipantRegistry"] as const;
+  readonly checks = [
+    "every organisation's kind, status, expiry and metadata equal the registry's",
+    "every organisation's accounts equal the registry's, and every account maps back to its organisation",
+    "status changes follow Active ⇄ Suspended → Revoked and name the status they leave",
+  ] as const;
+
+  private readonly orgs = new Map<string, OrgModel>();
+  private readonly accountOrg = new Map<string, string>();
+  private readonly everSeenAccounts = new Set<string>();
+
+  apply(event: AuditEvent, ctx: ReplayContext): void {
+    const a = event.args;
+    switch (event.name) {
+      case "OrganizationRegistered":
+        if (this.orgs.has(a.orgId as string)) ctx.report("participant events", `organisation ${a.orgId} registered twice`, event);
+        this.orgs.set(a.orgId as string, {
+          kind: Number(a.kind),
+          status: ACTIVE,
+          validUntil: a.validUntil as bigint,
+          metadataHash: a.metadataHash as string,
+          accounts: new Set(),
+        });
+        break;
+      case "OrganizationUpdated": {
+        const org = this.requireOrg(a.orgId as string, event, ctx);
+        if (org) {
+          org.validUntil = a.validUntil as bigint;
+          org.metadataHash = a.metadataHash as string;
+        }
+        break;
+      }
+      case "OrganizationStatusChanged": {
+        const org = this.requireOrg(a.orgId as string, event, ctx);
+        if (!org) break;
+        ctx.checked("participant events");
+        if (org.status !== Number(a.previousStatus)) {
+          ctx.report("participant events", `status change of ${a.orgId} leaves ${ORG_STATUSES[Number(a.previousStatus)]} but the organisation was ${ORG_STATUSES[org.status]}`, event);
+        }
+        org.status = Number(a.newStatus);
+        break;
+      }
+      case "AccountAdded": {
+        const org = this.requireOrg(a.orgId as string, event, ctx);
+        const account = (a.account as string).toLowerCase();
+        if (this.accountOrg.has(account)) ctx.report("participant events", `account ${a.account} added while it acts for ${this.accountOrg.get(account)}`, event);
+        org?.accounts.add(account);
+        this.accountOrg.set(account, a.orgId as string);
+        this.everSeenAccounts.add(account);
+        break;
+      }
+      case "AccountRemoved": {
+        const account = (a.account as string).toLowerCase();
+        this.orgs.get(a.orgId as string)?.accounts.delete(account);
+        this.accountOrg.delete(account);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** Whether the account acted for an Active, unexpired organisation at `timestamp` (seconds). */
+  isActiveAt(account: string, timestamp: number): boolean {
+    const org = this.orgOfAccount(account);
+    if (!org || org.status !== ACTIVE) return false;
+    return org.validUntil === 0n || BigInt(timestamp) <= org.validUntil;
+  }
+
+  /** Whether the answer of `isActiveAt` can depend on time (only then does the audit need block timestamps). */
+  hasExpiry(account: string): boolean {
+    const org = this.orgOfAccount(account);
+    return !!org && org.validUntil !== 0n;
+  }
+
+  kindOf(account: string): string {
+    const org = this.orgOfAccount(account);
+    return ORG_KINDS[org?.kind ?? 0];
+  }
+
+  orgIdOf(account: string): string | undefined {
+    return this.accountOrg.get(account.toLowerCase());
+  }
+
+  private orgOfAccount(account: string): OrgModel | undefined {
+    const orgId = this.accountOrg.get(account.toLowerCase());
+    return orgId ? this.orgs.get(orgId) : undefined;
+  }
+
+  private requireOrg(orgId: string, event: AuditEvent, ctx: ReplayContext): OrgModel | undefined {
+    const org = this.orgs.get(orgId);
+    if (!org) ctx.report("participant events", `${event.name} for unknown organisation ${orgId}`, event);
+    return org;
+  }
+
+  async reconcile(ctx: ReplayContext): Promise<void> {
+    const check = "participants match the registry";
+    for (const [orgId, org] of this.orgs) {
+      const onChain = await ctx.chain.call<{ kind: bigint; status: bigint; validUntil: bigint; accountCount: bigint; metadataHash: string }>(
+        "ParticipantRegistry",
+        "organization",
+        [orgId],
+      );
+      expectSame(ctx, check, `organisation ${orgId} kind`, org.kind, onChain.kind);
+      expectSame(ctx, check, `organisation ${orgId} status`, org.status, onChain.status);
+      expectSame(ctx, check, `organisation ${orgId} validUntil`, org.validUntil, onChain.validUntil);
+      expectSame(ctx, check, `organisation ${orgId} metadataHash`, org.metadataHash, onChain.metadataHash);
+      const accounts = (await ctx.chain.call<string[]>("ParticipantRegistry", "accountsOf", [orgId])).map((x) => x.toLowerCase());
+      expectSame(ctx, check, `organisation ${orgId} accounts`, [...org.accounts].sort(), [...accounts].sort());
+    }
+    const timestamp = await ctx.chain.blockTimestamp(ctx.chain.blockNumber);
+    for (const account of this.everSeenAccounts) {
+      const orgId = (await ctx.chain.call<string>("ParticipantRegistry", "orgOf", [account])).toLowerCase();
+      expectSame(ctx, check, `organisation of account ${account}`, this.accountOrg.get(account) ?? "0x" + "0".repeat(64), orgId);
+      expectSame(ctx, check, `isActive(${account})`, this.isActiveAt(account, timestamp), await ctx.chain.call<boolean>("ParticipantRegistry", "isActive", [account]));
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import type { AuditReport } from "./types";
+
+/** A readable account of an audit: what was checked, over how much history, and every discrepancy with its place. */
+export function summarise(report: AuditReport): string {
+  const lines: string[] = [];
+  lines.push(`City Asset Ledger audit — chain ${report.chainId}, blocks ${report.fromBlock}–${report.toBlock}`);
+  lines.push(`${report.events} events replayed in ${report.seconds.toFixed(2)} s (${Math.round(report.events / Math.max(report.seconds, 0.001))} events/s)`);
+  for (const [contract, n] of Object.entries(report.eventsByContract).sort()) lines.push(`  ${contract.padEnd(24)} ${n}`);
+  lines.push("", "Checked:");
+  for (const check of report.checks) lines.push(`  [${check.module}] ${check.description}`);
+  const counts = Object.entries(report.checkedCounts).sort();
+  if (counts.length) {
+    lines.push("", "Comparisons made:");
+    for (const [name, n] of counts) lines.push(`  ${name.padEnd(56)} ${n}`);
+  }
+  lines.push("");
+  if (report.passed) {
+    lines.push("RESULT: PASSED — no discrepancies.");
+  } else {
+    lines.push(`RESULT: FAILED — ${report.discrepancies.length} discrepanc${report.discrepancies.length === 1 ? "y" : "ies"}:`);
+    for (const d of report.discrepancies) {
+      const at = d.location ? ` (block ${d.location.blockNumber}, tx ${d.location.txHash}, log ${d.location.logIndex})` : "";
+      lines.push(`  - [${d.check}] ${d.message}${at}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** JSON with bigints as strings. */
+export function reportJson(report: AuditReport): string {
+  return JSON.stringify(report, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n";
+}

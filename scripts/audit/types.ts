@@ -1,0 +1,72 @@
+/** One decoded contract event, as the audit replays it. Every source (RPC logs, the gateway's index) yields these. */
+export interface AuditEvent {
+  contract: string;
+  address: string;
+  name: string;
+  /** Named arguments, with uint values as bigint. */
+  args: Record<string, unknown>;
+  blockNumber: number;
+  blockHash: string;
+  txHash: string;
+  logIndex: number;
+}
+
+export interface Location {
+  blockNumber: number;
+  txHash: string;
+  logIndex: number;
+}
+
+/** Something the audit found that should not be. */
+export interface Discrepancy {
+  check: string;
+  message: string;
+  location?: Location;
+  details?: Record<string, unknown>;
+}
+
+/** Reads contract state at the audited block. Implemented over typechain contracts with `{ blockTag }`. */
+export interface ChainView {
+  readonly blockNumber: number;
+  /** Calls a view function of a deployed contract at the audited block. */
+  call<T = unknown>(contract: string, fn: string, args?: unknown[]): Promise<T>;
+  /** Timestamp of a block (cached), for rules that depend on time. */
+  blockTimestamp(blockNumber: number): Promise<number>;
+}
+
+export interface ReplayContext {
+  /** Records a discrepancy found while replaying an event. */
+  report(check: string, message: string, event?: AuditEvent, details?: Record<string, unknown>): void;
+  /** Counts a rule as checked, so the summary says how much was verified. */
+  checked(check: string, count?: number): void;
+  readonly chain: ChainView;
+}
+
+/**
+ * One part of the ledger the audit rebuilds. Modules replay in the order given, each event once in chain order; a
+ * later module may read an earlier module's model (carbon asks participants who was active when).
+ */
+export interface AuditModule {
+  readonly name: string;
+  /** What the module checks, in words, for the report. */
+  readonly checks: readonly string[];
+  /** Contract names (as in the deployment record) whose events this module replays. */
+  readonly contracts: readonly string[];
+  apply(event: AuditEvent, ctx: ReplayContext): void | Promise<void>;
+  /** Compares the rebuilt model with the contracts' own view at the audited block. */
+  reconcile(ctx: ReplayContext): Promise<void>;
+}
+
+export interface AuditReport {
+  chainId: number;
+  fromBlock: number;
+  toBlock: number;
+  startedAt: string;
+  seconds: number;
+  events: number;
+  eventsByContract: Record<string, number>;
+  checks: { module: string; description: string }[];
+  checkedCounts: Record<string, number>;
+  discrepancies: Discrepancy[];
+  passed: boolean;
+}
