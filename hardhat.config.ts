@@ -2,6 +2,7 @@ import path from "node:path";
 import { subtask, type HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
+import "./scripts/tasks/audit";
 
 /** The one compiler version of the project; the npm `solc` package must be pinned to exactly this. */
 export const SOLC_VERSION = "0.8.28";
