@@ -1,0 +1,336 @@
+import type Database from "better-sqlite3";
+import type { Block, Log, Provider } from "ethers";
+import type { Logger } from "pino";
+import { decodeLog, type ContractAddresses } from "../../scripts/audit/history";
+import { encodeArgs, decodeArgs } from "./codec";
+import type { IndexedEvent, Projection } from "./projection";
+import { migrateIndexer } from "./schema";
+
+export interface IndexerOptions {
+  provider: Provider;
+  db: Database.Database;
+  contracts: ContractAddresses;
+  /** The deployment block: nothing before it concerns us. */
+  fromBlock: number;
+  projections: Projection[];
+  logger: Logger;
+  /** Blocks fetched per `eth_getLogs` call during backfill. */
+  chunkSize?: number;
+  pollIntervalMs?: number;
+  /** Blocks to stay behind the head (0 on an instant-finality QBFT network). */
+  confirmations?: number;
+  /** How many recent indexed blocks to compare when looking for the common ancestor after a reorg. */
+  reorgDepth?: number;
+  /** The organisation an account acted for, as the projections know it at this point of the replay. */
+  resolveActorOrg?: (db: Database.Database, account: string) => string | null;
+}
+
+export interface IndexerStatus {
+  indexedBlock: number;
+  headBlock: number | null;
+  lag: number | null;
+  running: boolean;
+  lastError: string | null;
+}
+
+interface EventRow {
+  tx_hash: string;
+  log_index: number;
+  block_number: number;
+  block_hash: string;
+  timestamp: number;
+  contract: string;
+  address: string;
+  name: string;
+  args: string;
+  actor_account: string | null;
+  actor_org: string | null;
+}
+
+/**
+ * One loop for backfill and live following, in the manner of Ponder: fetch logs for the next chunk of blocks, write
+ * events, projections and the cursor in one SQLite transaction, and on a parent-hash mismatch roll back to the
+ * common ancestor and rebuild. Rows are keyed on (tx hash, log index), so re-processing a block is harmless.
+ */
+export class Indexer {
+  private readonly chunkSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly confirmations: number;
+  private readonly reorgDepth: number;
+  private readonly addresses: string[];
+  private readonly byAddress: Map<string, { name: string; abi: ContractAddresses[string]["abi"] }>;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private headBlock: number | null = null;
+  private lastError: string | null = null;
+  private readonly waiters = new Set<{ block: number; resolve: () => void }>();
+
+  constructor(private readonly options: IndexerOptions) {
+    this.chunkSize = options.chunkSize ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.confirmations = options.confirmations ?? 0;
+    this.reorgDepth = options.reorgDepth ?? 1_024;
+    this.byAddress = new Map(Object.entries(options.contracts).map(([name, c]) => [c.address.toLowerCase(), { name, abi: c.abi }]));
+    this.addresses = [...this.byAddress.keys()];
+    migrateIndexer(options.db);
+    options.db.transaction(() => {
+      for (const projection of options.projections) for (const statement of projection.schema) options.db.exec(statement);
+    })();
+  }
+
+  /** Starts following the chain in the background. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  status(): IndexerStatus {
+    const indexedBlock = this.cursor().blockNumber;
+    return {
+      indexedBlock,
+      headBlock: this.headBlock,
+      lag: this.headBlock === null ? null : Math.max(0, this.headBlock - indexedBlock),
+      running: this.running,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Resolves once the index has reached `blockNumber` (or rejects after `timeoutMs`). */
+  waitForBlock(blockNumber: number, timeoutMs = 10_000): Promise<void> {
+    if (this.cursor().blockNumber >= blockNumber) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = { block: blockNumber, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`the index did not reach block ${blockNumber} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+      this.wake?.();
+    });
+  }
+
+  /**
+   * Advances the index by at most one chunk, or repairs a reorg. Returns true when there may be more to do now.
+   * The background loop calls it; tests call it directly for deterministic steps.
+   */
+  async syncOnce(): Promise<boolean> {
+    const { provider } = this.options;
+    const head = (await provider.getBlockNumber()) - this.confirmations;
+    this.headBlock = head;
+    const cursor = this.cursor();
+
+    if (cursor.blockHash) {
+      const onChain = await provider.getBlock(cursor.blockNumber);
+      if (!onChain || onChain.hash !== cursor.blockHash) {
+        await this.repairReorg();
+        return true;
+      }
+    }
+    if (cursor.blockNumber >= head) return false;
+
+    const from = cursor.blockNumber + 1;
+    const to = Math.min(head, from + this.chunkSize - 1);
+    const logs = await provider.getLogs({ address: this.addresses, fromBlock: from, toBlock: to });
+    const blockNumbers = [...new Set([...logs.map((l) => l.blockNumber), to])];
+    const blocks = await this.fetchBlocks(blockNumbers);
+    if (!blocks) return true; // the chain moved under us; the next pass re-checks the cursor
+    for (const log of logs) {
+      if (blocks.get(log.blockNumber)!.hash !== log.blockHash) return true;
+    }
+    const parent = blocks.get(from);
+    if (parent && cursor.blockHash && parent.parentHash !== cursor.blockHash) {
+      await this.repairReorg();
+      return true;
+    }
+
+    logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+    this.commit(logs, blocks, to);
+    this.notifyWaiters();
+    return to < head;
+  }
+
+  private async run(): Promise<void> {
+    const log = this.options.logger;
+    log.info({ fromBlock: this.options.fromBlock, indexedBlock: this.cursor().blockNumber }, "indexer started");
+    while (this.running) {
+      let more = false;
+      try {
+        more = await this.syncOnce();
+        this.lastError = null;
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        log.warn({ err: error }, "indexer pass failed; retrying");
+      }
+      if (!more && this.running) await this.sleep(this.lastError ? this.pollIntervalMs * 4 : this.pollIntervalMs);
+    }
+    log.info({ indexedBlock: this.cursor().blockNumber }, "indexer stopped");
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private async fetchBlocks(numbers: number[]): Promise<Map<number, Block> | undefined> {
+    const blocks = new Map<number, Block>();
+    const parallel = 8;
+    for (let i = 0; i < numbers.length; i += parallel) {
+      const batch = await Promise.all(numbers.slice(i, i + parallel).map((n) => this.options.provider.getBlock(n, true)));
+      for (const block of batch) {
+        if (!block || !block.hash) return undefined;
+        blocks.set(block.number, block);
+      }
+    }
+    return blocks;
+  }
+
+  private commit(logs: Log[], blocks: Map<number, Block>, to: number): void {
+    const { db, projections } = this.options;
+    const insertBlock = db.prepare("INSERT OR REPLACE INTO idx_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)");
+    const insertEvent = db.prepare(
+      `INSERT OR IGNORE INTO idx_events (tx_hash, log_index, block_number, block_hash, timestamp, contract, address, name, args, actor_account, actor_org)
+       VALUES (@tx_hash, @log_index, @block_number, @block_hash, @timestamp, @contract, @address, @name, @args, @actor_account, @actor_org)`,
+    );
+    const insertSubject = db.prepare("INSERT OR IGNORE INTO idx_event_subjects (subject, block_number, log_index, tx_hash) VALUES (?, ?, ?, ?)");
+    const setCursor = db.prepare(
+      "INSERT INTO idx_cursor (id, block_number, block_hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET block_number = excluded.block_number, block_hash = excluded.block_hash",
+    );
+    db.transaction(() => {
+      for (const block of blocks.values()) insertBlock.run(block.number, block.hash, block.parentHash, block.timestamp);
+      for (const log of logs) {
+        const known = this.byAddress.get(log.address.toLowerCase());
+        const decoded = known && decodeLog(known.name, known.abi, log);
+        if (!decoded) {
+          this.options.logger.warn({ address: log.address, tx: log.transactionHash, topic0: log.topics[0] }, "log of unknown shape skipped");
+          continue;
+        }
+        const block = blocks.get(log.blockNumber)!;
+        const actorAccount = block.getPrefetchedTransaction(log.transactionHash)?.from.toLowerCase() ?? null;
+        const event: IndexedEvent = {
+          ...decoded,
+          timestamp: block.timestamp,
+          actorAccount,
+          actorOrg: actorAccount ? (this.options.resolveActorOrg?.(db, actorAccount) ?? null) : null,
+        };
+        const inserted = insertEvent.run(toRow(event));
+        if (inserted.changes === 0) continue; // already indexed: (tx hash, log index) is the identity
+        for (const projection of projections) {
+          projection.apply(db, event);
+          for (const subject of projection.subjects(event)) insertSubject.run(subject, event.blockNumber, event.logIndex, event.txHash);
+        }
+      }
+      setCursor.run(to, blocks.get(to)!.hash);
+    })();
+  }
+
+  /** Finds the newest indexed block still on the chain, drops everything after it, and rebuilds the projections. */
+  private async repairReorg(): Promise<void> {
+    const { db, provider, projections, logger } = this.options;
+    const cursor = this.cursor();
+    const known = db
+      .prepare("SELECT number, hash FROM idx_blocks ORDER BY number DESC LIMIT ?")
+      .all(this.reorgDepth) as { number: number; hash: string }[];
+    let ancestor: { number: number; hash: string } | undefined;
+    for (const block of known) {
+      const onChain = await provider.getBlock(block.number);
+      if (onChain && onChain.hash === block.hash) {
+        ancestor = block;
+        break;
+      }
+    }
+    const ancestorNumber = ancestor?.number ?? this.options.fromBlock - 1;
+    logger.warn({ from: cursor.blockNumber, to: ancestorNumber }, "chain reorganised or lost blocks: rolling the index back");
+    db.transaction(() => {
+      db.prepare("DELETE FROM idx_events WHERE block_number > ?").run(ancestorNumber);
+      db.prepare("DELETE FROM idx_event_subjects WHERE block_number > ?").run(ancestorNumber);
+      db.prepare("DELETE FROM idx_blocks WHERE number > ?").run(ancestorNumber);
+      if (ancestor) {
+        db.prepare("UPDATE idx_cursor SET block_number = ?, block_hash = ? WHERE id = 1").run(ancestor.number, ancestor.hash);
+      } else {
+        db.prepare("DELETE FROM idx_cursor").run();
+      }
+      for (const projection of projections) projection.reset(db);
+      // Paged rather than iterated: projections write to the same connection while we read.
+      const page = db.prepare(
+        "SELECT * FROM idx_events WHERE (block_number, log_index) > (?, ?) ORDER BY block_number, log_index LIMIT 5000",
+      );
+      let last = { block: -1, index: -1 };
+      for (let rows = page.all(last.block, last.index) as EventRow[]; rows.length > 0; rows = page.all(last.block, last.index) as EventRow[]) {
+        for (const row of rows) {
+          const event = fromRow(row);
+          for (const projection of projections) projection.apply(db, event);
+        }
+        const tail = rows[rows.length - 1];
+        last = { block: tail.block_number, index: tail.log_index };
+      }
+    })();
+  }
+
+  private cursor(): { blockNumber: number; blockHash: string | null } {
+    const row = this.options.db.prepare("SELECT block_number, block_hash FROM idx_cursor WHERE id = 1").get() as
+      | { block_number: number; block_hash: string }
+      | undefined;
+    return row ? { blockNumber: row.block_number, blockHash: row.block_hash } : { blockNumber: this.options.fromBlock - 1, blockHash: null };
+  }
+
+  private notifyWaiters(): void {
+    const indexed = this.cursor().blockNumber;
+    for (const waiter of this.waiters) {
+      if (indexed >= waiter.block) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+}
+
+function toRow(e: IndexedEvent): EventRow {
+  return {
+    tx_hash: e.txHash,
+    log_index: e.logIndex,
+    block_number: e.blockNumber,
+    block_hash: e.blockHash,
+    timestamp: e.timestamp,
+    contract: e.contract,
+    address: e.address,
+    name: e.name,
+    args: encodeArgs(e.args),
+    actor_account: e.actorAccount,
+    actor_org: e.actorOrg,
+  };
+}
+
+export function fromRow(row: EventRow): IndexedEvent {
+  return {
+    txHash: row.tx_hash,
+    logIndex: row.log_index,
+    blockNumber: row.block_number,
+    blockHash: row.block_hash,
+    timestamp: row.timestamp,
+    contract: row.contract,
+    address: row.address,
+    name: row.name,
+    args: decodeArgs(row.args),
+    actorAccount: row.actor_account,
+    actorOrg: row.actor_org,
+  };
+}
+
+export type { EventRow };

@@ -1,0 +1,139 @@
+import { expect } from "chai";
+import { ethers, network } from "hardhat";
+import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
+import Database from "better-sqlite3";
+import { Interface } from "ethers";
+import pino from "pino";
+import { systemFixture } from "../../contracts/fixtures/system";
+import { Indexer } from "../../../server/indexer/indexer";
+import { participantsProjection, orgOfAccount } from "../../../server/indexer/projections/participants";
+import { CONTRACT_ABIS } from "../../../scripts/lib/abis";
+
+describe("Indexer", function () {
+  async function indexedSystem() {
+    const system = await systemFixture();
+    const contracts = {
+      ParticipantRegistry: { address: await system.participants.getAddress(), abi: new Interface(CONTRACT_ABIS.ParticipantRegistry) },
+      AuditAnchor: { address: await system.auditAnchor.getAddress(), abi: new Interface(CONTRACT_ABIS.AuditAnchor) },
+    };
+    return { ...system, contracts };
+  }
+
+  function newIndexer(db: Database.Database, contracts: ConstructorParameters<typeof Indexer>[0]["contracts"], chunkSize = 1_000) {
+    return new Indexer({
+      provider: ethers.provider,
+      db,
+      contracts,
+      fromBlock: 0,
+      projections: [participantsProjection],
+      logger: pino({ level: "silent" }),
+      chunkSize,
+      resolveActorOrg: orgOfAccount,
+    });
+  }
+
+  async function catchUp(indexer: Indexer): Promise<void> {
+    for (let i = 0; i < 1_000 && (await indexer.syncOnce()); i++);
+  }
+
+  async function chainEventCount(contracts: Record<string, { address: string }>): Promise<number> {
+    const logs = await ethers.provider.getLogs({ address: Object.values(contracts).map((c) => c.address), fromBlock: 0, toBlock: "latest" });
+    return logs.length;
+  }
+
+  const count = (db: Database.Database, table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const statusOf = (db: Database.Database, orgId: string) => (db.prepare("SELECT status FROM idx_orgs WHERE org_id = ?").get(orgId) as { status: number } | undefined)?.status;
+
+  it("backfills every event in small chunks, with block time and acting organisation", async function () {
+    const { contracts, participants, signers, orgs } = await loadFixture(indexedSystem);
+    await participants.connect(signers.governor).suspend(orgs.businessA.id, "audit");
+    const db = new Database(":memory:");
+    const indexer = newIndexer(db, contracts, 3);
+    await catchUp(indexer);
+    expect(count(db, "idx_events")).to.equal(await chainEventCount(contracts));
+    expect(indexer.status().indexedBlock).to.equal(await ethers.provider.getBlockNumber());
+    expect(indexer.status().lag).to.equal(0);
+    expect(statusOf(db, orgs.businessA.id)).to.equal(2);
+    const suspended = db.prepare("SELECT * FROM idx_events WHERE name = 'OrganizationStatusChanged'").get() as { timestamp: number; actor_account: string; block_number: number };
+    expect(suspended.actor_account).to.equal(signers.governor.address.toLowerCase());
+    expect(suspended.timestamp).to.equal((await ethers.provider.getBlock(suspended.block_number))!.timestamp);
+    const added = db.prepare("SELECT actor_org FROM idx_events WHERE name = 'AccountAdded' ORDER BY block_number LIMIT 1").get() as { actor_org: string | null };
+    expect(added.actor_org).to.equal(null); // the governor acts for no organisation in this fixture
+  });
+
+  it("resumes where it stopped after a restart, without duplicating rows", async function () {
+    const { contracts, participants, signers, orgs } = await loadFixture(indexedSystem);
+    const db = new Database(":memory:");
+    await catchUp(newIndexer(db, contracts));
+    const before = count(db, "idx_events");
+    await participants.connect(signers.governor).suspend(orgs.businessB.id, "late filing");
+    const restarted = newIndexer(db, contracts);
+    await catchUp(restarted);
+    expect(count(db, "idx_events")).to.equal(before + 1);
+    expect(count(db, "idx_events")).to.equal(await chainEventCount(contracts));
+  });
+
+  it("is idempotent when blocks are processed again", async function () {
+    const { contracts } = await loadFixture(indexedSystem);
+    const db = new Database(":memory:");
+    await catchUp(newIndexer(db, contracts));
+    const before = count(db, "idx_events");
+    db.prepare("UPDATE idx_cursor SET block_number = 0, block_hash = ?").run((await ethers.provider.getBlock(0))!.hash);
+    await catchUp(newIndexer(db, contracts));
+    expect(count(db, "idx_events")).to.equal(before);
+    expect(count(db, "idx_orgs")).to.equal(8);
+  });
+
+  it("rolls back to the common ancestor when the chain switches to another branch", async function () {
+    const { contracts, participants, signers, orgs } = await loadFixture(indexedSystem);
+    const db = new Database(":memory:");
+    const indexer = newIndexer(db, contracts);
+    await catchUp(indexer);
+    const fork = await network.provider.send("evm_snapshot");
+
+    await participants.connect(signers.governor).suspend(orgs.businessA.id, "branch one");
+    await catchUp(indexer);
+    expect(statusOf(db, orgs.businessA.id)).to.equal(2);
+
+    await network.provider.send("evm_revert", [fork]);
+    await participants.connect(signers.governor).suspend(orgs.businessB.id, "branch two");
+    await mine(3);
+    await catchUp(indexer);
+
+    expect(statusOf(db, orgs.businessA.id)).to.equal(1);
+    expect(statusOf(db, orgs.businessB.id)).to.equal(2);
+    expect(count(db, "idx_events")).to.equal(await chainEventCount(contracts));
+    const reasons = (db.prepare("SELECT args FROM idx_events WHERE name = 'OrganizationStatusChanged'").all() as { args: string }[]).map((r) => JSON.parse(r.args).reason);
+    expect(reasons).to.deep.equal(["branch two"]);
+  });
+
+  it("rolls back when the chain loses its latest blocks (a node restarted from an older state)", async function () {
+    const { contracts, participants, signers, orgs } = await loadFixture(indexedSystem);
+    const db = new Database(":memory:");
+    const indexer = newIndexer(db, contracts);
+    await catchUp(indexer);
+    const fork = await network.provider.send("evm_snapshot");
+    const events = count(db, "idx_events");
+    await participants.connect(signers.governor).suspend(orgs.agencyA.id, "to be lost");
+    await catchUp(indexer);
+    await network.provider.send("evm_revert", [fork]);
+    await catchUp(indexer);
+    expect(count(db, "idx_events")).to.equal(events);
+    expect(statusOf(db, orgs.agencyA.id)).to.equal(1);
+    expect(indexer.status().indexedBlock).to.equal(await ethers.provider.getBlockNumber());
+  });
+
+  it("follows new blocks in the background and lets a caller wait for a block", async function () {
+    const { contracts, participants, signers, orgs } = await loadFixture(indexedSystem);
+    const db = new Database(":memory:");
+    const indexer = new Indexer({ provider: ethers.provider, db, contracts, fromBlock: 0, projections: [participantsProjection], logger: pino({ level: "silent" }), pollIntervalMs: 20 });
+    indexer.start();
+    try {
+      const receipt = await (await participants.connect(signers.governor).suspend(orgs.agencyB.id, "live")).wait();
+      await indexer.waitForBlock(receipt!.blockNumber, 5_000);
+      expect(statusOf(db, orgs.agencyB.id)).to.equal(2);
+    } finally {
+      await indexer.stop();
+    }
+  });
+});
