@@ -1,0 +1,32 @@
+import type Database from "better-sqlite3";
+import type { Provider } from "ethers";
+import { RpcChainView } from "../../scripts/audit/chain-view";
+import { runAudit } from "../../scripts/audit/engine";
+import type { ContractAddresses } from "../../scripts/audit/history";
+import { createModules } from "../../scripts/audit/modules";
+import type { AuditReport } from "../../scripts/audit/types";
+import { indexedEvents } from "./queries";
+
+/**
+ * The auditor's reconciliation run over the gateway's own index instead of RPC logs: replays the indexed events
+ * and compares the result with the contracts at the block the index has reached. A row missing from or added to
+ * the index shows up as a difference from the chain.
+ */
+export async function reconcileIndex(options: {
+  db: Database.Database;
+  provider: Provider;
+  contracts: ContractAddresses;
+  chainId: number;
+  fromBlock: number;
+}): Promise<AuditReport> {
+  const cursor = options.db.prepare("SELECT block_number FROM idx_cursor WHERE id = 1").get() as { block_number: number } | undefined;
+  const toBlock = cursor?.block_number ?? options.fromBlock;
+  return runAudit({
+    chainId: options.chainId,
+    fromBlock: options.fromBlock,
+    toBlock,
+    events: indexedEvents(options.db),
+    chain: new RpcChainView(options.provider, options.contracts, toBlock),
+    modules: createModules(),
+  });
+}
