@@ -121,7 +121,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     cleanups.push(() => closeServer(server));
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
-    log.info({ url, docs: `${url}/docs`, deployment: deployment.contracts, credentialsFile }, "gateway ready");
+    log.info({ url, docs: `${url}/docs`, contracts: contracts.addresses, credentialsFile }, "gateway ready");
 
     return {
       url,

@@ -10,6 +10,24 @@ export const PERMISSIONS = {
   ParticipantRegistry: {
     GOVERNOR: ["registerOrganization", "updateOrganization", "addAccount", "removeAccount", "suspend", "reinstate", "revoke"],
   },
+  DataAssetRegistry: {
+    REGISTRAR: [
+      "register",
+      "registerBatch",
+      "registerVersion",
+      "setStatus",
+      "updateMetadata",
+      "setCustodian",
+      "setTransferable",
+      "grantLicense",
+      "revokeLicense",
+      "recordValuation",
+      "setBaseURI",
+    ],
+    // Granted with an execution delay (DELAYS.RECOVERY_EXECUTION): every call is scheduled through the AccessManager.
+    RECOVERY: ["recover"],
+    GUARDIAN: ["pause", "unpause"],
+  },
   AuditAnchor: {
     ANCHORER: ["anchor"],
   },

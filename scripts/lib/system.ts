@@ -3,9 +3,11 @@ import { ethers } from "ethers";
 import {
   AuditAnchor__factory,
   CityAccessManager__factory,
+  DataAssetRegistry__factory,
   ParticipantRegistry__factory,
   type AuditAnchor,
   type CityAccessManager,
+  type DataAssetRegistry,
   type ParticipantRegistry,
 } from "../../typechain-types";
 import { PERMISSIONS, type ManagedContractName } from "./permissions";
@@ -14,7 +16,24 @@ import { DELAYS, ROLES, ROLE_LABELS, type RoleName } from "./roles";
 export interface SystemContracts {
   accessManager: CityAccessManager;
   participants: ParticipantRegistry;
+  dataAssets: DataAssetRegistry;
   auditAnchor: AuditAnchor;
+}
+
+/**
+ * The factory of each contract of the system, by its key in SystemContracts. scripts/lib/deployment.ts uses their
+ * creation bytecode to tell whether a recorded deployment is the current build.
+ */
+export const SYSTEM_FACTORIES = {
+  accessManager: CityAccessManager__factory,
+  participants: ParticipantRegistry__factory,
+  dataAssets: DataAssetRegistry__factory,
+  auditAnchor: AuditAnchor__factory,
+} as const satisfies Record<keyof SystemContracts, SystemFactory>;
+
+interface SystemFactory {
+  readonly bytecode: string;
+  connect(address: string, runner?: ethers.ContractRunner | null): ethers.BaseContract;
 }
 
 export interface DeployOptions {
@@ -41,11 +60,15 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   await participants.waitForDeployment();
   step("ParticipantRegistry deployed");
 
+  const dataAssets = await new DataAssetRegistry__factory(admin).deploy(authority, await participants.getAddress());
+  await dataAssets.waitForDeployment();
+  step("DataAssetRegistry deployed");
+
   const auditAnchor = await new AuditAnchor__factory(admin).deploy(authority);
   await auditAnchor.waitForDeployment();
   step("AuditAnchor deployed");
 
-  const contracts: SystemContracts = { accessManager, participants, auditAnchor };
+  const contracts: SystemContracts = { accessManager, participants, dataAssets, auditAnchor };
   await applyPermissions(contracts, step);
   await labelRoles(accessManager, step);
   await (await accessManager.setGrantDelay(ROLES.ADMIN, options.adminGrantDelay ?? DELAYS.ADMIN_GRANT)).wait();
@@ -57,6 +80,7 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
 export function managedTargets(contracts: SystemContracts): Record<ManagedContractName, ethers.BaseContract> {
   return {
     ParticipantRegistry: contracts.participants,
+    DataAssetRegistry: contracts.dataAssets,
     AuditAnchor: contracts.auditAnchor,
   };
 }

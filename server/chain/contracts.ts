@@ -1,27 +1,16 @@
 import type { Provider } from "ethers";
-import {
-  AuditAnchor__factory,
-  CityAccessManager__factory,
-  ParticipantRegistry__factory,
-  type AuditAnchor,
-  type CityAccessManager,
-  type ParticipantRegistry,
-} from "../../typechain-types";
-import type { DeploymentRecord } from "../../scripts/lib/deployment";
+import { attachSystem, type DeploymentRecord } from "../../scripts/lib/deployment";
+import type { SystemContracts } from "../../scripts/lib/system";
 
 /** Read-only contract instances of the deployment (writes are encoded and go through the pipeline). */
-export interface ChainContracts {
+export type ChainContracts = SystemContracts & {
   record: DeploymentRecord;
-  accessManager: CityAccessManager;
-  participants: ParticipantRegistry;
-  auditAnchor: AuditAnchor;
-}
+  /** Address of each contract, by its key in the deployment record. */
+  addresses: Record<keyof SystemContracts, string>;
+};
 
 export function connectContracts(record: DeploymentRecord, provider: Provider): ChainContracts {
-  return {
-    record,
-    accessManager: CityAccessManager__factory.connect(record.contracts.CityAccessManager, provider),
-    participants: ParticipantRegistry__factory.connect(record.contracts.ParticipantRegistry, provider),
-    auditAnchor: AuditAnchor__factory.connect(record.contracts.AuditAnchor, provider),
-  };
+  const system = attachSystem(record, provider);
+  const addresses = Object.fromEntries(Object.entries(record.contracts).map(([name, c]) => [name, c.address])) as Record<keyof SystemContracts, string>;
+  return { ...system, record, addresses };
 }

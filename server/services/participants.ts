@@ -84,7 +84,7 @@ export class ParticipantService {
   registrationCall(input: { orgId: string; kind: OrgKindName; validUntil: number; metadataHash: string; name: string; account: string; roles: RoleName[] }, extra: string[] = []) {
     const am = this.contracts.accessManager.interface;
     const registry = this.contracts.participants.interface;
-    const registryAddress = this.contracts.record.contracts.ParticipantRegistry;
+    const registryAddress = this.contracts.addresses.participants;
     const inner = [
       ...extra,
       am.encodeFunctionData("execute", [
@@ -94,7 +94,7 @@ export class ParticipantService {
       am.encodeFunctionData("execute", [registryAddress, registry.encodeFunctionData("addAccount", [input.orgId, input.account])]),
       ...input.roles.map((role) => am.encodeFunctionData("grantRole", [ROLES[role], input.account, GRANT_DELAY[role] ?? 0])),
     ];
-    return { to: this.contracts.record.contracts.CityAccessManager, data: am.encodeFunctionData("multicall", [inner]) };
+    return { to: this.contracts.addresses.accessManager, data: am.encodeFunctionData("multicall", [inner]) };
   }
 
   async register(input: RegisterParticipantInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {

@@ -3,7 +3,6 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { systemFixture } from "./fixtures/system";
-import { ROLES } from "../../scripts/lib/roles";
 
 const LEAF_TYPES = ["uint64", "bytes32"];
 const entryHash = (id: number) => ethers.keccak256(ethers.toUtf8Bytes(`entry ${id}`));
@@ -17,8 +16,7 @@ function treeOf(first: number, last: number) {
 describe("AuditAnchor", function () {
   async function anchorFixture() {
     const system = await systemFixture();
-    const [, , , , , , , , , , , , anchorer] = await ethers.getSigners();
-    await system.accessManager.grantRole(ROLES.ANCHORER, anchorer.address, 0);
+    const anchorer = system.signers.anchorer;
     return { ...system, anchorer };
   }
 

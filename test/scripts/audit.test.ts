@@ -9,7 +9,6 @@ import { runAudit } from "../../scripts/audit/engine";
 import { fetchHistory } from "../../scripts/audit/history";
 import { createModules } from "../../scripts/audit/modules";
 import { CONTRACT_ABIS, type ContractName } from "../../scripts/lib/abis";
-import { ROLES } from "../../scripts/lib/roles";
 import type { AuditEvent } from "../../scripts/audit/types";
 
 describe("audit tool", function () {
@@ -21,8 +20,6 @@ describe("audit tool", function () {
     await participants.connect(signers.governor).suspend(orgs.agencyB.id, "merger");
     await participants.connect(signers.governor).removeAccount(signers.agencyA.address);
     await participants.connect(signers.governor).addAccount(orgs.agencyA.id, signers.stranger.address);
-    const [, , , , , , , , , , , , anchorer] = await ethers.getSigners();
-    await system.accessManager.grantRole(ROLES.ANCHORER, anchorer.address, 0);
     const deployment: AuditDeployment = {
       chainId: Number((await ethers.provider.getNetwork()).chainId),
       deploymentBlock: 0,
@@ -32,7 +29,7 @@ describe("audit tool", function () {
         AuditAnchor: await system.auditAnchor.getAddress(),
       },
     };
-    return { ...system, deployment, anchorer };
+    return { ...system, deployment };
   }
 
   async function recordedEvents(deployment: AuditDeployment, toBlock: number): Promise<AuditEvent[]> {

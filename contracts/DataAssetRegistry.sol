@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
+import {IERC5192} from "./interfaces/IERC5192.sol";
+import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+
+/**
+ * @title DataAssetRegistry
+ * @notice The city's datasets as ERC-721 tokens (with ERC-4906 metadata updates and ERC-5192 soulbound tokens),
+ * administered through the city's AccessManager: REGISTRAR (the data office) registers and manages datasets,
+ * RECOVERY forces transfers (granted with an execution delay), GUARDIAN pauses.
+ * @dev Storage is kept lean because registration is the hot path: the token id is the content hash, so the
+ * duplicate check is the ERC-721 owner slot and the hash needs no slot of its own; custodian, classification,
+ * status and transferability share one slot; the metadata hash has its own; the parent link is written for
+ * versions only.
+ */
+contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausable {
+    /// @notice The most registrations one `registerBatch` call may carry (about 80k gas each).
+    uint256 public constant MAX_BATCH = 200;
+
+    /// @dev ERC-4906 has no functions, so its id is fixed by the standard rather than computed.
+    bytes4 private constant _ERC4906_INTERFACE_ID = 0x49064906;
+
+    /// @dev One slot per dataset, all zero for the commonest case (Open, Active, transferable, kept by its holder),
+    /// so registering such a dataset skips the write. Hence `locked` rather than `transferable`.
+    struct AssetRecord {
+        address custodian;
+        Classification classification;
+        AssetStatus status;
+        bool locked;
+    }
+
+    IParticipantRegistry private immutable _PARTICIPANTS;
+
+    mapping(uint256 id => AssetRecord) private _records;
+    mapping(uint256 id => bytes32 metadataHash) private _metadataHashes;
+    mapping(uint256 id => uint256 parentId) private _parents;
+    mapping(uint256 id => mapping(bytes32 orgId => License)) private _licenses;
+    string private _baseTokenURI;
+
+    constructor(address authority, IParticipantRegistry participantRegistry)
+        ERC721("City Data Asset", "CDA")
+        AccessManaged(authority)
+    {
+        _PARTICIPANTS = participantRegistry;
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    /// @inheritdoc IDataAssetRegistry
+    function register(Registration calldata r) external restricted whenNotPaused returns (uint256 id) {
+        (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(r.to);
+        _requireMayKeep(r.to, kind, active, r.classification);
+        return _register(r);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function registerBatch(Registration[] calldata registrations)
+        external
+        restricted
+        whenNotPaused
+        returns (uint256[] memory ids)
+    {
+        uint256 count = registrations.length;
+        if (count == 0) revert DataAssetRegistryEmptyBatch();
+        if (count > MAX_BATCH) revert DataAssetRegistryBatchTooLarge(count, MAX_BATCH);
+        ids = new uint256[](count);
+        // A catalogue usually goes to one holder: ask the participant registry again only when the holder changes.
+        address holder;
+        IParticipantRegistry.OrgKind kind;
+        bool active;
+        for (uint256 i = 0; i < count; ++i) {
+            Registration calldata r = registrations[i];
+            if (i == 0 || r.to != holder) {
+                holder = r.to;
+                (kind, active) = _PARTICIPANTS.activeKind(holder);
+            }
+            _requireMayKeep(holder, kind, active, r.classification);
+            ids[i] = _register(r);
+        }
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function registerVersion(uint256 parentId, Registration calldata r)
+        external
+        restricted
+        whenNotPaused
+        returns (uint256 id)
+    {
+        _requireOwned(parentId);
+        AssetRecord storage parent = _records[parentId];
+        AssetStatus parentStatus = parent.status;
+        if (parentStatus != AssetStatus.Active) revert DataAssetRegistryParentNotActive(parentId, parentStatus);
+        (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(r.to);
+        _requireMayKeep(r.to, kind, active, r.classification);
+        id = _register(r);
+        _parents[id] = parentId;
+        emit DatasetVersioned(id, parentId);
+        parent.status = AssetStatus.Deprecated;
+        emit DatasetStatusChanged(parentId, AssetStatus.Active, AssetStatus.Deprecated, "superseded");
+        emit MetadataUpdate(parentId);
+    }
+
+    // ------------------------------------------------------------------ data office administration
+
+    /// @inheritdoc IDataAssetRegistry
+    function setStatus(uint256 id, AssetStatus status, string calldata reason) external restricted {
+        _requireOwned(id);
+        AssetRecord storage record = _records[id];
+        AssetStatus current = record.status;
+        if (current == status || current == AssetStatus.Revoked) {
+            revert DataAssetRegistryInvalidStatusTransition(id, current, status);
+        }
+        record.status = status;
+        emit DatasetStatusChanged(id, current, status, reason);
+        emit MetadataUpdate(id);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function updateMetadata(uint256 id, bytes32 metadataHash, string calldata title, string calldata uri)
+        external
+        restricted
+    {
+        _requireChangeable(id);
+        if (metadataHash == bytes32(0)) revert DataAssetRegistryZeroMetadataHash();
+        _metadataHashes[id] = metadataHash;
+        emit DatasetMetadataChanged(id, metadataHash, title, uri);
+        emit MetadataUpdate(id);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function setCustodian(uint256 id, address custodian) external restricted {
+        AssetRecord storage record = _requireChangeable(id);
+        address previous = record.custodian;
+        if (previous == custodian) revert DataAssetRegistryCustodianUnchanged(id, custodian);
+        if (custodian != address(0)) {
+            (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(custodian);
+            _requireMayKeep(custodian, kind, active, record.classification);
+        }
+        record.custodian = custodian;
+        emit CustodianChanged(id, previous, custodian);
+        emit MetadataUpdate(id);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function setTransferable(uint256 id, bool transferable) external restricted {
+        AssetRecord storage record = _requireChangeable(id);
+        if (record.locked != transferable) revert DataAssetRegistryTransferabilityUnchanged(id, transferable);
+        record.locked = !transferable;
+        if (transferable) emit Unlocked(id);
+        else emit Locked(id);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function grantLicense(uint256 id, bytes32 orgId, uint64 expiresAt, bytes32 termsHash, string calldata terms)
+        external
+        restricted
+    {
+        _requireChangeable(id);
+        if (termsHash == bytes32(0)) revert DataAssetRegistryZeroTermsHash();
+        if (expiresAt != 0 && expiresAt <= block.timestamp) revert DataAssetRegistryLicenseExpiryPassed(expiresAt);
+        IParticipantRegistry.OrgStatus orgStatus = _PARTICIPANTS.organization(orgId).status;
+        if (orgStatus != IParticipantRegistry.OrgStatus.Active) {
+            revert DataAssetRegistryOrganizationNotActive(orgId, orgStatus);
+        }
+        _licenses[id][orgId] = License({termsHash: termsHash, expiresAt: expiresAt});
+        emit LicenseGranted(id, orgId, expiresAt, termsHash, terms);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function revokeLicense(uint256 id, bytes32 orgId, string calldata reason) external restricted {
+        // Allowed on a revoked dataset too: licences of a revoked dataset are void anyway, cleaning up is harmless.
+        if (_licenses[id][orgId].termsHash == bytes32(0)) revert DataAssetRegistryNoLicense(id, orgId);
+        delete _licenses[id][orgId];
+        emit LicenseRevoked(id, orgId, reason);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function recordValuation(
+        uint256 id,
+        uint256 amountVnd,
+        uint64 valuationDate,
+        string calldata method,
+        string calldata appraiser,
+        bytes32 reportHash
+    ) external restricted {
+        _requireChangeable(id);
+        if (amountVnd == 0) revert DataAssetRegistryZeroValuation();
+        if (valuationDate == 0 || valuationDate > block.timestamp) {
+            revert DataAssetRegistryInvalidValuationDate(valuationDate);
+        }
+        emit ValuationRecorded(id, amountVnd, valuationDate, method, appraiser, reportHash);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function setBaseURI(string calldata baseURI) external restricted {
+        _baseTokenURI = baseURI;
+        emit BaseURIChanged(baseURI);
+        emit BatchMetadataUpdate(0, type(uint256).max);
+    }
+
+    // ------------------------------------------------------------------ recovery and emergency
+
+    /// @inheritdoc IDataAssetRegistry
+    function recover(uint256 id, address to, string calldata reason) external restricted {
+        address from = _requireOwned(id);
+        if (to == from) revert DataAssetRegistrySameHolder(id, to);
+        (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(to);
+        _requireMayKeep(to, kind, active, _records[id].classification);
+        // The base implementation, not this contract's override: recovery bypasses the holder's consent, the lock
+        // and the pause on purpose.
+        ERC721._update(to, id, address(0));
+        emit DatasetRecovered(id, from, to, reason);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function pause() external restricted {
+        _pause();
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function unpause() external restricted {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc IDataAssetRegistry
+    function assetOf(uint256 id) external view returns (Asset memory asset) {
+        address holder = _requireOwned(id);
+        AssetRecord memory record = _records[id];
+        return
+            Asset({
+                holder: holder,
+                custodian: record.custodian,
+                classification: record.classification,
+                status: record.status,
+                transferable: !record.locked,
+                contentHash: bytes32(id),
+                metadataHash: _metadataHashes[id],
+                parentId: _parents[id]
+            });
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function isRegistered(bytes32 contentHash) external view returns (bool) {
+        return _ownerOf(uint256(contentHash)) != address(0);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function custodianOf(uint256 id) external view returns (address custodian) {
+        address holder = _requireOwned(id);
+        custodian = _records[id].custodian;
+        return custodian == address(0) ? holder : custodian;
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function licenseOf(uint256 id, bytes32 orgId) external view returns (License memory license) {
+        return _licenses[id][orgId];
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function hasAccess(uint256 id, address account) external view returns (bool) {
+        address holder = _requireOwned(id);
+        AssetRecord memory record = _records[id];
+        if (account == holder || (account == record.custodian && account != address(0))) return true;
+        if (record.status == AssetStatus.Revoked) return false;
+        // Open data is public: anyone may use it, participant or not, without a licence.
+        if (record.classification == Classification.Open) return true;
+        if (!_PARTICIPANTS.isActive(account)) return false;
+        bytes32 orgId = _PARTICIPANTS.orgOf(account);
+        if (orgId == _PARTICIPANTS.orgOf(holder)) return true;
+        if (record.custodian != address(0) && orgId == _PARTICIPANTS.orgOf(record.custodian)) return true;
+        License memory license = _licenses[id][orgId];
+        return
+            license.termsHash != bytes32(0) && (license.expiresAt == 0 || block.timestamp <= license.expiresAt);
+    }
+
+    /// @inheritdoc IERC5192
+    function locked(uint256 tokenId) external view returns (bool) {
+        _requireOwned(tokenId);
+        return _records[tokenId].locked;
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function participants() external view returns (IParticipantRegistry) {
+        return _PARTICIPANTS;
+    }
+
+    /// @notice The token's metadata URL: the base URI followed by the id as 32-byte hex (the content hash).
+    /// @param tokenId the dataset
+    /// @return the URI, empty while no base URI is set
+    function tokenURI(uint256 tokenId) public view override returns (string memory) {
+        _requireOwned(tokenId);
+        string memory base = _baseTokenURI;
+        return bytes(base).length == 0 ? "" : string.concat(base, Strings.toHexString(tokenId, 32));
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, IERC165) returns (bool) {
+        return
+            interfaceId == _ERC4906_INTERFACE_ID ||
+            interfaceId == type(IERC5192).interfaceId ||
+            super.supportsInterface(interfaceId);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /// @dev Every holder transfer (transferFrom, safeTransferFrom) passes here; mints and recoveries call the base
+    /// implementation directly because they check their own rules.
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
+        address from = _ownerOf(tokenId);
+        // Nonexistent token: let the base report it.
+        if (from == address(0)) return super._update(to, tokenId, auth);
+        // Authorisation first, so a stranger is told he is not approved rather than why the move would fail.
+        if (auth != address(0)) _checkAuthorized(from, auth, tokenId);
+        _requireNotPaused();
+        AssetRecord memory record = _records[tokenId];
+        if (record.locked) revert DataAssetRegistryLockedAsset(tokenId);
+        if (record.status == AssetStatus.Revoked) revert DataAssetRegistryAssetRevoked(tokenId);
+        (bool fromActive, bool toActive) = _PARTICIPANTS.isActivePair(from, to);
+        if (!fromActive) revert DataAssetRegistryInactiveParticipant(from);
+        if (!toActive) revert DataAssetRegistryInactiveParticipant(to);
+        if (record.classification >= Classification.Important) {
+            (IParticipantRegistry.OrgKind kind, ) = _PARTICIPANTS.activeKind(to);
+            if (kind != IParticipantRegistry.OrgKind.CityAgency) {
+                revert DataAssetRegistryClassificationRestricted(record.classification, to);
+            }
+        }
+        return super._update(to, tokenId, address(0));
+    }
+
+    /// @dev Mints one dataset; the caller has checked that `r.to` may hold it.
+    function _register(Registration calldata r) private returns (uint256 id) {
+        bytes32 contentHash = r.contentHash;
+        if (contentHash == bytes32(0)) revert DataAssetRegistryZeroContentHash();
+        if (r.metadataHash == bytes32(0)) revert DataAssetRegistryZeroMetadataHash();
+        address custodian = r.custodian;
+        Classification classification = r.classification;
+        if (custodian != address(0) && custodian != r.to) {
+            (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(custodian);
+            _requireMayKeep(custodian, kind, active, classification);
+        }
+        id = uint256(contentHash);
+        // The owner slot doubles as the duplicate check: the base _update returns the previous owner.
+        if (ERC721._update(r.to, id, address(0)) != address(0)) revert DataAssetRegistryDuplicateContent(contentHash);
+        _writeRecord(_records[id], custodian, classification, !r.transferable);
+        _metadataHashes[id] = r.metadataHash;
+        emit DatasetRegistered(id, r.metadataHash, classification, r.transferable, custodian, r.title, r.uri);
+        if (!r.transferable) emit Locked(id);
+    }
+
+    /// @dev Writes a new dataset's record (status Active) with at most one SSTORE: assigning the struct would read
+    /// and mask each member (about 700 gas more), and an all-zero record needs no write at all (22k less). The layout
+    /// is Solidity's for AssetRecord: first member in the lowest-order bytes; status Active is 0.
+    function _writeRecord(AssetRecord storage record, address custodian, Classification classification, bool isLocked)
+        private
+    {
+        uint256 word = uint256(uint160(custodian)) |
+            (uint256(classification) << 160) |
+            (isLocked ? uint256(1) << 176 : 0);
+        if (word != 0) {
+            // solhint-disable-next-line no-inline-assembly
+            assembly ("memory-safe") {
+                sstore(record.slot, word)
+            }
+        }
+    }
+
+    function _requireChangeable(uint256 id) private view returns (AssetRecord storage record) {
+        _requireOwned(id);
+        record = _records[id];
+        if (record.status == AssetStatus.Revoked) revert DataAssetRegistryAssetRevoked(id);
+    }
+
+    /// @dev Holders and custodians must be active; Important and Core data stay with CityAgency accounts.
+    function _requireMayKeep(
+        address account,
+        IParticipantRegistry.OrgKind kind,
+        bool active,
+        Classification classification
+    ) private pure {
+        if (!active) revert DataAssetRegistryInactiveParticipant(account);
+        if (classification >= Classification.Important && kind != IParticipantRegistry.OrgKind.CityAgency) {
+            revert DataAssetRegistryClassificationRestricted(classification, account);
+        }
+    }
+}
