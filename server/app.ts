@@ -14,6 +14,7 @@ import { RouteBuilder } from "./http/route";
 import { WriteResponder } from "./http/writes";
 import { componentLogger } from "./logger";
 import { apiKeyRoutes } from "./routes/api-keys";
+import { datasetRoutes } from "./routes/datasets";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { SCOPE_DESCRIPTIONS } from "./services/scopes";
@@ -96,6 +97,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   operationRoutes(routes, s, document);
   participantRoutes(routes, s);
   apiKeyRoutes(routes, s);
+  datasetRoutes(routes, s);
 
   app.use(
     "/docs",

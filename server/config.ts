@@ -75,7 +75,12 @@ export const ConfigSchema = z
       .regex(/^\d+(b|kb|mb)$/i, "like 512kb or 2mb")
       .default("2mb")
       .describe("Largest request body accepted"),
-    BATCH_CHUNK_SIZE: int(1, 500).default(100).describe("Items per transaction in batch writes"),
+    UPLOAD_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb|gb)$/i, "like 100mb")
+      .default("100mb")
+      .describe("Largest file accepted by POST /v1/datasets/verify (hashed as it streams, never stored)"),
+    BATCH_CHUNK_SIZE: int(1, 200).default(100).describe("Items per transaction in batch writes"),
     BOOTSTRAP_DEMO: bool
       .optional()
       .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),
@@ -92,6 +97,14 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** "2mb" → bytes. */
+export function sizeInBytes(size: string): number {
+  const m = /^(\d+)(b|kb|mb|gb)$/i.exec(size);
+  if (!m) throw new Error(`Not a size: ${size}`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[m[2].toLowerCase() as "b" | "kb" | "mb" | "gb"];
+  return Number(m[1]) * unit;
+}
 
 export class ConfigError extends Error {
   constructor(readonly issues: string[]) {

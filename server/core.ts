@@ -13,6 +13,8 @@ import { OutboxRepository } from "./db/repositories/outbox";
 import { SubmissionsRepository } from "./db/repositories/submissions";
 import { componentLogger, type Logger } from "./logger";
 import { ApiKeyService } from "./services/api-keys";
+import { DatasetService } from "./services/datasets";
+import { OrgDirectory } from "./services/org-directory";
 import { ParticipantService } from "./services/participants";
 import { TransactionService } from "./services/transactions";
 
@@ -34,6 +36,7 @@ export type GatewayConfig = Pick<
   | "RATE_LIMIT_MAX"
   | "BODY_LIMIT"
   | "BATCH_CHUNK_SIZE"
+  | "UPLOAD_LIMIT"
   | "TRUST_PROXY"
 >;
 
@@ -98,6 +101,7 @@ export interface GatewayServices {
   admin: { orgCode: string; wallet: Wallet };
   apiKeys: ApiKeyService;
   participants: ParticipantService;
+  datasets: DatasetService;
   transactions: TransactionService;
   readiness: ReadinessCheck[];
 }
@@ -112,6 +116,8 @@ export function createServices(options: {
 }): GatewayServices {
   const { stack, contracts, keystore, admin, log, config } = options;
   const { repos } = stack;
+  const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations);
+  const directory = new OrgDirectory(repos.organizations, contracts.participants);
   const services: GatewayServices = {
     log,
     config,
@@ -120,7 +126,8 @@ export function createServices(options: {
     keystore,
     admin,
     apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations),
-    participants: new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations),
+    participants,
+    datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations),
     transactions: new TransactionService(repos.submissions, repos.outbox),
     readiness: [],
   };

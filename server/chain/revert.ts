@@ -21,6 +21,8 @@ export interface DecodedRevert {
 export const ENUM_LABELS: Record<string, readonly string[]> = {
   OrgKind: ORG_KINDS,
   OrgStatus: ORG_STATUSES,
+  Classification: ["Open", "Other", "Important", "Core"],
+  AssetStatus: ["Active", "Deprecated", "Revoked"],
 };
 
 /** An ABI parameter as written in the JSON ABI (ethers' ParamType drops `internalType`, which names enums). */

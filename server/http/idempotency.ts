@@ -4,22 +4,11 @@ import type { IdempotencyRepository } from "../db/repositories/idempotency";
 import { BadRequestError, ConflictError, UnprocessableError } from "../errors";
 import type { Principal } from "../services/principal";
 import type { TransactionService } from "../services/transactions";
+import { canonicalJson } from "../util/canonical-json";
 import type { Outcome } from "./route";
 import { prefersAsync, type Answer, type WriteResponder } from "./writes";
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
-
-/** JSON with object keys sorted, so the same body always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
 /**
  * `Idempotency-Key` on writes, scoped to the calling organisation:
@@ -47,6 +36,7 @@ export class IdempotencyHandler {
     principal: Principal,
     successStatus: number,
     handler: (claim?: { orgCode: string; key: string }) => Promise<Outcome>,
+    storedAnswer: (body: unknown) => unknown = (body) => body,
   ): Promise<Answer> {
     const key = req.get("idempotency-key");
     if (key === undefined) return this.toAnswer(req, await handler(undefined), successStatus);
@@ -56,7 +46,7 @@ export class IdempotencyHandler {
     const orgCode = principal.orgCode;
     const fingerprint = crypto
       .createHash("sha256")
-      .update(canonical([req.method, req.baseUrl + req.path, req.query, req.body ?? null]))
+      .update(canonicalJson([req.method, req.baseUrl + req.path, req.query, req.body ?? null]))
       .digest("hex");
 
     const existing = this.repo.get(orgCode, key);
@@ -99,7 +89,7 @@ export class IdempotencyHandler {
       throw err;
     }
     const answer = await this.toAnswer(req, outcome, successStatus);
-    this.repo.complete(orgCode, key, answer.status, answer.body);
+    this.repo.complete(orgCode, key, answer.status, answer.status < 300 ? storedAnswer(answer.body) : answer.body);
     return answer;
   }
 

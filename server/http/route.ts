@@ -41,6 +41,15 @@ export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject 
   success: { status: number; description: string; schema: ZodType };
   /** A chain write: waits until mined, or answers 202 with `Prefer: respond-async` / on timeout. */
   chainWrite?: boolean;
+  /** A POST that changes nothing (a query with a body): no Idempotency-Key bookkeeping. */
+  readOnly?: boolean;
+  /**
+   * What the idempotency store keeps of a success answer, when not all of it (a secret shown once is never stored:
+   * a replay answers without it).
+   */
+  storedAnswer?: (body: unknown) => unknown;
+  /** Also accepts the raw bytes of a file (application/octet-stream) instead of the JSON body; the handler reads `req`. */
+  upload?: { description: string };
   /** Error statuses this operation documents (401/403 are added on authenticated routes, 429 on all). */
   errors: number[];
   handler: (ctx: HandlerContext<Infer<P>, Infer<Q>, Infer<B>>, req: Request, res: Response) => Promise<Outcome>;
@@ -87,13 +96,18 @@ export class RouteBuilder {
       }
       const params = parse(spec.params, req.params, "params");
       const query = parse(spec.query, req.query, "query");
-      const body = spec.body ? parse(spec.body, req.body, "body") : checkNoBody(req);
+      const isUpload = spec.upload !== undefined && req.is("application/octet-stream") === "application/octet-stream";
+      const body = isUpload ? undefined : spec.body ? parse(spec.body, req.body, "body") : checkNoBody(req);
       const ctx = { params, query, body, principal: principal! } as HandlerContext<Infer<P>, Infer<Q>, Infer<B>>;
 
       const answer =
-        isWrite && principal
-          ? await this.idempotency.run(req, principal, spec.success.status, (claim) =>
-              spec.handler({ ...ctx, idempotency: claim }, req, res),
+        isWrite && principal && !spec.readOnly
+          ? await this.idempotency.run(
+              req,
+              principal,
+              spec.success.status,
+              (claim) => spec.handler({ ...ctx, idempotency: claim }, req, res),
+              spec.storedAnswer,
             )
           : await this.idempotency.plain(req, () => spec.handler(ctx, req, res));
       for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
@@ -122,14 +136,14 @@ export class RouteBuilder {
     }
     if (spec.params || spec.query || spec.body) errorStatuses.add(400);
     if (spec.body) errorStatuses.add(413);
-    if (spec.method !== "get") errorStatuses.add(422);
+    if (spec.method !== "get" && !spec.readOnly) errorStatuses.add(422);
     errorStatuses.add(429);
     for (const status of [...errorStatuses].sort()) {
       responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? "Error", content: json(ErrorBody) };
     }
 
     const headers: Record<string, ZodType> = {};
-    if (spec.method !== "get") {
+    if (spec.method !== "get" && !spec.readOnly) {
       headers[IDEMPOTENCY_HEADER] = z
         .string()
         .optional()
@@ -152,7 +166,19 @@ export class RouteBuilder {
         ...(spec.params ? { params: spec.params } : {}),
         ...(spec.query ? { query: spec.query } : {}),
         ...(Object.keys(headers).length ? { headers: z.object(headers) } : {}),
-        ...(spec.body ? { body: { required: true, content: json(spec.body) } } : {}),
+        ...(spec.body
+          ? {
+              body: {
+                required: true,
+                content: {
+                  ...json(spec.body),
+                  ...(spec.upload
+                    ? { "application/octet-stream": { schema: { type: "string", format: "binary", description: spec.upload.description } } }
+                    : {}),
+                },
+              },
+            }
+          : {}),
       },
       responses,
     });

@@ -14,6 +14,8 @@ export function apiKeyRoutes(routes: RouteBuilder, s: GatewayServices): void {
     body: CreateApiKeyBody,
     success: { status: 201, description: "Created; `key` is not shown again", schema: CreatedApiKey },
     errors: [404, 422],
+    // The key itself is never stored: a replay with the same Idempotency-Key answers the same record without it.
+    storedAnswer: (body) => ({ ...(body as object), key: null }),
     handler: async ({ body }) => {
       const { key, apiKey } = s.apiKeys.create({ organization: body.organization, scopes: body.scopes, label: body.label });
       return { status: 201, body: { ...apiKey, key } };

@@ -30,7 +30,10 @@ export const ApiKey = z
   .openapi("ApiKey");
 
 export const CreatedApiKey = ApiKey.extend({
-  key: z.string().openapi({ description: "The key itself. Shown this once; only its hash is stored" }),
+  key: z
+    .string()
+    .nullable()
+    .openapi({ description: "The key itself. Shown this once (null in an idempotent replay); only its hash is stored" }),
 }).openapi("CreatedApiKey");
 
 export const ApiKeyParams = z.strictObject({ id: z.string().regex(/^key_[0-9a-f]{16}$/, "an API key id like key_0123456789abcdef") });

@@ -13,7 +13,8 @@ export const uintString = (bits: number) =>
   z
     .string()
     .regex(/^(0|[1-9]\d*)$/, "must be a whole number as a decimal string, e.g. \"1500\"")
-    .refine((v) => v.length <= 80 && BigInt(v) <= MAX_UINT(bits), `does not fit in uint${bits}`)
+    // zod runs refinements even after a failed check, so this one guards itself.
+    .refine((v) => !/^(0|[1-9]\d*)$/.test(v) || (v.length <= 80 && BigInt(v) <= MAX_UINT(bits)), `does not fit in uint${bits}`)
     .openapi({ type: "string", pattern: "^(0|[1-9]\\d*)$", example: "1000", description: `Whole units, at most 2^${bits}-1` });
 
 export const Amount = uintString(256).openapi("Amount");
