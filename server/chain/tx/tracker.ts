@@ -199,6 +199,8 @@ export class TxTracker {
     }
     if (lost > 0) log.warn({ lost }, "the chain lost transactions it had mined; sending them again");
 
+    // Scanning resumes from here, so whatever is sent below is found in the blocks that follow.
+    const mark = await provider.getBlock("latest");
     let resent = 0;
     let settled = 0;
     for (const row of outbox.open()) {
@@ -210,7 +212,7 @@ export class TxTracker {
         resent++;
       }
     }
-    this.#lastBlock = undefined;
+    this.#lastBlock = mark?.hash ? { number: mark.number, hash: mark.hash } : undefined;
     await this.completeCandidates();
     if (resent > 0 || settled > 0) log.info({ resent, settled }, "outbox reconciled with the chain");
     return { lost, resent, settled };

@@ -4,6 +4,7 @@ import path from "node:path";
 import { ethers } from "hardhat";
 import type { Express } from "express";
 import type { Provider } from "ethers";
+import type { DestinationStream } from "pino";
 import { ensureDeployment, type DeploymentRecord } from "../../../scripts/lib/deployment";
 import { createApp } from "../../../server/app";
 import { bootstrap } from "../../../server/bootstrap/bootstrap";
@@ -46,10 +47,12 @@ export interface TestGateway {
  * through the pipeline, the administrator and the demo organisations bootstrapped, each with an API key.
  * Pass `dataDir` of an earlier gateway to get "the same gateway after a restart".
  */
-export async function startTestGateway(options: { env?: Record<string, string>; dataDir?: string; provider?: Provider } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  options: { env?: Record<string, string>; dataDir?: string; provider?: Provider; logTo?: DestinationStream } = {},
+): Promise<TestGateway> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cal-gateway-"));
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: dataDir, ...options.env });
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, options.logTo);
   const provider = options.provider ?? ethers.provider;
   const db = openDatabase(path.join(dataDir, "gateway.db"));
   const keystore = await Keystore.open({ dir: path.join(dataDir, "keystore"), password: config.KEYSTORE_PASSWORD!, scryptN: config.KEYSTORE_SCRYPT_N, log });
