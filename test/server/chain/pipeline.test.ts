@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { Wallet } from "ethers";
+import { Wallet, type Provider } from "ethers";
 import { loadConfig } from "../../../server/config";
 import { createTxStack, type TxStack } from "../../../server/core";
 import { openDatabase, type Db } from "../../../server/db/connection";
@@ -13,7 +13,7 @@ import { flaky } from "../helpers/flaky-provider";
 import { TEST_ENV } from "../helpers/gateway";
 
 /** A bare write path (no contracts needed): repositories, pipeline and tracker on a temporary database. */
-function stackOn(db: Db, provider = ethers.provider, env: Record<string, string> = {}): TxStack {
+function stackOn(db: Db, provider: Provider = ethers.provider, env: Record<string, string> = {}): TxStack {
   const config = loadConfig({ ...TEST_ENV, ...env });
   return createTxStack({ db, provider, log: createLogger("silent"), config });
 }
@@ -37,7 +37,7 @@ describe("transaction pipeline", function () {
   };
 
   it("a transaction the node refuses is answered 502, changes nothing, and gives its nonce back", async function () {
-    const wallet = Wallet.createRandom();
+    const wallet = new Wallet(Wallet.createRandom().privateKey);
     // An unfunded key with a non-zero gas price: the node refuses the transaction outright.
     const priced = track(stackOn(db, ethers.provider, { GAS_PRICE: "1" }));
     const call = { to: wallet.address, data: "0x" };
@@ -63,7 +63,7 @@ describe("transaction pipeline", function () {
   });
 
   it("what was written to the outbox but never sent is sent after a restart, with the same bytes", async function () {
-    const wallet = Wallet.createRandom();
+    const wallet = new Wallet(Wallet.createRandom().privateKey);
     const chain = flaky(ethers.provider);
     chain.sendFails = true;
     const before = stackOn(db, chain.provider);
@@ -90,7 +90,7 @@ describe("transaction pipeline", function () {
 
   it("a signer's counter never goes behind the chain (a key also used outside the gateway)", async function () {
     const [funded] = await ethers.getSigners();
-    const wallet = Wallet.createRandom();
+    const wallet = new Wallet(Wallet.createRandom().privateKey);
     await (await funded.sendTransaction({ to: wallet.address, value: ethers.parseEther("1") })).wait();
     await (await wallet.connect(ethers.provider).sendTransaction({ to: funded.address, value: 1n, gasPrice: 0 })).wait();
     const stack = track(stackOn(db));
