@@ -3,15 +3,34 @@ import { ethers } from "ethers";
 import {
   CityAccessManager__factory,
   ParticipantRegistry__factory,
+  CarbonCreditRegistry__factory,
+  SettlementToken__factory,
+  CarbonMarket__factory,
   type CityAccessManager,
   type ParticipantRegistry,
+  type CarbonCreditRegistry,
+  type SettlementToken,
+  type CarbonMarket,
 } from "../../typechain-types";
 import { PERMISSIONS, type ManagedContractName } from "./permissions";
-import { DELAYS, ROLES, ROLE_LABELS, type RoleName } from "./roles";
+import { DELAYS, ROLES, ROLE_LABELS, orgKind, type RoleName } from "./roles";
+
+/**
+ * The Operator organisation whose account is the market contract itself: escrowed credits sit in the market, and
+ * credits only move between active participants, so the market must be one.
+ */
+export const MARKET_ORG = {
+  code: "CITY-MARKET",
+  id: ethers.encodeBytes32String("CITY-MARKET"),
+  name: "City carbon market (escrow)",
+} as const;
 
 export interface SystemContracts {
   accessManager: CityAccessManager;
   participants: ParticipantRegistry;
+  carbon: CarbonCreditRegistry;
+  settlement: SettlementToken;
+  market: CarbonMarket;
 }
 
 export interface DeployOptions {
@@ -37,9 +56,21 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   const participants = await new ParticipantRegistry__factory(admin).deploy(authority);
   await participants.waitForDeployment();
   step("ParticipantRegistry deployed");
+  const participantsAddress = await participants.getAddress();
 
-  const contracts: SystemContracts = { accessManager, participants };
+  const carbon = await new CarbonCreditRegistry__factory(admin).deploy(authority, participantsAddress);
+  await carbon.waitForDeployment();
+  step("CarbonCreditRegistry deployed");
+  const settlement = await new SettlementToken__factory(admin).deploy(authority, participantsAddress);
+  await settlement.waitForDeployment();
+  step("SettlementToken deployed");
+  const market = await new CarbonMarket__factory(admin).deploy(authority, await carbon.getAddress(), await settlement.getAddress());
+  await market.waitForDeployment();
+  step("CarbonMarket deployed");
+
+  const contracts: SystemContracts = { accessManager, participants, carbon, settlement, market };
   await applyPermissions(contracts, step);
+  await bootstrapMarket(contracts, admin, step);
   await labelRoles(accessManager, step);
   await (await accessManager.setGrantDelay(ROLES.ADMIN, options.adminGrantDelay ?? DELAYS.ADMIN_GRANT)).wait();
   step("admin grant delay set");
@@ -50,6 +81,9 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
 export function managedTargets(contracts: SystemContracts): Record<ManagedContractName, ethers.BaseContract> {
   return {
     ParticipantRegistry: contracts.participants,
+    CarbonCreditRegistry: contracts.carbon,
+    SettlementToken: contracts.settlement,
+    CarbonMarket: contracts.market,
   };
 }
 
@@ -67,6 +101,26 @@ async function applyPermissions(contracts: SystemContracts, step: (s: string) =>
       step(`${name}: ${functions.length} functions restricted to ${role}`);
     }
   }
+}
+
+/**
+ * Makes the market contract an account of the Operator organisation MARKET_ORG and tells the registry which market
+ * may retire from escrow. Registering an organisation is GOVERNOR's job, so the administrator holds that role for
+ * these two calls only and renounces it (all three role changes are on chain for auditors to see).
+ */
+async function bootstrapMarket(contracts: SystemContracts, admin: Signer, step: (s: string) => void): Promise<void> {
+  const { accessManager, participants, carbon, market } = contracts;
+  const adminAddress = await admin.getAddress();
+  const marketAddress = await market.getAddress();
+  await (await accessManager.grantRole(ROLES.GOVERNOR, adminAddress, 0)).wait();
+  await (
+    await participants.registerOrganization(MARKET_ORG.id, orgKind("Operator"), 0, ethers.ZeroHash, MARKET_ORG.name)
+  ).wait();
+  await (await participants.addAccount(MARKET_ORG.id, marketAddress)).wait();
+  await (await accessManager.renounceRole(ROLES.GOVERNOR, adminAddress)).wait();
+  step("market registered as an account of the Operator organisation " + MARKET_ORG.code);
+  await (await carbon.setMarket(marketAddress)).wait();
+  step("CarbonCreditRegistry: market set");
 }
 
 async function labelRoles(accessManager: CityAccessManager, step: (s: string) => void): Promise<void> {
