@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { MARKET_ORG } from "../../scripts/lib/system";
 import { ROLES } from "../../scripts/lib/roles";
-import { DAY, PROJECT_ID, YEAR, attestReport, carbonFixture, claim, claimTuple, issueBatch } from "./fixtures/carbon";
+import { DAY, PROJECT_ID, YEAR, attestReport, carbonFixture, chainNow, claim, claimTuple, issueBatch } from "./fixtures/carbon";
 import { systemFixture } from "./fixtures/system";
 import { expectStrangerRefused, expectWiredRoles } from "./helpers/restricted";
 
@@ -138,7 +138,7 @@ describe("CarbonCreditRegistry", function () {
     it("refuses an empty, reversed or unfinished monitoring period", async function () {
       const { carbon, signers, projectKey } = await loadFixture(carbonFixture);
       const { start, end } = await periods();
-      for (const [s, e] of [[end, end], [end, start], [start, BigInt(await time.latest()) + 1000n]]) {
+      for (const [s, e] of [[end, end], [end, start], [start, (await chainNow()) + 1000n]]) {
         await expect(carbon.connect(signers.verifier).attest(projectKey, s, e, 1n, ethers.id("r")))
           .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryInvalidPeriod")
           .withArgs(s, e);
@@ -303,7 +303,7 @@ describe("CarbonCreditRegistry", function () {
     it("refuses a sender whose admission expired", async function () {
       const { carbon, participants, signers, orgs, batchId } = await loadFixture(carbonFixture);
       const { businessA: a, businessB: b } = signers;
-      const until = BigInt(await time.latest()) + 100n;
+      const until = (await chainNow()) + 100n;
       await participants.connect(signers.governor).updateOrganization(orgs.businessA.id, until, ethers.ZeroHash);
       await time.increaseTo(until + 1n);
       await expect(carbon.connect(a).safeTransferFrom(a.address, b.address, batchId, 1n, "0x"))

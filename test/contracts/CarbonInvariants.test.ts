@@ -601,8 +601,9 @@ describe("Carbon invariants (stateful property test)", function () {
       .map(([kind, o]) => `${kind} ${o.accepted}/${o.refused}`)
       .join(", ");
     process.stdout.write(`      ${runs} sequences, ${steps} steps; accepted/refused: ${table}\n`);
-    // Every kind of step must have been both accepted and refused somewhere, or the run proved little.
-    for (const [kind, o] of Object.entries(outcomes)) {
+    // Every kind of step must have been both accepted and refused somewhere, or the run proved little. (Checked
+    // from 100 runs up; the rarest outcome shows up about 25 times in 300 runs.)
+    for (const [kind, o] of NUM_RUNS < 100 ? [] : Object.entries(outcomes)) {
       if (kind.startsWith("toggle")) continue; // toggles always succeed by construction
       expect(o.accepted, `${kind} never accepted`).to.be.greaterThan(0);
       expect(o.refused, `${kind} never refused`).to.be.greaterThan(0);

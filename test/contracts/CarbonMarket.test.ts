@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { MARKET_ORG } from "../../scripts/lib/system";
-import { carbonFixture, claim, claimTuple } from "./fixtures/carbon";
+import { carbonFixture, chainNow, claim, claimTuple } from "./fixtures/carbon";
 import { expectStrangerRefused, expectWiredRoles } from "./helpers/restricted";
 
 const PRICE = 250_000n; // VND per tCO2e
@@ -48,7 +48,7 @@ describe("CarbonMarket", function () {
     it("moves the credits into escrow and records the listing", async function () {
       const { market, carbon, signers, batchId, marketAddress } = await loadFixture(carbonFixture);
       const seller = signers.businessA;
-      const expiry = BigInt(await time.latest()) + 3600n;
+      const expiry = (await chainNow()) + 3600n;
       await expect(market.connect(seller).list(batchId, 100n, PRICE, 10n, expiry, signers.businessB.address))
         .to.emit(market, "Listed")
         .withArgs(1n, seller.address, batchId, 100n, PRICE, 10n, expiry, signers.businessB.address)
@@ -63,7 +63,7 @@ describe("CarbonMarket", function () {
     it("refuses bad terms", async function () {
       const { market, signers, batchId } = await loadFixture(carbonFixture);
       const seller = market.connect(signers.businessA);
-      const now = BigInt(await time.latest());
+      const now = await chainNow();
       const max56 = 2n ** 56n - 1n;
       const max128 = 2n ** 128n - 1n;
       await expect(seller.list(batchId, 0n, PRICE, 0n, 0n, ethers.ZeroAddress)).to.be.revertedWithCustomError(market, "CarbonMarketZeroAmount");
@@ -194,7 +194,7 @@ describe("CarbonMarket", function () {
 
     it("refuses fills after the expiry", async function () {
       const { market, signers, batchId } = await loadFixture(carbonFixture);
-      const expiry = BigInt(await time.latest()) + 100n;
+      const expiry = (await chainNow()) + 100n;
       await market.connect(signers.businessA).list(batchId, 10n, PRICE, 0n, expiry, ethers.ZeroAddress);
       await time.setNextBlockTimestamp(expiry);
       await expect(market.connect(signers.businessB).fill(1n, 1n, PRICE)).to.emit(market, "Traded");
@@ -339,7 +339,7 @@ describe("CarbonMarket", function () {
   describe("#reclaimExpired", function () {
     it("lets anyone return an expired listing's remainder to its seller", async function () {
       const { market, carbon, signers, batchId } = await loadFixture(carbonFixture);
-      const expiry = BigInt(await time.latest()) + 100n;
+      const expiry = (await chainNow()) + 100n;
       await market.connect(signers.businessA).list(batchId, 10n, PRICE, 0n, expiry, ethers.ZeroAddress);
       await expect(market.connect(signers.stranger).reclaimExpired(1n))
         .to.be.revertedWithCustomError(market, "CarbonMarketListingNotExpired")
