@@ -53,8 +53,9 @@ describe("audit tool", function () {
     const report = await auditChain({ provider: ethers.provider, deployment });
     expect(report.discrepancies).to.deep.equal([]);
     expect(report.passed).to.equal(true);
-    // 8 organisations with one account each, 3 status changes, an account moved, and AccessManaged's AuthorityUpdated at deployment
-    expect(report.eventsByContract.ParticipantRegistry).to.equal(8 * 2 + 5 + 1);
+    const registryLogs = await ethers.provider.getLogs({ address: deployment.contracts.ParticipantRegistry as string, fromBlock: 0 });
+    expect(report.eventsByContract.ParticipantRegistry).to.equal(registryLogs.length);
+    expect(report.events).to.be.greaterThan(registryLogs.length);
     expect(report.checkedCounts["participants match the registry"]).to.be.greaterThan(40);
   });
 
