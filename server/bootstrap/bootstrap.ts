@@ -63,7 +63,8 @@ export async function bootstrap(
     const kept = keptKey(s, previous, admin.code);
     if (kept) adminKey = kept;
     else {
-      const created = s.apiKeys.create({ organization: admin.code, label: "bootstrap administrator" });
+      revokeBootstrapKeys(s, admin.code);
+      const created = s.apiKeys.create({ organization: admin.code, label: BOOTSTRAP_LABEL });
       adminKey = { id: created.apiKey.id, key: created.key };
       result.generatedAdminKey = created.key;
     }
@@ -76,7 +77,8 @@ export async function bootstrap(
       const org = s.participants.find(def.code);
       if (!org) continue;
       const key = keptKey(s, previous, def.code) ?? (() => {
-        const created = s.apiKeys.create({ organization: def.code, label: "bootstrap" });
+        revokeBootstrapKeys(s, def.code);
+        const created = s.apiKeys.create({ organization: def.code, label: BOOTSTRAP_LABEL });
         return { id: created.apiKey.id, key: created.key };
       })();
       organizations[def.code] = { name: org.name, kind: org.kind, roles: org.roles, address: org.address, apiKeyId: key.id, apiKey: key.key };
@@ -89,6 +91,13 @@ export async function bootstrap(
     (options.adminApiKey ? " The administrator's key is ADMIN_API_KEY." : "");
   writeFileAtomic(options.credentialsFile, JSON.stringify(result.credentials, null, 2) + "\n", 0o600);
   return result;
+}
+
+const BOOTSTRAP_LABEL = "bootstrap";
+
+/** Issuing new bootstrap keys (the credentials file was deleted) retires the old ones: deleting the file rotates them. */
+function revokeBootstrapKeys(s: GatewayServices, code: string): void {
+  for (const key of s.apiKeys.list(code)) if (key.label === BOOTSTRAP_LABEL) s.apiKeys.revoke(key.id);
 }
 
 function readCredentials(file: string): CredentialsFile | undefined {

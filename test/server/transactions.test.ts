@@ -67,6 +67,23 @@ describe("transactions: pipeline, async writes, idempotency", function () {
     });
   });
 
+  describe("a write not mined in time", function () {
+    it("answers 202 with the transaction link after TX_WAIT_TIMEOUT_MS, and completes later", async function () {
+      const slow = await startTestGateway({ env: { TX_WAIT_TIMEOUT_MS: "200" } });
+      await network.provider.send("evm_setAutomine", [false]);
+      try {
+        const res = await request(slow.app).post("/v1/participants").set(slow.auth("CITY-ADMIN")).send({ code: uniqueCode(), name: "x", kind: "Business" }).expect(202);
+        expect(res.headers.location).to.equal(`/v1/transactions/${res.body.transaction.id}`);
+        expect(res.headers).to.not.have.property("preference-applied");
+        await network.provider.send("evm_mine", []);
+        expect((await settled(slow, res.body.transaction.id)).status).to.equal("mined");
+      } finally {
+        await network.provider.send("evm_setAutomine", [true]);
+        await slow.stop();
+      }
+    });
+  });
+
   describe("Idempotency-Key", function () {
     it("replays the first answer for the same key and body; one transaction on chain", async function () {
       const code = uniqueCode();

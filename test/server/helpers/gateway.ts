@@ -37,6 +37,8 @@ export interface TestGateway {
   deployment: DeploymentRecord;
   /** API keys by organisation code (CITY-ADMIN and the demo organisations). */
   keys: Record<string, string>;
+  /** Set when bootstrap generated the administrator's key on this start. */
+  generatedAdminKey?: string;
   auth: (org: string) => { Authorization: string };
   /** Stops the tracker and closes the database (the chain stays). */
   stop: () => Promise<void>;
@@ -48,7 +50,7 @@ export interface TestGateway {
  * Pass `dataDir` of an earlier gateway to get "the same gateway after a restart".
  */
 export async function startTestGateway(
-  options: { env?: Record<string, string>; dataDir?: string; provider?: Provider; logTo?: DestinationStream } = {},
+  options: { env?: Record<string, string>; dataDir?: string; provider?: Provider; logTo?: DestinationStream; adminApiKey?: string } = {},
 ): Promise<TestGateway> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cal-gateway-"));
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: dataDir, ...options.env });
@@ -70,8 +72,9 @@ export async function startTestGateway(
     log,
     config,
   });
-  const boot = await bootstrap(services, { demo: true, credentialsFile: path.join(dataDir, "credentials.json"), log });
+  const boot = await bootstrap(services, { demo: true, credentialsFile: path.join(dataDir, "credentials.json"), log, adminApiKey: options.adminApiKey });
   const keys = Object.fromEntries(Object.entries(boot.credentials.organizations).map(([code, c]) => [code, c.apiKey!]));
+  if (options.adminApiKey) keys["CITY-ADMIN"] = options.adminApiKey;
   const { app, routes, document } = createApp(services);
   return {
     app,
@@ -83,6 +86,7 @@ export async function startTestGateway(
     dataDir,
     deployment,
     keys,
+    generatedAdminKey: boot.generatedAdminKey,
     auth: (org) => ({ Authorization: `Bearer ${keys[org]}` }),
     stop: async () => {
       await stack.tracker.stop();
