@@ -133,8 +133,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** One line per option: name, default and description. */
 export function describeConfig(): string[] {
   return Object.entries(ConfigSchema.shape).map(([name, schema]) => {
-    const def = (schema as z.ZodType).def as { defaultValue?: unknown };
-    const shown = def.defaultValue === undefined ? "" : ` (default ${String(def.defaultValue)})`;
+    // A default sits on the schema itself, or on the input side of a transform (DATA_DIR).
+    const def = (schema as z.ZodType).def as { defaultValue?: unknown; in?: { def: { defaultValue?: unknown } } };
+    const value = def.defaultValue ?? def.in?.def.defaultValue;
+    const shown = value === undefined ? "" : ` (default ${String(value)})`;
     return `${name}${shown}: ${(schema as z.ZodType).description ?? ""}`;
   });
 }
