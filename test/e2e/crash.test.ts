@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { expect } from "chai";
 import { ethers } from "ethers";
 import { GatewayProcess, api, freePort, isAlive, tempDataDir, waitFor } from "./helpers/processes";
@@ -36,6 +37,7 @@ describe("crash safety (real processes, embedded anvil)", function () {
   const started: GatewayProcess[] = [];
   after(async function () {
     for (const gw of started) await gw.cleanup();
+    for (const dir of new Set(started.map((gw) => gw.dataDir))) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   async function launch(dataDir: string, port: number, chainPort: number, env: Record<string, string> = {}) {

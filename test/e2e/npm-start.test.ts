@@ -18,6 +18,7 @@ describe("npm start (real processes, embedded anvil)", function () {
   });
   after(async function () {
     for (const gw of started) await gw.cleanup();
+    for (const dir of new Set(started.map((gw) => gw.dataDir))) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const start = (viaNpm = true) => {

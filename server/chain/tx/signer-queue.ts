@@ -45,9 +45,4 @@ export class SignerQueues {
     );
     return result;
   }
-
-  /** Forgets every counter (after the chain rewound): each is re-read on next use. */
-  reset(): void {
-    this.#next.clear();
-  }
 }
