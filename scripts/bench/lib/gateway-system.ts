@@ -1,0 +1,107 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Wallet } from "ethers";
+import pino from "pino";
+import { Keystore } from "../../../server/chain/keystore";
+import { connectProvider, type GatewayProvider } from "../../../server/chain/provider";
+import { attachSystem, DEPLOYMENT_FILE, type DeploymentRecord } from "../../lib/deployment";
+import { GatewayProcess, api, freePort, tempDataDir } from "../../lib/processes";
+import type { SystemContracts } from "../../lib/system";
+
+/**
+ * The whole system started the way `npm start` starts it (server/main.ts: embedded anvil, deployment, demo
+ * organisations, gateway) in a throwaway DATA_DIR on free loopback ports, with the gateway's own defaults except:
+ *  - RATE_LIMIT_MAX raised: the per-client limit (1,200 a minute) would otherwise be what is measured;
+ *  - KEYSTORE_SCRYPT_N 1024: cheap key files, so start-up is quick (keys are decrypted once, at start);
+ *  - HOME pointed into DATA_DIR, so anvil's on-disk state cache (~/.foundry/anvil/tmp) is removed with it.
+ * Keys the benchmark must sign with itself (direct sends, issuer set-up) are put in the keystore before the start:
+ * the gateway then registers those organisations with them, and never signs for them unless asked.
+ */
+export interface BenchGateway {
+  gw: GatewayProcess;
+  url: string;
+  dataDir: string;
+  chainUrl: string;
+  provider: GatewayProvider;
+  record: DeploymentRecord;
+  system: SystemContracts;
+  adminKey: string;
+  apiKeys: Record<string, string>;
+  /** The keys the benchmark holds (imported into the keystore before the start), by organisation code. */
+  wallets: Record<string, Wallet>;
+  call(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Admits an organisation through the API and makes it an API key; returns the key. */
+  admit(code: string, kind: string, roles?: string[]): Promise<string>;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchGateway(options: { importKeysFor: string[] }): Promise<BenchGateway> {
+  const dataDir = tempDataDir("cal-bench-gw-");
+  const password = crypto.randomBytes(24).toString("base64url");
+  const keystore = await Keystore.open({ dir: path.join(dataDir, "keystore"), password, scryptN: 1024, log: pino({ level: "silent" }) });
+  const wallets: Record<string, Wallet> = {};
+  for (const code of options.importKeysFor) wallets[code] = await keystore.create(code);
+
+  const port = await freePort();
+  const chainPort = await freePort();
+  const home = path.join(dataDir, "home");
+  fs.mkdirSync(home);
+  const logFile = path.join(dataDir, "gateway.log");
+  const gw = new GatewayProcess(dataDir, port, chainPort, {
+    baseEnv: {},
+    logFile,
+    env: { HOME: home, KEYSTORE_PASSWORD: password, KEYSTORE_SCRYPT_N: "1024", RATE_LIMIT_MAX: "1000000" },
+  });
+  try {
+    await gw.ready(180_000);
+  } catch (err) {
+    await gw.cleanup();
+    throw new Error(`${(err as Error).message}\n${tail(logFile)}`);
+  }
+  const credentials = gw.credentials();
+  const apiKeys = Object.fromEntries(Object.entries(credentials.organizations).map(([code, c]) => [code, c.apiKey]));
+  const adminKey = apiKeys["CITY-ADMIN"];
+  const chainUrl = `http://127.0.0.1:${chainPort}`;
+  const provider = await connectProvider(chainUrl, { gasPrice: 0n, pollingIntervalMs: 20, timeoutMs: 60_000, connectDeadlineMs: 10_000 });
+  const record = JSON.parse(fs.readFileSync(path.join(dataDir, DEPLOYMENT_FILE), "utf8")) as DeploymentRecord;
+  for (const code of Object.keys(wallets)) wallets[code] = wallets[code].connect(provider);
+  const call = (key: string, method: string, p: string, body?: unknown) => api(gw, key, method, p, body);
+
+  return {
+    gw,
+    url: gw.url,
+    dataDir,
+    chainUrl,
+    provider,
+    record,
+    system: attachSystem(record, provider),
+    adminKey,
+    apiKeys,
+    wallets,
+    call,
+    logFile,
+    async admit(code, kind, roles = []) {
+      const registered = await call(adminKey, "POST", "/v1/participants", { code, name: `Benchmark ${code}`, kind, roles });
+      if (registered.status !== 201) throw new Error(`admitting ${code}: ${registered.status} ${JSON.stringify(registered.body)}`);
+      const key = await call(adminKey, "POST", "/v1/api-keys", { organization: code, label: "benchmark" });
+      if (key.status !== 201) throw new Error(`API key for ${code}: ${key.status} ${JSON.stringify(key.body)}`);
+      apiKeys[code] = key.body.key;
+      return key.body.key as string;
+    },
+    async stop() {
+      provider.destroy();
+      await gw.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8").split("\n").slice(-15).join("\n");
+  } catch {
+    return "";
+  }
+}
