@@ -14,7 +14,12 @@ export interface EmbeddedNodeOptions {
   startTimeoutMs?: number;
 }
 
-/** The anvil binary shipped by the npm package `@foundry-rs/anvil` (its platform package). */
+/**
+ * The anvil binary of Foundry's npm distribution. We depend on the platform package directly rather than on the
+ * `@foundry-rs/anvil` wrapper: the registry we install from serves only the Linux x64 package, `npm ci` refuses a
+ * lockfile whose optional platform packages it cannot resolve, and the wrapper's postinstall would download a
+ * binary when its platform package is missing.
+ */
 export function anvilBinary(): string {
   const arch = process.arch === "x64" ? "amd64" : process.arch;
   const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
@@ -22,7 +27,10 @@ export function anvilBinary(): string {
   try {
     return require.resolve(`${pkg}/bin/${exe}`);
   } catch {
-    throw new Error(`The embedded node needs ${pkg} (installed with @foundry-rs/anvil); run npm install`);
+    throw new Error(
+      `The embedded node needs the npm package ${pkg}, which is not installed (only linux-amd64 is a dependency). ` +
+        `Install it, or point the gateway at a running node with RPC_URL.`,
+    );
   }
 }
 
