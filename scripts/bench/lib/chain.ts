@@ -116,6 +116,9 @@ export async function deployWorld(provider: GatewayProvider, dataDir: string, or
 export class Sender {
   #nonce: number | undefined;
   #pending: TransactionResponse[] = [];
+  /** Logs emitted by the settled transactions. */
+  events = 0;
+  transactions = 0;
 
   constructor(
     readonly wallet: Wallet,
@@ -138,5 +141,7 @@ export class Sender {
     const receipts = await Promise.all(pending.map((tx) => tx.wait(1, 120_000)));
     const failed = receipts.filter((r) => !r || r.status !== 1).length;
     if (failed > 0) throw new Error(`${failed} of ${pending.length} benchmark set-up transactions failed`);
+    for (const r of receipts) this.events += r!.logs.length;
+    this.transactions += receipts.length;
   }
 }

@@ -17,6 +17,8 @@ export interface Machine {
   startedAt: string;
   command: string;
   quick: boolean;
+  /** Where the gas figures were measured. */
+  gasNetwork?: string;
 }
 
 export interface GasEntry {

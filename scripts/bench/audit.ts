@@ -1,0 +1,218 @@
+/**
+ * Benchmark 4: the auditor's replay (scripts/audit: auditChain) and the gateway's indexer over a generated history,
+ * and the history query behind `GET /v1/audit/events` on a large index.
+ *
+ * The history is built fast but shaped like the city's: catalogue-sized dataset batches (most of the events), custody
+ * transfers, licences and valuations, credit transfers, retirements, listings and fills, sent directly to a node
+ * started with the embedded node's options. Replay rate = events / time to fetch, decode and replay them; reconcile
+ * = the rest of the audit (comparing the rebuilt state with the contracts at the audited block).
+ */
+import path from "node:path";
+import Database from "better-sqlite3";
+import { ethers, type Wallet } from "ethers";
+import pino from "pino";
+import { auditChain } from "../audit/audit-chain";
+import { generateCatalogue } from "../lib/catalogue";
+import { Indexer } from "../../server/indexer/indexer";
+import { auditDeploymentOf, indexerContractsOf, indexerProjections, actorOrgResolver } from "./lib/audit-compat";
+import { Sender, deployWorld, startNode, type StartedNode, type World } from "./lib/chain";
+import type { AuditResult, AuditRun } from "./lib/report";
+import { historyQueryBenchmark } from "./lib/history-query";
+import { rate, round } from "./lib/stats";
+
+export interface AuditOptions {
+  /** Event counts at which the audit is run (the history grows from one to the next). */
+  sizes: number[];
+  /** Events of one subject in the synthetic index for the history query. */
+  historyEvents: number;
+  historyQueries: number;
+}
+
+const DATASETS_PER_BATCH = 120;
+const BUSINESSES = ["BIZ-1", "BIZ-2", "BIZ-3", "BIZ-4"];
+const CLAIM = { beneficiaryName: "Benchmark beneficiary", beneficiaryOrg: ethers.ZeroHash, reason: "benchmark offset", consumptionStart: 1_735_689_600n, consumptionEnd: 1_767_225_599n };
+
+export async function runAuditBenchmark(options: AuditOptions, log: (line: string) => void): Promise<AuditResult> {
+  const node = await startNode();
+  const runs: AuditRun[] = [];
+  try {
+    const history = await History.create(node, log);
+    for (const size of options.sizes) {
+      const built = await history.growTo(size);
+      log(`audit: history of ${history.events} events in ${history.transactions} transactions up to block ${built.block} (built in ${built.seconds} s)`);
+      runs.push(await auditOnce(node, history.world, built.block, log));
+    }
+  } finally {
+    await node.stop();
+  }
+  const history = await historyQueryBenchmark({ subjectEvents: options.historyEvents, queries: options.historyQueries });
+  log(`audit: history query over ${history.totalEvents} indexed events (${history.subjectEvents} of one asset, synthetic rows): p50 ${history.p50ms} ms, p95 ${history.p95ms} ms`);
+  const last = runs[runs.length - 1];
+  return {
+    events: last.events,
+    eventsPerSecond: last.eventsPerSecond,
+    reconcileSeconds: last.reconcileSeconds,
+    historyP95ms: history.p95ms,
+    indexerEventsPerSecond: last.indexerEventsPerSecond,
+    runs,
+    history,
+  };
+}
+
+async function auditOnce(node: StartedNode, world: World, toBlock: number, log: (line: string) => void): Promise<AuditRun> {
+  const started = performance.now();
+  const report = await auditChain({ provider: node.provider, deployment: auditDeploymentOf(world.record), toBlock });
+  const seconds = (performance.now() - started) / 1000;
+  // The engine reports replay time apart from the comparison where it can; otherwise only the whole run is known.
+  const replaySeconds = (report as { replaySeconds?: number }).replaySeconds ?? null;
+
+  const db = new Database(path.join(node.dataDir, `index-${toBlock}.db`));
+  db.pragma("journal_mode = WAL");
+  const indexer = new Indexer({
+    provider: node.provider,
+    db,
+    contracts: indexerContractsOf(world.record),
+    fromBlock: world.record.deploymentBlock,
+    projections: indexerProjections(),
+    logger: pino({ level: "silent" }),
+    resolveActorOrg: actorOrgResolver(),
+  });
+  const indexStarted = performance.now();
+  while (await indexer.syncOnce());
+  const indexSeconds = (performance.now() - indexStarted) / 1000;
+  const indexed = (db.prepare("SELECT COUNT(*) AS n FROM idx_events").get() as { n: number }).n;
+  db.close();
+
+  const run: AuditRun = {
+    events: report.events,
+    blocks: toBlock - world.record.deploymentBlock + 1,
+    eventsPerSecond: rate(report.events, replaySeconds ?? seconds),
+    replaySeconds: round(replaySeconds, 2),
+    reconcileSeconds: replaySeconds === null ? null : round(seconds - replaySeconds, 2),
+    seconds: round(seconds, 2)!,
+    passed: report.passed,
+    indexerEventsPerSecond: rate(indexed, indexSeconds),
+  };
+  if (!report.passed) log(`audit: ${report.discrepancies.length} discrepancies, first: ${report.discrepancies[0]?.message}`);
+  log(
+    `audit: ${run.events} events replayed at ${run.eventsPerSecond} events/s` +
+      (run.reconcileSeconds === null ? ` (whole audit ${run.seconds} s)` : `, reconciled in ${run.reconcileSeconds} s`) +
+      `; indexer caught up ${indexed} events at ${run.indexerEventsPerSecond} events/s`,
+  );
+  return run;
+}
+
+/** A growing, varied history, built with pipelined transactions per signer. */
+class History {
+  events = 0;
+  transactions = 0;
+  #round = 0;
+  #listings = 0;
+  #senders: Record<string, Sender>;
+
+  private constructor(
+    readonly node: StartedNode,
+    readonly world: World,
+    private readonly batchIds: bigint[],
+  ) {
+    this.#senders = Object.fromEntries([["admin", new Sender(world.admin)], ...Object.entries(world.accounts).map(([code, w]) => [code, new Sender(w as Wallet)])]);
+  }
+
+  static async create(node: StartedNode, log: (line: string) => void): Promise<History> {
+    const world = await deployWorld(node.provider, node.dataDir, {
+      "AGENCY-A": "CityAgency",
+      "AGENCY-B": "CityAgency",
+      ...Object.fromEntries(BUSINESSES.map((b) => [b, "Business" as const])),
+      VVB: "Verifier",
+    });
+    const { system, admin, accounts, orgIds } = world;
+    const adminSend = new Sender(admin);
+    const verifierSend = new Sender(accounts.VVB);
+    await adminSend.tx(system.carbon.registerProject.populateTransaction("VN-BENCH-0001", orgIds["BIZ-1"], "VCS", "benchmark", "Da Nang", ethers.ZeroHash));
+    await adminSend.settle();
+    const projectKey = ethers.id("VN-BENCH-0001");
+    const now = BigInt((await node.provider.getBlock("latest"))!.timestamp);
+    const batchIds: bigint[] = [];
+    for (const [i, code] of BUSINESSES.entries()) {
+      const report = ethers.id(`benchmark report ${i}`);
+      await verifierSend.tx(system.carbon.connect(accounts.VVB).attest.populateTransaction(projectKey, now - 86_400n * 365n, now - 86_400n, 100_000_000n, report));
+      await verifierSend.settle();
+      const attestation = await system.carbon.attestationIdOf(projectKey, now - 86_400n * 365n, now - 86_400n, report);
+      await adminSend.tx(system.carbon.issue.populateTransaction(attestation, accounts[code].address, 100_000_000n));
+      await adminSend.settle();
+      batchIds.push(await system.carbon.lastBatchId());
+    }
+    const marketAddress = await system.market.getAddress();
+    await adminSend.tx(system.market.setFee.populateTransaction(25, accounts["BIZ-1"].address));
+    for (const code of BUSINESSES) {
+      await adminSend.tx(system.settlement.mint.populateTransaction(accounts[code].address, 10n ** 15n, ethers.id(`deposit ${code}`)));
+      const own = new Sender(accounts[code]);
+      await own.tx(system.carbon.connect(accounts[code]).setApprovalForAll.populateTransaction(marketAddress, true));
+      await own.tx(system.settlement.connect(accounts[code]).approve.populateTransaction(marketAddress, ethers.MaxUint256));
+      await own.settle();
+    }
+    await adminSend.settle();
+    log("audit: system deployed and set up for the history");
+    return new History(node, world, batchIds);
+  }
+
+  /** Adds rounds until the history holds at least `events` events; returns the head block. */
+  async growTo(events: number): Promise<{ block: number; seconds: number | null }> {
+    const started = performance.now();
+    // Catalogue entries for the whole run at once: unique content hashes, realistic titles and URIs.
+    const needed = Math.ceil(Math.max(0, events - this.events) / 2) + DATASETS_PER_BATCH;
+    const entries = generateCatalogue(needed, 1_000 + this.#round).catalogue.dataset;
+    let used = 0;
+    while (this.events < events) {
+      if (used + DATASETS_PER_BATCH > entries.length) {
+        entries.push(...generateCatalogue(DATASETS_PER_BATCH * 10, 50_000 + this.#round).catalogue.dataset);
+      }
+      await this.round(entries.slice(used, used + DATASETS_PER_BATCH));
+      used += DATASETS_PER_BATCH;
+      if (this.#round % 5 === 0) await this.settle();
+    }
+    await this.settle();
+    return { block: await this.node.provider.getBlockNumber(), seconds: round((performance.now() - started) / 1000) };
+  }
+
+  private async settle(): Promise<void> {
+    for (const sender of Object.values(this.#senders)) await sender.settle();
+    this.events = Object.values(this.#senders).reduce((n, s) => n + s.events, 0);
+    this.transactions = Object.values(this.#senders).reduce((n, s) => n + s.transactions, 0);
+  }
+
+  private async round(entries: ReturnType<typeof generateCatalogue>["catalogue"]["dataset"]): Promise<void> {
+    const { system, accounts, orgIds } = this.world;
+    const s = this.#senders;
+    const r = this.#round++;
+    const agencyA = accounts["AGENCY-A"].address;
+    const registrations = entries.map((d) => ({
+      contentHash: `0x${d.distribution[0].checksum.checksumValue}`,
+      metadataHash: ethers.id(d.identifier),
+      to: agencyA,
+      custodian: ethers.ZeroAddress,
+      classification: 0,
+      transferable: true,
+      title: d.title,
+      uri: d.distribution[0].downloadURL,
+    }));
+    await s.admin.tx(system.dataAssets.registerBatch.populateTransaction(registrations));
+    const ids = registrations.map((x) => BigInt(x.contentHash));
+    const now = (await this.node.provider.getBlock("latest"))!.timestamp;
+    await s.admin.tx(system.dataAssets.grantLicense.populateTransaction(ids[0], orgIds[BUSINESSES[r % 4]], now + 365 * 86_400, ethers.id(`terms ${r}`), "CC BY 4.0"));
+    await s.admin.tx(system.dataAssets.recordValuation.populateTransaction(ids[1], 1_000_000n + BigInt(r), now, "cost", "benchmark appraiser", ethers.id(`valuation ${r}`)));
+    await s["AGENCY-A"].tx(system.dataAssets.connect(accounts["AGENCY-A"]).transferFrom.populateTransaction(agencyA, accounts["AGENCY-B"].address, ids[2]));
+    for (const [i, code] of BUSINESSES.entries()) {
+      const to = accounts[BUSINESSES[(i + 1) % 4]].address;
+      await s[code].tx(system.carbon.connect(accounts[code]).safeTransferFrom.populateTransaction(accounts[code].address, to, this.batchIds[i], 5n, "0x"));
+    }
+    const seller = BUSINESSES[r % 4];
+    const buyer = BUSINESSES[(r + 1) % 4];
+    await s[seller].tx(system.carbon.connect(accounts[seller]).retire.populateTransaction(this.batchIds[r % 4], 2n, CLAIM));
+    // Transactions are mined in the order they are sent (automine), so the fill always follows its listing.
+    await s[seller].tx(system.market.connect(accounts[seller]).list.populateTransaction(this.batchIds[r % 4], 20n, 250_000n, 0n, 0n, ethers.ZeroAddress));
+    const listing = BigInt(++this.#listings);
+    await s[buyer].tx(system.market.connect(accounts[buyer]).fill.populateTransaction(listing, 10n, 10n * 250_000n));
+    if (r % 3 === 0) await s[seller].tx(system.market.connect(accounts[seller]).cancelListing.populateTransaction(listing));
+  }
+}

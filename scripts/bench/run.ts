@@ -1,0 +1,238 @@
+/**
+ * `npm run bench [-- --quick] [--out <file>] [--only gas,gateway,catalogue,audit,growth]`
+ *
+ * Runs the benchmarks of issue 7 on this machine, prints readable tables and writes the JSON record (see
+ * lib/report.ts for its shape). Everything runs on loopback, in throwaway directories, bounded in count and time.
+ * `--quick` is a smaller version (under two minutes on an idle 2-core machine); the full run takes longer.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { anvilBinary } from "../../server/chain/anvil";
+import { runAuditBenchmark } from "./audit";
+import { runCatalogueBenchmark } from "./catalogue";
+import { runGasBenchmark } from "./gas";
+import { keysToImport, runGatewayBenchmark } from "./gateway";
+import { GROWTH_VARIANTS, runGrowthBenchmark } from "./growth";
+import { growthFindings } from "./lib/findings";
+import { startBenchGateway } from "./lib/gateway-system";
+import { isSkipped, validateReport, type BenchReport, type Machine } from "./lib/report";
+import { table } from "./lib/stats";
+
+const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth"] as const;
+type BenchmarkName = (typeof BENCHMARKS)[number];
+
+interface Plan {
+  gateway: { levels: number[]; transfers: number };
+  audit: { sizes: number[]; historyEvents: number; historyQueries: number };
+  growth: { heights: number[]; transfers: number; variants: typeof GROWTH_VARIANTS; deadlineMs: number };
+}
+
+const QUICK: Plan = {
+  gateway: { levels: [1, 8, 32], transfers: 64 },
+  audit: { sizes: [5_000], historyEvents: 100_000, historyQueries: 200 },
+  growth: { heights: [0, 3_000], transfers: 80, variants: GROWTH_VARIANTS.slice(0, 2), deadlineMs: 60_000 },
+};
+
+const FULL: Plan = {
+  gateway: { levels: [1, 8, 32], transfers: 640 },
+  audit: { sizes: [10_000, 50_000], historyEvents: 100_000, historyQueries: 1_000 },
+  growth: { heights: [0, 5_000, 20_000], transfers: 300, variants: GROWTH_VARIANTS, deadlineMs: 30 * 60_000 },
+};
+
+const say = (line = "") => process.stdout.write(line + "\n");
+const stamp = () => new Date().toISOString().slice(11, 19);
+const log = (line: string) => say(`[${stamp()}] ${line}`);
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      out: { type: "string" },
+      only: { type: "string" },
+    },
+  });
+  const quick = values.quick!;
+  const only = new Set((values.only?.split(",").map((s) => s.trim()).filter(Boolean) ?? BENCHMARKS) as BenchmarkName[]);
+  for (const name of only) if (!BENCHMARKS.includes(name)) throw new Error(`unknown benchmark "${name}" (one of ${BENCHMARKS.join(", ")})`);
+  const plan = quick ? QUICK : FULL;
+  const dataDir = path.resolve(process.env.DATA_DIR ?? ".data");
+  const out = path.resolve(values.out ?? path.join(dataDir, "bench", `bench-${quick ? "quick" : "full"}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`));
+
+  const machine = machineInfo(quick);
+  say(`City Asset Ledger benchmarks (${quick ? "quick" : "full"}) on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, node ${machine.node}, ${machine.anvil}`);
+  say(`load average at start: ${machine.loadAverageAtStart.join(" ")} (the machine may be shared: compare node CPU per transaction, not only tx/s)`);
+
+  const skipped = (why: string) => ({ skipped: why });
+  const report: BenchReport = {
+    machine,
+    gas: skipped("not run"),
+    gateway: skipped("not run"),
+    catalogue: skipped("not run"),
+    audit: skipped("not run"),
+    growth: skipped("not run"),
+    findings: [],
+    errors: {},
+  };
+  const started = Date.now();
+  const attempt = async <T>(name: BenchmarkName, fn: () => Promise<T>, label: string = name): Promise<T | undefined> => {
+    if (!only.has(name)) return undefined;
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } catch (err) {
+      const message = (err as Error).message ?? String(err);
+      report.errors![name] = message;
+      log(`${name}: FAILED: ${message.split("\n")[0]}`);
+      return undefined;
+    } finally {
+      log(`${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  };
+
+  const gas = await attempt("gas", () => runGasBenchmark(log));
+  if (gas) {
+    report.gas = gas.gas;
+    report.machine.gasNetwork = gas.network;
+    if (gas.unmeasured.length) report.findings!.push(`Writes without a gas figure: ${gas.unmeasured.join(", ")}`);
+  }
+
+  if (only.has("gateway") || only.has("catalogue")) {
+    const sys = await attempt(
+      only.has("gateway") ? "gateway" : "catalogue",
+      () => startBenchGateway({ importKeysFor: keysToImport(plan.gateway.levels) }),
+      "system start (npm start)",
+    );
+    if (sys) {
+      log(`system started as npm start does: gateway ${sys.url}, embedded node ${sys.chainUrl}, DATA_DIR ${sys.dataDir}`);
+      try {
+        const catalogue = await attempt("catalogue", () => runCatalogueBenchmark(sys, log));
+        if (catalogue) report.catalogue = catalogue;
+        const gateway = await attempt("gateway", () => runGatewayBenchmark(sys, plan.gateway, log));
+        if (gateway) report.gateway = gateway;
+      } finally {
+        await sys.stop();
+      }
+    }
+  }
+
+  const audit = await attempt("audit", () => runAuditBenchmark(plan.audit, log));
+  if (audit) report.audit = audit;
+
+  const growth = await attempt("growth", () => runGrowthBenchmark(plan.growth, log));
+  if (growth) {
+    const [main, ...others] = growth;
+    report.growth = main.points;
+    report.growthVariants = Object.fromEntries(others.map((v) => [v.name, { args: v.args, points: v.points }]));
+    report.findings!.push(...growthFindings(growth));
+  }
+
+  for (const [name, message] of Object.entries(report.errors ?? {})) {
+    const key = name as BenchmarkName;
+    if (isSkipped(report[key])) report[key] = skipped(`failed: ${message.split("\n")[0]}`);
+  }
+  report.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+
+  printTables(report);
+  const problems = validateReport(report);
+  if (problems.length) say(`\nthe record does not match its shape: ${problems.join("; ")}`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  say(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average at end ${report.machine.loadAverageAtEnd.join(" ")}; JSON written to ${out}`);
+  return problems.length || Object.keys(report.errors ?? {}).length ? 1 : 0;
+}
+
+function machineInfo(quick: boolean): Machine {
+  let anvil = "unknown";
+  try {
+    anvil = execFileSync(anvilBinary(), ["--version"], { encoding: "utf8" }).split("\n")[0].trim();
+  } catch {
+    // reported as unknown
+  }
+  return {
+    cpu: os.cpus()[0]?.model.trim() ?? "unknown",
+    cores: os.cpus().length,
+    memoryGb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    anvil,
+    loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    startedAt: new Date().toISOString(),
+    command: `npm run bench${quick ? " -- --quick" : ""}`,
+    quick,
+  };
+}
+
+function printTables(r: BenchReport): void {
+  if (!isSkipped(r.gas)) {
+    say(`\nGas (receipt gasUsed, 21k base included; batch calls per item) — ${r.machine.gasNetwork ?? "Hardhat in-process network"}`);
+    say(
+      table(
+        ["contract.function", "gas", "baseline", "ratio", "target", "met", "case / variants"],
+        Object.entries(r.gas).map(([k, e]) => [
+          k,
+          e.gas,
+          e.baseline,
+          e.ratio,
+          e.target,
+          e.targetMet === undefined ? "" : e.targetMet ? "yes" : "NO",
+          [e.case, ...Object.entries(e.variants ?? {}).map(([v, g]) => `${v}: ${g}`), e.note].filter(Boolean).join("; "),
+        ]),
+      ),
+    );
+  }
+  if (!isSkipped(r.catalogue)) {
+    say("\nCatalogue import (POST /v1/datasets/batch)");
+    say(table(["datasets", "seconds", "transactions", "gas per dataset"], [[r.catalogue.datasets, r.catalogue.seconds, r.catalogue.transactions, r.catalogue.gasPerDataset]]));
+  }
+  if (!isSkipped(r.gateway)) {
+    say("\nGateway write throughput (credit transfers; each client waits for the mined answer)");
+    say(
+      table(
+        ["level", "signers", "transfers", "gateway tx/s", "direct tx/s", "ratio", "p50 ms", "p95 ms", "failures", "direct p50", "direct p95", "blocks"],
+        Object.entries(r.gateway).map(([k, l]) => [k, l.signers, l.transfers, l.tps, l.directTps, l.ratio, l.p50ms, l.p95ms, l.failures, l.directP50ms, l.directP95ms, `${l.blocks[0]}→${l.blocks[1]}`]),
+      ),
+    );
+  }
+  if (!isSkipped(r.audit)) {
+    say("\nAudit replay (auditChain over JSON-RPC) and indexer catch-up");
+    say(
+      table(
+        ["events", "blocks", "replay events/s", "reconcile s", "audit s", "passed", "indexer events/s"],
+        r.audit.runs.map((x) => [x.events, x.blocks, x.eventsPerSecond, x.reconcileSeconds, x.seconds, x.passed ? "yes" : "NO", x.indexerEventsPerSecond]),
+      ),
+    );
+    const h = r.audit.history;
+    say(`history query: ${h.subjectEvents} events of one asset among ${h.totalEvents} indexed (synthetic rows), pages of ${h.pageSize}: p50 ${h.p50ms} ms, p95 ${h.p95ms} ms`);
+  }
+  if (!isSkipped(r.growth)) {
+    say("\nEmbedded node write throughput as blocks accumulate (sequential transfers, one per block)");
+    const rows = [["npm start default", [], r.growth] as const, ...Object.entries(r.growthVariants ?? {}).map(([n, v]) => [n, v.args, v.points] as const)];
+    say(
+      table(
+        ["node options", "blocks", "tx/s", "node CPU ms/tx", "p50 ms", "idle node CPU ms/s"],
+        rows.flatMap(([name, , points]) =>
+          points.map((p) => [name, p.blocks, p.tps, p.nodeCpuMsPerTx, p.p50ms, (p as { idleNodeCpuMsPerSecond?: number | null }).idleNodeCpuMsPerSecond]),
+        ),
+      ),
+    );
+  }
+  if (r.findings?.length) {
+    say("\nFindings");
+    for (const f of r.findings) say(`- ${f}`);
+  }
+  if (r.errors && Object.keys(r.errors).length) {
+    say("\nErrors");
+    for (const [k, v] of Object.entries(r.errors)) say(`- ${k}: ${v.split("\n")[0]}`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(2);
+  },
+);
