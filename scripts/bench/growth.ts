@@ -30,7 +30,13 @@ export interface GrowthOptions {
 }
 
 export interface GrowthVariantResult extends GrowthVariant {
-  points: (GrowthPoint & { idleNodeCpuMsPerSecond: number | null; fillSeconds: number | null })[];
+  points: (GrowthPoint & {
+    idleNodeCpuMsPerSecond: number | null;
+    fillSeconds: number | null;
+    nodeRssMb: number | null;
+    diskCacheMb: number;
+    stateDumpMb: number;
+  })[];
   stoppedEarly?: string;
 }
 
@@ -59,8 +65,13 @@ export async function runGrowthBenchmark(options: GrowthOptions, log: (line: str
         const fillSeconds = filled ? (Date.now() - fillStarted) / 1000 : null;
         const idle = await idleCpu(node, 2_000);
         const point = await measureTransfers(node, world, options.transfers);
-        result.points.push({ ...point, idleNodeCpuMsPerSecond: idle, fillSeconds: fillSeconds === null ? null : round(fillSeconds) });
-        log(`growth: ${variant.name}: ${point.blocks} blocks → ${point.tps} tx/s, node ${point.nodeCpuMsPerTx} ms CPU/tx, idle node ${idle} ms CPU/s`);
+        const footprint = node.footprint();
+        const nodeRssMb = footprint.rssMb;
+        result.points.push({ ...point, idleNodeCpuMsPerSecond: idle, fillSeconds: fillSeconds === null ? null : round(fillSeconds), nodeRssMb, diskCacheMb: footprint.diskCacheMb, stateDumpMb: footprint.stateDumpMb });
+        log(
+          `growth: ${variant.name}: ${point.blocks} blocks → ${point.tps} tx/s, node ${point.nodeCpuMsPerTx} ms CPU/tx, idle node ${idle} ms CPU/s, ` +
+            `RSS ${nodeRssMb} MB, disk state cache ${footprint.diskCacheMb} MB, state dump ${footprint.stateDumpMb} MB`,
+        );
       }
     } finally {
       await node.stop();

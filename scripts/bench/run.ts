@@ -18,7 +18,7 @@ import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark } from "./growth";
 import { growthFindings } from "./lib/findings";
 import { startBenchGateway } from "./lib/gateway-system";
-import { isSkipped, validateReport, type BenchReport, type Machine } from "./lib/report";
+import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
 
 const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth"] as const;
@@ -212,9 +212,12 @@ function printTables(r: BenchReport): void {
     const rows = [["npm start default", [], r.growth] as const, ...Object.entries(r.growthVariants ?? {}).map(([n, v]) => [n, v.args, v.points] as const)];
     say(
       table(
-        ["node options", "blocks", "tx/s", "node CPU ms/tx", "p50 ms", "idle node CPU ms/s"],
+        ["node options", "blocks", "tx/s", "node CPU ms/tx", "p50 ms", "idle CPU ms/s", "RSS MB", "disk cache MB", "dump MB"],
         rows.flatMap(([name, , points]) =>
-          points.map((p) => [name, p.blocks, p.tps, p.nodeCpuMsPerTx, p.p50ms, (p as { idleNodeCpuMsPerSecond?: number | null }).idleNodeCpuMsPerSecond]),
+          points.map((p) => {
+            const x = p as GrowthPoint & { idleNodeCpuMsPerSecond?: number | null; nodeRssMb?: number | null; diskCacheMb?: number; stateDumpMb?: number };
+            return [name, x.blocks, x.tps, x.nodeCpuMsPerTx, x.p50ms, x.idleNodeCpuMsPerSecond, x.nodeRssMb, x.diskCacheMb, x.stateDumpMb];
+          }),
         ),
       ),
     );

@@ -34,6 +34,8 @@ export interface StartedNode {
   dataDir: string;
   /** Node CPU time so far (ms), from /proc: steadier than wall time on a shared machine. Null where unknown. */
   cpuMs(): number | null;
+  /** Resident memory of the node (MB), the size of its on-disk state cache and of its state dump (MB). */
+  footprint(): { rssMb: number | null; diskCacheMb: number; stateDumpMb: number };
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,11 @@ export async function startNode(extraArgs: string[] = []): Promise<StartedNode> 
     provider,
     dataDir,
     cpuMs: () => processCpuMs(node.pid),
+    footprint: () => ({
+      rssMb: processRssMb(node.pid),
+      diskCacheMb: Math.round(directorySize(path.join(dataDir, "anvil-cache")) / 1e5) / 10,
+      stateDumpMb: Math.round(directorySize(node.stateFile) / 1e5) / 10,
+    }),
     stop: async () => {
       provider.destroy();
       await node.stop();
@@ -70,6 +77,28 @@ export function processCpuMs(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+function processRssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Bytes in a file or under a directory (0 when missing). */
+function directorySize(target: string): number {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(target);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.size;
+  return fs.readdirSync(target).reduce((sum, name) => sum + directorySize(path.join(target, name)), 0);
 }
 
 export interface World {
