@@ -13,10 +13,14 @@ import { clientRateLimit } from "./http/rate-limit";
 import { RouteBuilder } from "./http/route";
 import { WriteResponder } from "./http/writes";
 import { componentLogger } from "./logger";
+import { accountRoutes } from "./routes/accounts";
 import { apiKeyRoutes } from "./routes/api-keys";
+import { carbonRoutes } from "./routes/carbon";
 import { datasetRoutes } from "./routes/datasets";
+import { marketRoutes } from "./routes/market";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
+import { settlementRoutes } from "./routes/settlement";
 import { SCOPE_DESCRIPTIONS } from "./services/scopes";
 
 export interface GatewayApp {
@@ -98,6 +102,10 @@ export function createApp(s: GatewayServices): GatewayApp {
   participantRoutes(routes, s);
   apiKeyRoutes(routes, s);
   datasetRoutes(routes, s);
+  carbonRoutes(routes, s);
+  marketRoutes(routes, s);
+  settlementRoutes(routes, s);
+  accountRoutes(routes, s);
 
   app.use(
     "/docs",

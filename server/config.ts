@@ -80,7 +80,9 @@ export const ConfigSchema = z
       .regex(/^\d+(b|kb|mb|gb)$/i, "like 100mb")
       .default("100mb")
       .describe("Largest file accepted by POST /v1/datasets/verify (hashed as it streams, never stored)"),
-    BATCH_CHUNK_SIZE: int(1, 200).default(100).describe("Items per transaction in batch writes"),
+    BATCH_CHUNK_SIZE: int(1, 200)
+      .default(200)
+      .describe("Most items per transaction in batch writes; fewer when the block gas limit (or the contract's MAX_BATCH) needs it"),
     BOOTSTRAP_DEMO: bool
       .optional()
       .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),
