@@ -14,11 +14,15 @@ import { clientRateLimit } from "./http/rate-limit";
 import { RouteBuilder } from "./http/route";
 import { WriteResponder } from "./http/writes";
 import { componentLogger } from "./logger";
+import { accountRoutes } from "./routes/accounts";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { auditLogRoutes } from "./routes/audit-log";
+import { carbonRoutes } from "./routes/carbon";
 import { datasetRoutes } from "./routes/datasets";
+import { marketRoutes } from "./routes/market";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
+import { settlementRoutes } from "./routes/settlement";
 import { SCOPE_DESCRIPTIONS } from "./services/scopes";
 
 export interface GatewayApp {
@@ -101,6 +105,10 @@ export function createApp(s: GatewayServices): GatewayApp {
   participantRoutes(routes, s);
   apiKeyRoutes(routes, s);
   datasetRoutes(routes, s);
+  carbonRoutes(routes, s);
+  marketRoutes(routes, s);
+  settlementRoutes(routes, s);
+  accountRoutes(routes, s);
   auditLogRoutes(routes, s);
 
   app.use(

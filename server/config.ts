@@ -83,7 +83,9 @@ export const ConfigSchema = z
     ANCHOR_INTERVAL_MS: int(0, 86_400_000)
       .default(30_000)
       .describe("How often the action log's new entries are anchored on chain (AuditAnchor); 0 turns anchoring off"),
-    BATCH_CHUNK_SIZE: int(1, 200).default(100).describe("Items per transaction in batch writes"),
+    BATCH_CHUNK_SIZE: int(1, 200)
+      .default(200)
+      .describe("Most items per transaction in batch writes; fewer when the block gas limit (or the contract's MAX_BATCH) needs it"),
     BOOTSTRAP_DEMO: bool
       .optional()
       .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),

@@ -14,8 +14,16 @@ import { OutboxRepository } from "./db/repositories/outbox";
 import { SubmissionsRepository } from "./db/repositories/submissions";
 import { componentLogger, type Logger } from "./logger";
 import { ActionLogService, LogAnchorer } from "./services/action-log";
+import { ChainAccountReader } from "./chain/readers/accounts";
+import { ChainCarbonReader } from "./chain/readers/carbon";
+import { ChainMarketReader } from "./chain/readers/market";
+import { AccountService } from "./services/accounts";
 import { ApiKeyService } from "./services/api-keys";
+import { CarbonService } from "./services/carbon";
 import { DatasetService } from "./services/datasets";
+import { MarketApprovals } from "./services/market-approvals";
+import { MarketService } from "./services/market";
+import { SettlementService } from "./services/settlement";
 import { OrgDirectory } from "./services/org-directory";
 import { ParticipantService } from "./services/participants";
 import { TransactionService } from "./services/transactions";
@@ -105,6 +113,10 @@ export interface GatewayServices {
   apiKeys: ApiKeyService;
   participants: ParticipantService;
   datasets: DatasetService;
+  carbon: CarbonService;
+  market: MarketService;
+  settlement: SettlementService;
+  accounts: AccountService;
   transactions: TransactionService;
   actionLog: ActionLogService;
   anchorer: LogAnchorer;
@@ -124,6 +136,15 @@ export function createServices(options: {
   const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations);
   const directory = new OrgDirectory(repos.organizations, contracts.participants);
   const actionLogRepo = new ActionLogRepository(stack.db);
+  const { provider } = stack;
+  const from = contracts.record.deploymentBlock;
+  // The readers answer from the node today; the indexer's SQLite projections replace them behind the same interfaces.
+  const carbonReader = new ChainCarbonReader(provider, contracts.carbon, contracts.addresses.carbon, from);
+  const marketReader = new ChainMarketReader(provider, contracts.market, contracts.addresses.market, from);
+  const accountReader = new ChainAccountReader(provider, contracts.dataAssets, contracts.addresses.dataAssets, contracts.settlement, from);
+  const carbon = new CarbonService(contracts, stack.pipeline, participants, directory, carbonReader, stack.operations);
+  const approvals = new MarketApprovals(contracts, stack.pipeline, config.TX_WAIT_TIMEOUT_MS, stack.operations);
+  const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
   const services: GatewayServices = {
     log,
     config,
@@ -134,6 +155,10 @@ export function createServices(options: {
     apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations),
     participants,
     datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations),
+    carbon,
+    market,
+    settlement: new SettlementService(contracts, stack.pipeline, participants, directory, stack.operations),
+    accounts: new AccountService(contracts, directory, accountReader, carbonReader, marketReader, carbon),
     transactions: new TransactionService(repos.submissions, repos.outbox),
     actionLog: new ActionLogService(actionLogRepo),
     anchorer: new LogAnchorer({

@@ -43,6 +43,9 @@ async function main(): Promise<void> {
   if (gateway.generatedAdminKey) {
     say(`  Admin key    ${gateway.generatedAdminKey}  (shown once; also in the credentials file)`);
   }
+  if (config.BOOTSTRAP_DEMO ?? !config.RPC_URL) {
+    say(`  Demo         npm run demo -- --url ${gateway.url} --credentials ${gateway.credentialsFile}`);
+  }
   say("  Stop with Ctrl-C.");
   say("");
 

@@ -7,6 +7,7 @@ import type { GatewayServices } from "../core";
 import { ApiError } from "../errors";
 import type { Logger } from "../logger";
 import { orgIdOf } from "../services/participants";
+import { allowedScopes } from "../services/scopes";
 import { ADMIN_ORG, DEMO_ORGS, type OrgDefinition } from "./demo";
 
 export interface CredentialEntry {
@@ -108,12 +109,18 @@ function readCredentials(file: string): CredentialsFile | undefined {
   }
 }
 
-/** The key recorded for `code` last time, if it is still valid and still that organisation's. */
+/**
+ * The key recorded for `code` last time, if it is still valid, still that organisation's, and holds every scope the
+ * organisation may hold now (a newer gateway adds scopes for new calls: such a key is replaced, like a lost one).
+ */
 function keptKey(s: GatewayServices, previous: CredentialsFile | undefined, code: string): { id: string; key: string } | undefined {
   const key = previous?.organizations?.[code]?.apiKey;
   if (!key) return undefined;
   const principal = s.apiKeys.authenticate(key);
-  return principal && principal.orgCode === code ? { id: principal.keyId, key } : undefined;
+  if (!principal || principal.orgCode !== code) return undefined;
+  const org = s.participants.find(code);
+  if (org && [...allowedScopes(org.kind, org.roles)].some((scope) => !principal.scopes.has(scope))) return undefined;
+  return { id: principal.keyId, key };
 }
 
 /** The administrator's organisation on chain (with GOVERNOR granted to its key in the same transaction) and in the database. */

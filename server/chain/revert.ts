@@ -23,6 +23,7 @@ export const ENUM_LABELS: Record<string, readonly string[]> = {
   OrgStatus: ORG_STATUSES,
   Classification: ["Open", "Other", "Important", "Core"],
   AssetStatus: ["Active", "Deprecated", "Revoked"],
+  AdjustmentStatus: ["Unspecified", "NotRequired", "Pending", "Applied"],
 };
 
 /** An ABI parameter as written in the JSON ABI (ethers' ParamType drops `internalType`, which names enums). */
@@ -157,14 +158,39 @@ export function isRevert(err: unknown): boolean {
   return /execution reverted|reverted|VM Exception/i.test(text);
 }
 
-const CONFLICT = [/Exists$/, /Duplicate/, /Already/, /Taken$/, /InvalidStatusTransition$/, /OrganizationRevoked$/];
+/**
+ * 409: the request collides with the state something is in now (it exists, it is frozen, closed, expired or paused,
+ * or already has the value asked for); the same request may succeed once that state changes.
+ */
+const CONFLICT = [
+  /Exists$/,
+  /Duplicate/,
+  /Already/,
+  /Taken$/,
+  /InvalidStatusTransition$/,
+  /OrganizationRevoked$/,
+  /Frozen$/,
+  /Closed$/,
+  /Expired$/,
+  /Unchanged$/,
+  /Paused$/,
+  /^EnforcedPause$/,
+  /^ExpectedPause$/,
+];
 const NOT_FOUND = [/Unknown[A-Z]\w*$/, /Nonexistent/, /NotFound$/];
-const UNAUTHORIZED = [/^AccessManagedUnauthorized$/, /^AccessManagerUnauthorized/];
+/** 403: the signer is not the one the contract lets do this (role, verifier accreditation, seller, private buyer). */
+const UNAUTHORIZED = [
+  /^AccessManagedUnauthorized$/,
+  /^AccessManagerUnauthorized/,
+  /^CarbonCreditRegistryNot(Verifier|Market)$/,
+  /^CarbonMarketNot(Seller|PrivateBuyer)$/,
+];
 
 /**
  * A contract's refusal as an API error: 409 when the request conflicts with what is on chain (already exists,
- * wrong status), 404 when it names something the chain does not know, 403 when the signing organisation lacks the
- * on-chain role, 422 for every other rule. The custom error's name and decoded arguments go in `details`.
+ * wrong status, frozen, closed, expired, paused), 404 when it names something the chain does not know, 403 when the
+ * signing organisation lacks the on-chain role (or is not the seller, buyer or verifier the rule names), 422 for
+ * every other rule (self-trade, cost over maxCost, more than the balance, zero amounts…). The custom error's name and decoded arguments go in `details`.
  */
 export class ContractRevertError extends ApiError {
   constructor(readonly revert: DecodedRevert | null, extra: Record<string, unknown> = {}) {

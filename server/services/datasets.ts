@@ -2,10 +2,10 @@ import { ZeroAddress, toBeHex, zeroPadValue, type Provider } from "ethers";
 import type { IDataAssetRegistry } from "../../typechain-types";
 import type { ChainContracts } from "../chain/contracts";
 import { DatasetEvents, type DatasetEvent } from "../chain/readers/dataset-events";
-import { isRevert } from "../chain/revert";
+import { ContractRevertError, isRevert } from "../chain/revert";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxCall, TxPipeline } from "../chain/tx/pipeline";
-import { BadRequestError, ForbiddenError, NotFoundError } from "../errors";
+import { ApiError, BadRequestError, ChainUnavailableError, ForbiddenError, NotFoundError } from "../errors";
 import { readChain } from "./chain-read";
 import type { AccountRef, OrgDirectory } from "./org-directory";
 import { orgIdOf, type ParticipantService } from "./participants";
@@ -94,13 +94,8 @@ export class DatasetService {
     return this.contracts.addresses.dataAssets;
   }
 
-  /** The account that acts for an organisation: the gateway's key for it, else its first account on chain. */
-  private async accountOf(code: string): Promise<string> {
-    const known = this.participants.find(code);
-    if (known) return known.address;
-    const accounts = await readChain(() => this.contracts.participants.accountsOf(orgIdOf(code)));
-    if (accounts.length === 0) throw new NotFoundError("PARTICIPANT_NOT_FOUND", `No participant ${code}`, { code });
-    return accounts[0];
+  private accountOf(code: string): Promise<string> {
+    return this.directory.accountOf(code);
   }
 
   private async registration(caller: Principal, input: DatasetInput): Promise<IDataAssetRegistry.RegistrationStruct> {
@@ -131,7 +126,10 @@ export class DatasetService {
     );
   }
 
-  /** Registers many datasets, `chunkSize` per transaction; all chunks are simulated before any is sent. */
+  /**
+   * Registers many datasets in as few transactions as the chain allows (see `packBatches`); every transaction is
+   * simulated before any is sent, so a catalogue is accepted whole or refused whole.
+   */
   async registerBatch(
     caller: Principal,
     items: (DatasetInput & { identifier: string })[],
@@ -149,13 +147,7 @@ export class DatasetService {
       seen.set(item.contentHash, item.identifier);
     }
     const registrations = await Promise.all(items.map((i) => this.registration(caller, i)));
-    const calls: TxCall[] = [];
-    for (let start = 0; start < registrations.length; start += this.chunkSize) {
-      calls.push({
-        to: this.registryAddress,
-        data: this.registry.interface.encodeFunctionData("registerBatch", [registrations.slice(start, start + this.chunkSize)]),
-      });
-    }
+    const calls = await this.packBatches(this.participants.walletOf(caller.orgCode).address, registrations);
     return this.submit(
       caller,
       "datasets.batch",
@@ -163,6 +155,46 @@ export class DatasetService {
       calls,
       idempotency,
     );
+  }
+
+  /**
+   * Splits registrations into `registerBatch` calls as large as the block gas limit allows (gas estimate plus the
+   * pipeline's headroom), and never more than the contract's MAX_BATCH or BATCH_CHUNK_SIZE items. Each call's size
+   * comes from simulating it: one that does not fit is shrunk in proportion to its estimate and tried again.
+   */
+  private async packBatches(from: string, registrations: IDataAssetRegistry.RegistrationStruct[]): Promise<TxCall[]> {
+    const [maxBatch, block] = await readChain(() => Promise.all([this.registry.MAX_BATCH(), this.provider.getBlock("latest")]));
+    if (!block) throw new ChainUnavailableError("The node has no latest block");
+    const blockGas = block.gasLimit;
+    const encode = (slice: IDataAssetRegistry.RegistrationStruct[]): TxCall => ({
+      to: this.registryAddress,
+      data: this.registry.interface.encodeFunctionData("registerBatch", [slice]),
+    });
+    const calls: TxCall[] = [];
+    let size = Math.min(this.chunkSize, Number(maxBatch));
+    for (let start = 0; start < registrations.length; ) {
+      let count = Math.min(size, registrations.length - start);
+      for (;;) {
+        const call = encode(registrations.slice(start, start + count));
+        let gas: bigint | undefined;
+        try {
+          [gas] = await this.pipeline.simulate(from, [call]);
+        } catch (err) {
+          if (err instanceof ContractRevertError) throw new ContractRevertError(err.revert, { callIndex: calls.length, firstItem: start, items: count });
+          // Anything else but a node too small to even estimate the call is the caller's to see.
+          if (err instanceof ApiError || count === 1) throw err;
+        }
+        if (gas !== undefined && gas <= blockGas) {
+          calls.push(call);
+          start += count;
+          size = count;
+          break;
+        }
+        const fitting = gas === undefined ? Math.floor(count / 2) : Math.floor((count * Number(blockGas)) / Number(gas));
+        count = Math.max(1, Math.min(count - 1, fitting));
+      }
+    }
+    return calls;
   }
 
   async registerVersion(caller: Principal, parentId: bigint, input: DatasetInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {

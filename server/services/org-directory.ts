@@ -1,6 +1,8 @@
-import { ZeroAddress, ZeroHash, decodeBytes32String } from "ethers";
+import { ZeroAddress, ZeroHash, decodeBytes32String, encodeBytes32String } from "ethers";
 import type { ParticipantRegistry } from "../../typechain-types";
 import type { OrganizationsRepository } from "../db/repositories/organizations";
+import { NotFoundError } from "../errors";
+import { readChain } from "./chain-read";
 
 /** An account as the API shows it: the address and, when known, the organisation it acts for. */
 export interface AccountRef {
@@ -21,6 +23,20 @@ export class OrgDirectory {
     if (known) return { address, organization: known.code };
     const orgId = await this.registry.orgOf(address);
     return { address, organization: orgId === ZeroHash ? null : this.codeOf(orgId) };
+  }
+
+  /** The account that acts for an organisation: the gateway's key for it, else its first account on chain; 404 if none. */
+  async accountOf(code: string): Promise<string> {
+    const known = this.organizations.get(code);
+    if (known) return known.address;
+    const accounts = await this.accountsOf(code);
+    if (accounts.length === 0) throw new NotFoundError("PARTICIPANT_NOT_FOUND", `No participant ${code}`, { code });
+    return accounts[0];
+  }
+
+  /** Every account of an organisation on chain (empty for an unknown one). */
+  async accountsOf(code: string): Promise<string[]> {
+    return [...(await readChain(() => this.registry.accountsOf(encodeBytes32String(code))))];
   }
 
   /** The code of an on-chain organisation id (codes are the bytes32 of the code, so they decode). */

@@ -69,6 +69,21 @@ describe("bootstrap (what npm start does before serving)", function () {
     await request(second.app).get("/v1/participants").set({ Authorization: `Bearer ${first.keys["CITY-ADMIN"]}` }).expect(401);
   });
 
+  it("replaces a kept key that lacks scopes its organisation may now hold (a newer gateway added them)", async function () {
+    const first = await start();
+    // What a key issued by an older gateway looks like: every scope of its day, none of the market's.
+    const row = first.db.prepare("SELECT scopes FROM api_keys WHERE org_code = 'BIZ-SOLAR' AND revoked_at IS NULL").get() as { scopes: string };
+    const older = (JSON.parse(row.scopes) as string[]).filter((scope) => !scope.startsWith("market:"));
+    first.db.prepare("UPDATE api_keys SET scopes = ? WHERE org_code = 'BIZ-SOLAR'").run(JSON.stringify(older));
+    await first.stop();
+    open.splice(0);
+    const second = await start({ dataDir: first.dataDir });
+    expect(second.keys["BIZ-SOLAR"]).to.not.equal(first.keys["BIZ-SOLAR"]);
+    expect(second.keys["DATA-OFFICE"]).to.equal(first.keys["DATA-OFFICE"]);
+    expect(second.services.apiKeys.authenticate(second.keys["BIZ-SOLAR"])!.scopes.has("market:trade")).to.equal(true);
+    await request(second.app).get("/v1/participants").set({ Authorization: `Bearer ${first.keys["BIZ-SOLAR"]}` }).expect(401);
+  });
+
   it("takes ADMIN_API_KEY as the administrator's key and never writes it to the file", async function () {
     const adminApiKey = "operator-chosen-admin-key-0123456789abcdef";
     const gw = await start({ adminApiKey });

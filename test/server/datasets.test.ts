@@ -151,6 +151,76 @@ describe("datasets API", function () {
     });
   });
 
+  describe("POST /v1/datasets/batch, packed by gas", function () {
+    let packed: TestGateway;
+    before(async function () {
+      packed = await startTestGateway();
+    });
+    after(async () => packed?.stop());
+
+    it("imports the 540-dataset sample catalogue in 3 transactions: the contract's MAX_BATCH each, within the block gas limit", async function () {
+      const { catalogue } = generateCatalogue(540, 57);
+      const res = await request(packed.app)
+        .post("/v1/datasets/batch")
+        .set(packed.auth("DATA-OFFICE"))
+        .send({ holder: "DATA-OFFICE", holderByPublisher: { DONRE: "DONRE", DOT: "AGENCY-TRANSPORT" }, catalogue })
+        .expect(201);
+      expect(res.body.result.registered).to.equal(540);
+      const txs = res.body.transaction.chainTransactions as { hash: string; gasUsed: string }[];
+      expect(txs).to.have.length(Math.ceil(540 / Number(await packed.services.contracts.dataAssets.MAX_BATCH())));
+      const gasLimit = (await ethers.provider.getBlock("latest"))!.gasLimit;
+      for (const t of txs) expect((await ethers.provider.getTransaction(t.hash))!.gasLimit <= gasLimit).to.equal(true);
+      for (const d of [catalogue.dataset[0], catalogue.dataset[539]]) {
+        expect(await packed.services.contracts.dataAssets.isRegistered(`0x${d.distribution[0].checksum.checksumValue}`)).to.equal(true);
+      }
+    });
+
+    it("makes each transaction as large as a lower block gas limit allows", async function () {
+      const before = (await ethers.provider.getBlock("latest"))!.gasLimit;
+      const limit = 3_000_000n;
+      // Hardhat's network, unlike anvil and a zero-base-fee Besu network, raises the base fee after a block fuller than
+      // half its limit; blocks are mined by hand here, each with a zero base fee, as on those networks.
+      await ethers.provider.send("evm_setBlockGasLimit", [ethers.toQuantity(limit)]);
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        await ethers.provider.send("hardhat_setNextBlockBaseFeePerGas", ["0x0"]);
+        await ethers.provider.send("evm_mine", []);
+        const { catalogue } = generateCatalogue(90, 4242);
+        catalogue.dataset.forEach((d) => (d.classification = "Open"));
+        let done = false;
+        const pending = request(packed.app)
+          .post("/v1/datasets/batch")
+          .set(packed.auth("DATA-OFFICE"))
+          .send({ catalogue })
+          .then((r) => ((done = true), r));
+        while (!done) {
+          await new Promise((r) => setTimeout(r, 30));
+          await ethers.provider.send("hardhat_setNextBlockBaseFeePerGas", ["0x0"]);
+          await ethers.provider.send("evm_mine", []);
+        }
+        const res = await pending;
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.result.registered).to.equal(90);
+        const txs = await Promise.all(
+          (res.body.transaction.chainTransactions as { hash: string }[]).map((t) => ethers.provider.getTransaction(t.hash)),
+        );
+        // About 65k gas per item plus 25% headroom: some 35 items fit in 3M, so three transactions, none above the limit.
+        expect(txs.length).to.be.within(2, 4);
+        for (const tx of txs) expect(tx!.gasLimit <= limit, `${tx!.gasLimit}`).to.equal(true);
+        // The first chunk was as large as fits: with one more item its gas limit would have passed the block's.
+        const iface = packed.services.contracts.dataAssets.interface;
+        const firstChunk = (iface.decodeFunctionData("registerBatch", txs[0]!.data)[0] as unknown[]).length;
+        const perItem = txs[0]!.gasLimit / BigInt(firstChunk);
+        expect(txs[0]!.gasLimit + perItem > limit - limit / 20n, `first chunk of ${firstChunk} uses ${txs[0]!.gasLimit}`).to.equal(true);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+        await ethers.provider.send("evm_setBlockGasLimit", [ethers.toQuantity(before)]);
+        await ethers.provider.send("hardhat_setNextBlockBaseFeePerGas", ["0x0"]);
+        await ethers.provider.send("evm_mine", []);
+      }
+    });
+  });
+
   describe("GET /v1/datasets", function () {
     it("filters by holder, classification, status and text, and pages with a cursor", async function () {
       const tag = uniqueCode("T").toLowerCase();

@@ -1,6 +1,13 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { CityAccessManager__factory, DataAssetRegistry__factory, ParticipantRegistry__factory } from "../../../typechain-types";
+import {
+  CarbonCreditRegistry__factory,
+  CarbonMarket__factory,
+  CityAccessManager__factory,
+  DataAssetRegistry__factory,
+  ParticipantRegistry__factory,
+  SettlementToken__factory,
+} from "../../../typechain-types";
 import { ContractRevertError, decodeRevertData, extractRevertData } from "../../../server/chain/revert";
 
 describe("revert decoding", function () {
@@ -27,6 +34,34 @@ describe("revert decoding", function () {
     const rule = decodeRevertData(registry.encodeErrorResult("DataAssetRegistryClassificationRestricted", [3, account]));
     expect(rule.args).to.deep.equal({ classification: "Core", account });
     expect(new ContractRevertError(rule)).to.include({ status: 422, code: "CONTRACT_RULE" });
+  });
+
+  it("classifies the carbon, market and settlement errors: role 403, state 409, unknown 404, rules 422", function () {
+    const carbon = CarbonCreditRegistry__factory.createInterface();
+    const market = CarbonMarket__factory.createInterface();
+    const vnd = SettlementToken__factory.createInterface();
+    const account = ethers.Wallet.createRandom().address;
+    const status = (iface: { encodeErrorResult(name: string, args: unknown[]): string }, name: string, args: unknown[]) =>
+      new ContractRevertError(decodeRevertData(iface.encodeErrorResult(name, args))).status;
+    expect(status(carbon, "CarbonCreditRegistryNotVerifier", [account])).to.equal(403);
+    expect(status(market, "CarbonMarketNotSeller", [1, account])).to.equal(403);
+    expect(status(market, "CarbonMarketNotPrivateBuyer", [1, account])).to.equal(403);
+    expect(status(carbon, "CarbonCreditRegistryBatchFrozen", [1])).to.equal(409);
+    expect(status(carbon, "CarbonCreditRegistryBatchNotFrozen", [1])).to.equal(409);
+    expect(status(carbon, "CarbonCreditRegistryAccountFrozen", [account])).to.equal(409);
+    expect(status(market, "CarbonMarketListingExpired", [1, 5])).to.equal(409);
+    expect(status(market, "CarbonMarketListingClosed", [1])).to.equal(409);
+    expect(status(market, "CarbonMarketPaused", [])).to.equal(409);
+    expect(status(vnd, "EnforcedPause", [])).to.equal(409);
+    expect(status(carbon, "CarbonCreditRegistryUnknownBatch", [1])).to.equal(404);
+    expect(status(market, "CarbonMarketUnknownListing", [1])).to.equal(404);
+    expect(status(market, "CarbonMarketSelfTrade", [account])).to.equal(422);
+    expect(status(market, "CarbonMarketMaxCostExceeded", [10, 9])).to.equal(422);
+    expect(status(carbon, "ERC1155InsufficientBalance", [account, 1, 2, 3])).to.equal(422);
+    expect(status(vnd, "ERC20InsufficientBalance", [account, 1, 2])).to.equal(422);
+    const unchanged = decodeRevertData(carbon.encodeErrorResult("CarbonCreditRegistryAdjustmentUnchanged", [7, 3]));
+    expect(unchanged.args).to.deep.equal({ batchId: "7", status: "Applied" });
+    expect(new ContractRevertError(unchanged).status).to.equal(409);
   });
 
   it("decodes Error(string), Panic(uint256) and says so for unknown selectors", function () {

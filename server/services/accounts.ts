@@ -1,0 +1,75 @@
+import type { ChainContracts } from "../chain/contracts";
+import type { AccountReader } from "../chain/readers/accounts";
+import type { CarbonReader } from "../chain/readers/carbon";
+import type { MarketReader } from "../chain/readers/market";
+import { NotFoundError } from "../errors";
+import type { CarbonService } from "./carbon";
+import { readChain } from "./chain-read";
+import { idHex } from "./datasets";
+import type { OrgDirectory } from "./org-directory";
+
+/**
+ * What an organisation holds, summed over all its accounts: datasets, credits by batch (in its wallet and in the
+ * market's escrow for its open listings), credits retired by batch, and VND.
+ */
+export class AccountService {
+  constructor(
+    private readonly contracts: ChainContracts,
+    private readonly directory: OrgDirectory,
+    private readonly accounts: AccountReader,
+    private readonly carbon: CarbonReader,
+    private readonly market: MarketReader,
+    private readonly carbonService: CarbonService,
+  ) {}
+
+  async balances(organization: string) {
+    const accounts = await this.directory.accountsOf(organization);
+    if (accounts.length === 0) throw new NotFoundError("PARTICIPANT_NOT_FOUND", `No participant ${organization}`, { code: organization });
+    const marketAddress = this.contracts.addresses.market;
+    const per = await readChain(() =>
+      Promise.all(
+        accounts.map(async (account) => {
+          const [datasets, holdings, escrow, vnd, frozen, approved] = await Promise.all([
+            this.accounts.datasetsHeld(account),
+            this.carbon.holdings(account),
+            this.market.escrowedBy(account),
+            this.accounts.vnd(account, marketAddress),
+            this.carbon.isAccountFrozen(account),
+            this.carbon.isMarketApproved(account, marketAddress),
+          ]);
+          return { account, datasets, holdings, escrow, vnd, frozen, approved };
+        }),
+      ),
+    );
+
+    const credits = new Map<bigint, { held: bigint; listed: bigint; retired: bigint }>();
+    const entry = (id: bigint) => credits.get(id) ?? credits.set(id, { held: 0n, listed: 0n, retired: 0n }).get(id)!;
+    let vnd = 0n;
+    let allowance = 0n;
+    for (const a of per) {
+      for (const h of a.holdings) {
+        entry(h.batchId).held += h.balance;
+        entry(h.batchId).retired += h.retired;
+      }
+      for (const [batchId, amount] of a.escrow) entry(batchId).listed += amount;
+      vnd += a.vnd.balance;
+      allowance = a.vnd.marketAllowance > allowance ? a.vnd.marketAllowance : allowance;
+    }
+    const batches = [...credits.entries()].sort(([x], [y]) => (x < y ? -1 : 1));
+    const projects = await Promise.all(batches.map(([id]) => this.carbonService.projectIdOfBatch(id)));
+    const datasets = per.flatMap((a) => a.datasets);
+
+    return {
+      organization,
+      accounts: per.map((a) => ({ address: a.account, creditsFrozen: a.frozen, marketApproved: { credits: a.approved, vnd: a.vnd.marketAllowance > 0n } })),
+      datasets: { count: datasets.length, ids: datasets.map(idHex) },
+      credits: batches
+        .filter(([, c]) => c.held > 0n || c.listed > 0n)
+        .map(([id, c]) => ({ batchId: id.toString(), project: projects[batches.findIndex(([b]) => b === id)], held: c.held.toString(), listed: c.listed.toString(), href: `/v1/carbon/batches/${id}` })),
+      retired: batches
+        .filter(([, c]) => c.retired > 0n)
+        .map(([id, c]) => ({ batchId: id.toString(), project: projects[batches.findIndex(([b]) => b === id)], amount: c.retired.toString(), href: `/v1/carbon/batches/${id}` })),
+      vnd: { balance: vnd.toString() },
+    };
+  }
+}
