@@ -8,7 +8,7 @@
  * the embedded node slows as blocks accumulate (benchmark 5).
  */
 import { ethers } from "ethers";
-import { Sender } from "./lib/chain";
+import { Sender, processCpuMs } from "./lib/chain";
 import type { BenchGateway } from "./lib/gateway-system";
 import type { GatewayLevel } from "./lib/report";
 import { percentile, rate, ratio, round } from "./lib/stats";
@@ -29,6 +29,9 @@ export function keysToImport(levels: number[]): string[] {
 }
 
 interface PathRun {
+  /** CPU time (ms) of the gateway process and of the node during the run. */
+  gatewayCpuMs: number;
+  nodeCpuMs: number;
   ok: number;
   failures: number;
   seconds: number;
@@ -56,20 +59,28 @@ export async function runGatewayBenchmark(sys: BenchGateway, options: GatewayOpt
     };
   };
 
+  const cpu = () => ({ gateway: processCpuMs(sys.gw.pid) ?? 0, node: processCpuMs(sys.gw.chainPid()) ?? 0 });
+  const measured = async (clients: number, perClient: number, op: (lane: number) => () => Promise<void>): Promise<PathRun> => {
+    const before = cpu();
+    const run = await runClients(clients, perClient, op);
+    const after = cpu();
+    return { ...run, gatewayCpuMs: after.gateway - before.gateway, nodeCpuMs: after.node - before.node };
+  };
+
   const results: Record<string, GatewayLevel> = {};
   for (const c of options.levels) {
     const half = Math.max(c, Math.floor(options.transfers / 2 / c) * c);
     const startBlock = await sys.provider.getBlockNumber();
     const direct: PathRun[] = [];
     const gateway: PathRun[] = [];
-    direct.push(await runClients(c, half / c, directOp));
-    gateway.push(await runClients(c, half / c, gatewayOp));
-    gateway.push(await runClients(c, half / c, gatewayOp));
-    direct.push(await runClients(c, half / c, directOp));
+    direct.push(await measured(c, half / c, directOp));
+    gateway.push(await measured(c, half / c, gatewayOp));
+    gateway.push(await measured(c, half / c, gatewayOp));
+    direct.push(await measured(c, half / c, directOp));
     const endBlock = await sys.provider.getBlockNumber();
     const g = merge(gateway);
     const d = merge(direct);
-    const level: GatewayLevel & { errors?: Record<string, number> } = {
+    const level: GatewayLevel & { errors?: Record<string, number>; cpuMsPerTransfer: Record<string, number | null>; maxms: number | null; directMaxms: number | null } = {
       transfers: g.ok + g.failures,
       signers: c,
       tps: rate(g.ok, g.seconds),
@@ -82,21 +93,30 @@ export async function runGatewayBenchmark(sys: BenchGateway, options: GatewayOpt
       directP95ms: round(percentile(d.latencies, 95)),
       directFailures: d.failures,
       blocks: [startBlock, endBlock],
+      maxms: round(g.latencies.length ? Math.max(...g.latencies) : null),
+      directMaxms: round(d.latencies.length ? Math.max(...d.latencies) : null),
+      // Load-independent costs: CPU of the gateway process, and of the node, per transfer on each path.
+      cpuMsPerTransfer: {
+        gateway: round(g.ok ? g.gatewayCpuMs / g.ok : null, 2),
+        nodeViaGateway: round(g.ok ? g.nodeCpuMs / g.ok : null, 2),
+        nodeDirect: round(d.ok ? d.nodeCpuMs / d.ok : null, 2),
+      },
     };
     const errors = Object.fromEntries([...g.errors, ...[...d.errors].map(([k, v]) => [`direct: ${k}`, v] as const)]);
     if (Object.keys(errors).length > 0) level.errors = errors;
     results[`c${c}`] = level;
     log(
       `gateway: c${c}: gateway ${level.tps} tx/s (p50 ${level.p50ms} ms, p95 ${level.p95ms} ms, ${level.failures} failed), ` +
-        `direct ${level.directTps} tx/s (p50 ${level.directP50ms} ms), ratio ${level.ratio}, blocks ${startBlock}→${endBlock}`,
+        `direct ${level.directTps} tx/s (p50 ${level.directP50ms} ms, max ${level.directMaxms} ms), ratio ${level.ratio}, blocks ${startBlock}→${endBlock}; ` +
+        `CPU ms per transfer: gateway ${level.cpuMsPerTransfer.gateway}, node ${level.cpuMsPerTransfer.nodeViaGateway} (direct: node ${level.cpuMsPerTransfer.nodeDirect})`,
     );
   }
   return results;
 }
 
 /** `clients` concurrent clients, each running `perClient` operations one after another. */
-async function runClients(clients: number, perClient: number, op: (lane: number) => () => Promise<void>): Promise<PathRun> {
-  const run: PathRun = { ok: 0, failures: 0, seconds: 0, latencies: [], errors: new Map() };
+async function runClients(clients: number, perClient: number, op: (lane: number) => () => Promise<void>): Promise<Omit<PathRun, "gatewayCpuMs" | "nodeCpuMs">> {
+  const run: Omit<PathRun, "gatewayCpuMs" | "nodeCpuMs"> = { ok: 0, failures: 0, seconds: 0, latencies: [], errors: new Map() };
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, lane) => {
@@ -123,6 +143,8 @@ function merge(runs: PathRun[]): PathRun {
   const errors = new Map<string, number>();
   for (const r of runs) for (const [k, v] of r.errors) errors.set(k, (errors.get(k) ?? 0) + v);
   return {
+    gatewayCpuMs: runs.reduce((s, r) => s + r.gatewayCpuMs, 0),
+    nodeCpuMs: runs.reduce((s, r) => s + r.nodeCpuMs, 0),
     ok: runs.reduce((s, r) => s + r.ok, 0),
     failures: runs.reduce((s, r) => s + r.failures, 0),
     seconds: runs.reduce((s, r) => s + r.seconds, 0),

@@ -55,6 +55,8 @@ export interface GatewayProcessOptions {
   env?: Record<string, string>;
   /** Write the gateway's output to this file instead of keeping it in memory (long runs log a lot). */
   logFile?: string;
+  /** Options for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not accept); not with viaNpm. */
+  nodeArgs?: string[];
 }
 
 /** Short polling and rebroadcast so tests finish quickly; cheap key derivation. Not the production defaults. */
@@ -81,7 +83,7 @@ export class GatewayProcess {
     this.url = `http://127.0.0.1:${port}`;
     const [cmd, args] = options.viaNpm
       ? ["npm", ["start", "--silent"]]
-      : [process.execPath, ["-r", "ts-node/register/transpile-only", "server/main.ts"]];
+      : [process.execPath, [...(options.nodeArgs ?? []), "-r", "ts-node/register/transpile-only", "server/main.ts"]];
     const logFd = options.logFile ? fs.openSync(options.logFile, "a") : undefined;
     this.child = spawn(cmd, args, {
       cwd: ROOT,
@@ -121,11 +123,21 @@ export class GatewayProcess {
   }
 
   async ready(timeoutMs = 120_000): Promise<void> {
-    await waitFor(`${this.url}/ready`, timeoutMs, async () => {
-      if (this.child.exitCode !== null) throw new Error(`gateway exited early:\n${this.output.slice(-20).join("\n")}`);
-      const res = await fetch(`${this.url}/ready`, { signal: AbortSignal.timeout(2_000) });
-      return res.status === 200;
+    let stop = false;
+    const exitedEarly = this.exited.then(({ code, signal }) => {
+      if (!stop) throw new Error(`gateway exited early (${code ?? signal}):\n${this.output.slice(-20).join("\n")}`);
     });
+    try {
+      await Promise.race([
+        exitedEarly,
+        waitFor(`${this.url}/ready`, timeoutMs, async () => {
+          const res = await fetch(`${this.url}/ready`, { signal: AbortSignal.timeout(2_000) });
+          return res.status === 200;
+        }),
+      ]);
+    } finally {
+      stop = true;
+    }
   }
 
   credentials(): { organizations: Record<string, { apiKey: string; address: string }> } {

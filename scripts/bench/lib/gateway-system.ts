@@ -52,7 +52,14 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
   const gw = new GatewayProcess(dataDir, port, chainPort, {
     baseEnv: {},
     logFile,
-    env: { HOME: home, KEYSTORE_PASSWORD: password, KEYSTORE_SCRYPT_N: "1024", RATE_LIMIT_MAX: "1000000" },
+    env: {
+      HOME: home,
+      KEYSTORE_PASSWORD: password,
+      KEYSTORE_SCRYPT_N: "1024",
+      RATE_LIMIT_MAX: "1000000",
+    },
+    // BENCH_PROFILE_DIR=<dir>: the gateway writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+    nodeArgs: process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DIR)}`] : [],
   });
   try {
     await gw.ready(180_000);
