@@ -19,7 +19,11 @@ export function summarise(report: AuditReport): string {
   } else {
     lines.push(`RESULT: FAILED — ${report.discrepancies.length} discrepanc${report.discrepancies.length === 1 ? "y" : "ies"}:`);
     for (const d of report.discrepancies) {
-      const at = d.location ? ` (block ${d.location.blockNumber}, tx ${d.location.txHash}, log ${d.location.logIndex})` : "";
+      const at = d.location
+        ? ` (block ${d.location.blockNumber}, tx ${d.location.txHash}, log ${d.location.logIndex})`
+        : d.since
+          ? ` (last replayed change: block ${d.since.blockNumber}, tx ${d.since.txHash}, log ${d.since.logIndex})`
+          : "";
       lines.push(`  - [${d.check}] ${d.message}${at}`);
     }
   }

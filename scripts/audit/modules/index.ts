@@ -1,13 +1,18 @@
+import { PERMISSIONS, type ManagedContractName } from "../../lib/permissions";
 import type { AuditModule } from "../types";
 import { AccessModule } from "./access";
 import { AnchorsModule } from "./anchors";
+import { DataAssetsModule } from "./data-assets";
 import { ParticipantsModule } from "./participants";
 
-/** Contracts governed by the city's AccessManager (they emit AuthorityUpdated and answer `authority()`). */
-export const MANAGED_CONTRACTS = ["ParticipantRegistry", "AuditAnchor"] as const;
+/**
+ * Contracts governed by the city's AccessManager (they emit AuthorityUpdated and answer `authority()`): every contract
+ * of the permission table, so a contract added there is audited here without a second list to keep in step.
+ */
+export const MANAGED_CONTRACTS = Object.keys(PERMISSIONS) as ManagedContractName[];
 
 /** The audit's modules in replay order: participants first, since the others ask it who was active when. */
 export function createModules(): AuditModule[] {
   const participants = new ParticipantsModule();
-  return [new AccessModule(MANAGED_CONTRACTS), participants, new AnchorsModule()];
+  return [new AccessModule(MANAGED_CONTRACTS), participants, new DataAssetsModule(participants), new AnchorsModule()];
 }
