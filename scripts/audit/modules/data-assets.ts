@@ -1,11 +1,9 @@
 import { ZeroAddress, ZeroHash, toBeHex } from "ethers";
+import { DATA_CLASSIFICATIONS, DATA_STATUSES } from "../../lib/enums";
 import { expectSame, mapConcurrent } from "../engine";
 import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 import type { ParticipantsModule } from "./participants";
 
-/** Enums of IDataAssetRegistry, in declaration order. */
-export const DATA_CLASSIFICATIONS = ["Open", "Other", "Important", "Core"] as const;
-export const DATA_STATUSES = ["Active", "Deprecated", "Revoked"] as const;
 const IMPORTANT = 2;
 const ACTIVE = 0;
 const REVOKED = 2;

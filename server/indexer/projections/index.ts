@@ -1,0 +1,13 @@
+import type { Projection } from "../projection";
+import { datasetsProjection } from "./datasets";
+import { licencesProjection } from "./licences";
+import { participantsProjection } from "./participants";
+import { valuationsProjection } from "./valuations";
+
+export { orgOfAccount } from "./participants";
+
+/**
+ * Every projection of the read API, in apply order. Participants come first: the indexer resolves the organisation of
+ * each account an event names from their table, as it stood when the event happened.
+ */
+export const PROJECTIONS: readonly Projection[] = [participantsProjection, datasetsProjection, licencesProjection, valuationsProjection];

@@ -1,0 +1,6 @@
+export * from "./page";
+export * from "./common";
+export * from "./history";
+export * from "./datasets";
+export * from "./licences";
+export * from "./valuations";
