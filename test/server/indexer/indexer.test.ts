@@ -14,8 +14,7 @@ import { historyOf } from "../../../server/indexer/queries";
 describe("Indexer", function () {
   async function indexedSystem() {
     const system = await systemFixture();
-    const { accessManager, participants, dataAssets, auditAnchor } = system;
-    const { contracts } = resolveDeployment(await deploymentOf({ accessManager, participants, dataAssets, auditAnchor }));
+    const { contracts } = resolveDeployment(await deploymentOf(system));
     return { ...system, contracts };
   }
 
