@@ -1,22 +1,26 @@
 import type { Log, Provider } from "ethers";
-import { Interface } from "ethers";
+import { Interface, type ParamType } from "ethers";
 import type { AuditEvent } from "./types";
 
 export interface ContractAddresses {
   [contract: string]: { address: string; abi: Interface };
 }
 
-/** Turns an ethers Result into plain named arguments (bigints stay bigints, addresses checksummed). */
-export function namedArgs(fragmentInputs: readonly { name: string }[], values: readonly unknown[]): Record<string, unknown> {
+/**
+ * Turns an ethers Result into plain named arguments: bigints stay bigints, addresses stay checksummed, structs
+ * (e.g. a retirement claim) become objects with their field names, arrays become arrays.
+ */
+export function namedArgs(fragmentInputs: readonly ParamType[], values: readonly unknown[]): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   fragmentInputs.forEach((input, i) => {
-    args[input.name || String(i)] = plain(values[i]);
+    args[input.name || String(i)] = plain(input, values[i]);
   });
   return args;
 }
 
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
+function plain(type: ParamType, value: unknown): unknown {
+  if (type.isTuple()) return namedArgs(type.components, [...(value as unknown[])]);
+  if (type.isArray()) return [...(value as unknown[])].map((item) => plain(type.arrayChildren, item));
   return value;
 }
 

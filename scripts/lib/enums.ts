@@ -7,3 +7,7 @@ export type DataClassificationName = (typeof DATA_CLASSIFICATIONS)[number];
 
 export const DATA_STATUSES = ["Active", "Deprecated", "Revoked"] as const;
 export type DataStatusName = (typeof DATA_STATUSES)[number];
+
+/** Paris Agreement Art. 6 corresponding-adjustment status of a carbon batch. */
+export const ADJUSTMENT_STATUSES = ["Unspecified", "NotRequired", "Pending", "Applied"] as const;
+export type AdjustmentStatusName = (typeof ADJUSTMENT_STATUSES)[number];
