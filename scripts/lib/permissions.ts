@@ -28,6 +28,30 @@ export const PERMISSIONS = {
     RECOVERY: ["recover"],
     GUARDIAN: ["pause", "unpause"],
   },
+  CarbonCreditRegistry: {
+    ISSUER: [
+      "registerProject",
+      "issue",
+      "cancel",
+      "freezeBatch",
+      "unfreezeBatch",
+      "freezeAccount",
+      "unfreezeAccount",
+      "setCorrespondingAdjustment",
+    ],
+    VERIFIER: ["attest"],
+    GUARDIAN: ["pause", "unpause"],
+    // Which market may retire from its escrow on a buyer's behalf is a wiring decision of the administrator.
+    ADMIN: ["setMarket"],
+  },
+  SettlementToken: {
+    TREASURY: ["mint", "burn"],
+    GUARDIAN: ["pause", "unpause"],
+  },
+  CarbonMarket: {
+    MARKET_OPERATOR: ["setFee"],
+    GUARDIAN: ["pause", "unpause"],
+  },
   AuditAnchor: {
     ANCHORER: ["anchor"],
   },

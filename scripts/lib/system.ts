@@ -2,21 +2,40 @@ import type { Signer } from "ethers";
 import { ethers } from "ethers";
 import {
   AuditAnchor__factory,
+  CarbonCreditRegistry__factory,
+  CarbonMarket__factory,
   CityAccessManager__factory,
   DataAssetRegistry__factory,
   ParticipantRegistry__factory,
+  SettlementToken__factory,
   type AuditAnchor,
+  type CarbonCreditRegistry,
+  type CarbonMarket,
   type CityAccessManager,
   type DataAssetRegistry,
   type ParticipantRegistry,
+  type SettlementToken,
 } from "../../typechain-types";
 import { PERMISSIONS, type ManagedContractName } from "./permissions";
-import { DELAYS, ROLES, ROLE_LABELS, type RoleName } from "./roles";
+import { DELAYS, ROLES, ROLE_LABELS, orgKind, type RoleName } from "./roles";
+
+/**
+ * The Operator organisation whose account is the market contract itself: escrowed credits sit in the market, and
+ * credits only move between active participants, so the market must be one.
+ */
+export const MARKET_ORG = {
+  code: "CITY-MARKET",
+  id: ethers.encodeBytes32String("CITY-MARKET"),
+  name: "City carbon market (escrow)",
+} as const;
 
 export interface SystemContracts {
   accessManager: CityAccessManager;
   participants: ParticipantRegistry;
   dataAssets: DataAssetRegistry;
+  carbon: CarbonCreditRegistry;
+  settlement: SettlementToken;
+  market: CarbonMarket;
   auditAnchor: AuditAnchor;
 }
 
@@ -28,6 +47,9 @@ export const SYSTEM_FACTORIES = {
   accessManager: CityAccessManager__factory,
   participants: ParticipantRegistry__factory,
   dataAssets: DataAssetRegistry__factory,
+  carbon: CarbonCreditRegistry__factory,
+  settlement: SettlementToken__factory,
+  market: CarbonMarket__factory,
   auditAnchor: AuditAnchor__factory,
 } as const satisfies Record<keyof SystemContracts, SystemFactory>;
 
@@ -59,17 +81,29 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   const participants = await new ParticipantRegistry__factory(admin).deploy(authority);
   await participants.waitForDeployment();
   step("ParticipantRegistry deployed");
+  const participantsAddress = await participants.getAddress();
 
-  const dataAssets = await new DataAssetRegistry__factory(admin).deploy(authority, await participants.getAddress());
+  const dataAssets = await new DataAssetRegistry__factory(admin).deploy(authority, participantsAddress);
   await dataAssets.waitForDeployment();
   step("DataAssetRegistry deployed");
+
+  const carbon = await new CarbonCreditRegistry__factory(admin).deploy(authority, participantsAddress);
+  await carbon.waitForDeployment();
+  step("CarbonCreditRegistry deployed");
+  const settlement = await new SettlementToken__factory(admin).deploy(authority, participantsAddress);
+  await settlement.waitForDeployment();
+  step("SettlementToken deployed");
+  const market = await new CarbonMarket__factory(admin).deploy(authority, await carbon.getAddress(), await settlement.getAddress());
+  await market.waitForDeployment();
+  step("CarbonMarket deployed");
 
   const auditAnchor = await new AuditAnchor__factory(admin).deploy(authority);
   await auditAnchor.waitForDeployment();
   step("AuditAnchor deployed");
 
-  const contracts: SystemContracts = { accessManager, participants, dataAssets, auditAnchor };
+  const contracts: SystemContracts = { accessManager, participants, dataAssets, carbon, settlement, market, auditAnchor };
   await applyPermissions(contracts, step);
+  await bootstrapMarket(contracts, admin, step);
   await labelRoles(accessManager, step);
   await (await accessManager.setGrantDelay(ROLES.ADMIN, options.adminGrantDelay ?? DELAYS.ADMIN_GRANT)).wait();
   step("admin grant delay set");
@@ -81,6 +115,9 @@ export function managedTargets(contracts: SystemContracts): Record<ManagedContra
   return {
     ParticipantRegistry: contracts.participants,
     DataAssetRegistry: contracts.dataAssets,
+    CarbonCreditRegistry: contracts.carbon,
+    SettlementToken: contracts.settlement,
+    CarbonMarket: contracts.market,
     AuditAnchor: contracts.auditAnchor,
   };
 }
@@ -99,6 +136,26 @@ async function applyPermissions(contracts: SystemContracts, step: (s: string) =>
       step(`${name}: ${functions.length} functions restricted to ${role}`);
     }
   }
+}
+
+/**
+ * Makes the market contract an account of the Operator organisation MARKET_ORG and tells the registry which market
+ * may retire from escrow. Registering an organisation is GOVERNOR's job, so the administrator holds that role for
+ * these two calls only and renounces it (all three role changes are on chain for auditors to see).
+ */
+async function bootstrapMarket(contracts: SystemContracts, admin: Signer, step: (s: string) => void): Promise<void> {
+  const { accessManager, participants, carbon, market } = contracts;
+  const adminAddress = await admin.getAddress();
+  const marketAddress = await market.getAddress();
+  await (await accessManager.grantRole(ROLES.GOVERNOR, adminAddress, 0)).wait();
+  await (
+    await participants.registerOrganization(MARKET_ORG.id, orgKind("Operator"), 0, ethers.ZeroHash, MARKET_ORG.name)
+  ).wait();
+  await (await participants.addAccount(MARKET_ORG.id, marketAddress)).wait();
+  await (await accessManager.renounceRole(ROLES.GOVERNOR, adminAddress)).wait();
+  step("market registered as an account of the Operator organisation " + MARKET_ORG.code);
+  await (await carbon.setMarket(marketAddress)).wait();
+  step("CarbonCreditRegistry: market set");
 }
 
 async function labelRoles(accessManager: CityAccessManager, step: (s: string) => void): Promise<void> {

@@ -10,16 +10,32 @@ import { managedTargets } from "../../scripts/lib/system";
 const CONTRACTS_DIR = path.join(__dirname, "../../contracts");
 
 /**
- * Mutating functions that are public on purpose (no role): the ERC-721 holder functions, and AccessManaged's
- * setAuthority, which checks its caller is the authority itself. Anything else that changes state must be
- * `restricted` and listed in PERMISSIONS.
+ * Mutating functions that are public on purpose (no role): the holders' ERC-721, ERC-1155 and ERC-20 functions,
+ * holders' own retirements and market actions (each checks the caller's participant status and ownership itself),
+ * `retireOnBehalf` (callable only by the market set with `setMarket`), and AccessManaged's setAuthority, which
+ * checks its caller is the authority itself. Anything else that changes state must be `restricted` and listed in
+ * PERMISSIONS.
  */
 const PUBLIC_MUTATING = new Set([
+  // ERC-721 / ERC-1155 / ERC-20 holder functions
   "approve(address,uint256)",
   "setApprovalForAll(address,bool)",
+  "transfer(address,uint256)",
   "transferFrom(address,address,uint256)",
   "safeTransferFrom(address,address,uint256)",
   "safeTransferFrom(address,address,uint256,bytes)",
+  "safeTransferFrom(address,address,uint256,uint256,bytes)",
+  "safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)",
+  // carbon holders
+  "retire(uint256,uint256,(string,bytes32,string,uint64,uint64))",
+  "retireOnBehalf(address,uint256,uint256,(string,bytes32,string,uint64,uint64))",
+  // market participants
+  "list(uint256,uint256,uint256,uint256,uint64,address)",
+  "fill(uint256,uint256,uint256)",
+  "fillAndRetire(uint256,uint256,uint256,(string,bytes32,string,uint64,uint64))",
+  "cancelListing(uint256)",
+  "reclaimExpired(uint256)",
+  // AccessManaged
   "setAuthority(address)",
 ]);
 
