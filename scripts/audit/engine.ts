@@ -72,6 +72,7 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
     for (const module of owners.get(item.contract) ?? []) await module.apply(item, ctx);
   }
 
+  const replayed = Date.now();
   for (const module of run.modules) await module.reconcile(ctx);
   if (run.extra) discrepancies.push(...(await run.extra()));
 
@@ -81,6 +82,7 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
     toBlock: run.toBlock,
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
+    replaySeconds: (replayed - started) / 1000,
     events: count,
     eventsByContract,
     checks: run.modules.flatMap((m) => m.checks.map((description) => ({ module: m.name, description }))),

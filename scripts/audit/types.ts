@@ -70,7 +70,10 @@ export interface AuditReport {
   fromBlock: number;
   toBlock: number;
   startedAt: string;
+  /** The whole run: fetching and replaying the events, then comparing with the chain. */
   seconds: number;
+  /** Fetching (or reading) and replaying the events, before the comparison with the chain. */
+  replaySeconds: number;
   events: number;
   eventsByContract: Record<string, number>;
   checks: { module: string; description: string }[];

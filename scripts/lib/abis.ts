@@ -1,9 +1,12 @@
 import { Interface } from "ethers";
 import {
   AuditAnchor__factory,
+  CarbonCreditRegistry__factory,
+  CarbonMarket__factory,
   CityAccessManager__factory,
   DataAssetRegistry__factory,
   ParticipantRegistry__factory,
+  SettlementToken__factory,
 } from "../../typechain-types";
 import type { SystemContracts } from "./system";
 
@@ -15,6 +18,9 @@ export const CONTRACT_ABIS = {
   CityAccessManager: CityAccessManager__factory.abi,
   ParticipantRegistry: ParticipantRegistry__factory.abi,
   DataAssetRegistry: DataAssetRegistry__factory.abi,
+  CarbonCreditRegistry: CarbonCreditRegistry__factory.abi,
+  SettlementToken: SettlementToken__factory.abi,
+  CarbonMarket: CarbonMarket__factory.abi,
   AuditAnchor: AuditAnchor__factory.abi,
 } as const;
 
@@ -28,6 +34,9 @@ export const SYSTEM_CONTRACT_NAMES = {
   accessManager: "CityAccessManager",
   participants: "ParticipantRegistry",
   dataAssets: "DataAssetRegistry",
+  carbon: "CarbonCreditRegistry",
+  settlement: "SettlementToken",
+  market: "CarbonMarket",
   auditAnchor: "AuditAnchor",
 } as const satisfies Record<keyof SystemContracts, ContractName>;
 

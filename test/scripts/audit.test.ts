@@ -61,10 +61,24 @@ describe("audit tool", function () {
         "every content hash is registered once",
         "holder transfers respect soulbound locks, the pause and the sender's status",
         "revoked datasets never move",
+        "issued = circulating + retired + cancelled for every batch",
+        "retired and cancelled serial ranges are disjoint, consumed in order and inside their batch's block",
+        "retired and cancelled credits never move: every burn is a retirement or cancellation",
+        "frozen batches and accounts never move while frozen",
+        "credits go only to active participants",
+        "no double issuance: one batch per attestation, one attestation per (project, period, report)",
+        "credit balances match the registry",
+        "batches match the registry",
+        "retirement records match the registry",
+        "VND conservation: total supply = minted − burned = sum of balances",
+        "VND goes only to active participants",
+        "every trade is consistent: buyer paid amount × unit price, the fee as recorded, the credits delivered",
+        "escrow: the market holds, per batch, exactly the open listings' remainders",
+        "listings and market settings match the market",
       ]) {
         expect(report.checkedCounts[check], check).to.be.greaterThan(0);
       }
-      expect(report.checks.map((c) => c.module)).to.include.members(["access", "participants", "data assets", "anchors"]);
+      expect(report.checks.map((c) => c.module)).to.include.members(["access", "participants", "data assets", "carbon", "settlement", "market", "anchors"]);
     });
 
     it("refuses a deployment record of another chain, or one that lacks a contract", async function () {
@@ -225,6 +239,147 @@ describe("audit tool", function () {
       const messages = report.discrepancies.map((d) => d.message);
       expect(messages).to.include(`licence of ${label(ids.core)} to ${orgs.businessA.id} terms hash: replayed ${ethers.id("terms: survey")}, on chain ${ethers.ZeroHash}`);
       expect(messages).to.include(`hasAccess(${label(ids.core)}, ${signers.businessA.address.toLowerCase()}): replayed true, on chain false`);
+    });
+  });
+  describe("carbon, settlement and market", function () {
+    const transfers = (events: AuditEvent[], batchId: bigint) =>
+      events.filter((e) => e.name === "TransferSingle" && e.args.id === batchId && e.args.from !== ethers.ZeroAddress && e.args.to !== ethers.ZeroAddress);
+
+    it("reports overlapping serial ranges at the later range, naming the one it overlaps", async function () {
+      const { batches } = await loadFixture(historyFixture);
+      let first: AuditEvent | undefined;
+      let second: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        [first, second] = events.filter((e) => e.name === "Retired" && e.args.batchId === batches.rice);
+        second.args = { ...second.args, retirementId: 41n, serialFirst: 41n, serialLast: 60n };
+      });
+      const found = only(report, "retired and cancelled serial ranges are disjoint, consumed in order and inside their batch's block");
+      expect(found.map((d) => d.message)).to.deep.equal([`retirement 41 of batch ${batches.rice} (serials 41–60) overlaps retirement 1 of batch ${batches.rice} (serials 1–50)`.replace(` of batch ${batches.rice} (serials 1–50)`, " (serials 1–50)")]);
+      expect(found[0].location).to.deep.equal(at(second!));
+      expect(found[0].details).to.deep.equal({ overlaps: at(first!) });
+      // …and the registry has no retirement 41.
+      expect(report.discrepancies.some((d) => d.check === "retirement records match the registry" && d.message.startsWith("retirement 41 "))).to.equal(true);
+    });
+
+    it("reports credits sent to an account that was not an active participant, at the transfer", async function () {
+      const { batches, signers } = await loadFixture(historyFixture);
+      let altered: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        altered = transfers(events, batches.rice)[0];
+        altered.args = { ...altered.args, to: signers.stranger.address };
+      });
+      const found = only(report, "credits go only to active participants");
+      expect(found.map((d) => d.message)).to.deep.equal([`credits of batch ${batches.rice} went to ${signers.stranger.address.toLowerCase()}, which was not an active participant`]);
+      expect(found[0].location).to.deep.equal(at(altered!));
+    });
+
+    it("reports a trade whose amount was altered: price, fee and delivery no longer agree", async function () {
+      let traded: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        traded = events.find((e) => e.name === "Traded")!;
+        traded.args = { ...traded.args, amount: (traded.args.amount as bigint) + 10n };
+      });
+      const found = only(report, "every trade is consistent: buyer paid amount × unit price, the fee as recorded, the credits delivered").filter(
+        (d) => d.location?.txHash === traded!.txHash,
+      );
+      expect(found).to.have.length(3);
+      for (const d of found) expect(d.location).to.deep.equal(at(traded!));
+      // The listing's last fill then takes more than the replay thinks was left.
+      expect(report.discrepancies.map((d) => d.message)).to.include("trade on listing 1 is inconsistent: 120 t bought with 110 t left");
+      expect(found[0].message).to.match(/^trade on listing 1 is inconsistent: fee 125000 VND, but 100 bps of 15000000 VND is 150000$/);
+      expect(found.map((d) => d.message)).to.include.members([
+        "Traded of listing 1: the payment of 14875000 VND to the seller did not happen in its transaction",
+        "Traded of listing 1: the delivery of 60 t to the buyer did not happen in its transaction",
+      ]);
+    });
+
+    it("reports a dropped retirement at the burn it leaves unexplained, and the supply split it breaks", async function () {
+      const { batches } = await loadFixture(historyFixture);
+      let burn: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        const index = events.findIndex((e) => e.name === "Retired" && e.args.batchId === batches.rice && e.args.amount === 20n);
+        burn = events[index - 1];
+        events.splice(index, 1);
+      });
+      const found = only(report, "retired and cancelled credits never move: every burn is a retirement or cancellation");
+      expect(found.map((d) => [d.message, d.location])).to.deep.include([
+        `20 t of batch ${batches.rice} burned from ${(burn!.args.from as string).toLowerCase()} without a retirement or cancellation record`,
+        at(burn!),
+      ]);
+      expect(report.discrepancies.map((d) => d.message)).to.include(`batch ${batches.rice} retired: replayed 80, on chain 100`);
+      expect(report.discrepancies.some((d) => d.message.startsWith(`batch ${batches.rice} replayed balances (circulating) = issued − retired − cancelled`))).to.equal(true);
+    });
+
+    it("reports a wrong balance when a transfer is missing, since the last event that touched it", async function () {
+      const { batches, signers } = await loadFixture(historyFixture);
+      const report = await auditAltered((events) => {
+        events.splice(events.indexOf(transfers(events, batches.rice)[0]), 1);
+      });
+      const balance = report.discrepancies.find((d) => d.message.startsWith(`balanceOf(${signers.businessA.address.toLowerCase()}, batch ${batches.rice})`));
+      expect(balance?.message).to.match(/replayed \d+, on chain \d+$/);
+      expect(balance?.since).to.not.equal(undefined);
+    });
+
+    it("reports a second batch issued against the same attestation, at the issuance", async function () {
+      const { batches } = await loadFixture(historyFixture);
+      let forgedIssue: AuditEvent | undefined;
+      const report = await auditAltered((events, toBlock) => {
+        const issued = events.findIndex((e) => e.name === "BatchIssued" && e.args.batchId === batches.rice);
+        forgedIssue = forged(events[issued], toBlock, 0, { batchId: 4n, serialFirst: 1801n, serialLast: 2800n });
+        const mint = forged(events[issued + 1], toBlock, 1, { id: 4n });
+        mint.txHash = forgedIssue.txHash;
+        events.push(forgedIssue, mint);
+      });
+      const found = only(report, "no double issuance: one batch per attestation, one attestation per (project, period, report)");
+      expect(found.map((d) => d.message)).to.deep.equal([
+        `batch 4 issued against attestation ${forgedIssue!.args.attestationId}, which already backs batch ${batches.rice}`,
+      ]);
+      expect(found[0].location).to.deep.equal(at(forgedIssue!));
+    });
+
+    it("reports credits of a frozen batch that moved while it was frozen", async function () {
+      const { batches, signers } = await loadFixture(historyFixture);
+      let move: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        const frozen = events.findIndex((e) => e.name === "BatchFrozen");
+        const like = transfers(events, batches.rice)[0];
+        move = { ...like, args: { ...like.args, id: batches.landfill, from: signers.businessB.address, to: signers.businessA.address, value: 1n }, blockNumber: events[frozen].blockNumber, logIndex: events[frozen].logIndex + 1, txHash: ethers.id("forged") };
+        events.splice(frozen + 1, 0, move);
+      });
+      const found = only(report, "frozen batches and accounts never move while frozen");
+      expect(found.map((d) => [d.message, d.location])).to.deep.equal([[`credits of frozen batch ${batches.landfill} moved from ${signers.businessB.address.toLowerCase()} to ${signers.businessA.address.toLowerCase()}`, at(move!)]]);
+    });
+
+    it("reports VND minted without the treasury's record, and conservation broken by an altered amount", async function () {
+      const { signers } = await loadFixture(historyFixture);
+      let mint: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        const minted = events.findIndex((e) => e.name === "Minted");
+        mint = events[minted - 1];
+        events.splice(minted, 1);
+        const transfer = events.find((e) => e.contract === "SettlementToken" && e.name === "Transfer" && e.args.value === 2_000_000n)!;
+        transfer.args = { ...transfer.args, value: 3_000_000n };
+      });
+      expect(only(report, "every mint and burn of VND carries the treasury's Minted or Burned record").map((d) => [d.message, d.location])).to.deep.equal([
+        [`100000000 VND minted to ${signers.businessB.address.toLowerCase()} without a Minted record`, at(mint!)],
+      ]);
+      const messages = report.discrepancies.map((d) => d.message);
+      expect(messages.some((m) => m.startsWith(`VND balance of ${signers.businessA.address.toLowerCase()}: replayed`))).to.equal(true);
+    });
+
+    it("reports escrow that left the market without a listing event", async function () {
+      const { marketAddress } = await loadFixture(historyFixture);
+      let escrowMove: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        const cancelled = events.findIndex((e) => e.name === "ListingCancelled");
+        escrowMove = events[cancelled + 1];
+        events.splice(cancelled, 1);
+      });
+      const found = only(report, "escrow: the market holds, per batch, exactly the open listings' remainders");
+      expect(found[0].message).to.match(/^35 t of batch \d+ moved out of escrow without a listing event$/);
+      expect(found[0].location).to.deep.equal(at(escrowMove!));
+      expect((escrowMove!.args.from as string).toLowerCase()).to.equal(marketAddress.toLowerCase());
+      expect(report.discrepancies.some((d) => d.message.startsWith("listing 3 (seller, batch, remaining, price, minimum fill, expiry, buyer)"))).to.equal(true);
     });
   });
 });
