@@ -254,7 +254,7 @@ describe("audit tool", function () {
         second.args = { ...second.args, retirementId: 41n, serialFirst: 41n, serialLast: 60n };
       });
       const found = only(report, "retired and cancelled serial ranges are disjoint, consumed in order and inside their batch's block");
-      expect(found.map((d) => d.message)).to.deep.equal([`retirement 41 of batch ${batches.rice} (serials 41–60) overlaps retirement 1 of batch ${batches.rice} (serials 1–50)`.replace(` of batch ${batches.rice} (serials 1–50)`, " (serials 1–50)")]);
+      expect(found.map((d) => d.message)).to.deep.equal([`retirement 41 of batch ${batches.rice} (serials 41–60) overlaps retirement 1 (serials 1–50)`]);
       expect(found[0].location).to.deep.equal(at(second!));
       expect(found[0].details).to.deep.equal({ overlaps: at(first!) });
       // …and the registry has no retirement 41.
