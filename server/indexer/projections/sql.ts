@@ -24,6 +24,16 @@ export const account = (address: unknown): string | null => {
 /** uint256 amounts are stored as decimal text (SQLite integers stop at 2^63). */
 export const amount = (value: unknown): string => (value as bigint).toString();
 
-/** Subjects of the history API for every non-zero address among `addresses`. */
+/** Subjects of the history API for every non-zero address among `addresses` (absent arguments are skipped). */
 export const accountSubjects = (...addresses: unknown[]): string[] =>
-  addresses.map(account).filter((a): a is string => a !== null).map((a) => `account:${a}`);
+  addresses
+    .filter((a): a is string => typeof a === "string")
+    .map(account)
+    .filter((a): a is string => a !== null)
+    .map((a) => `account:${a}`);
+
+/** Adds a (possibly negative) amount to a decimal-text amount. */
+export const plus = (current: string | null | undefined, delta: bigint): string => (BigInt(current ?? "0") + delta).toString();
+
+/** The id of a batch, listing or retirement as decimal text (uint256 ids do not fit SQLite integers). */
+export const idText = (value: unknown): string => (value as bigint).toString();

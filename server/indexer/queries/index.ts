@@ -4,3 +4,5 @@ export * from "./history";
 export * from "./datasets";
 export * from "./licences";
 export * from "./valuations";
+export * from "./carbon";
+export * from "./market";

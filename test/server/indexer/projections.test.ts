@@ -8,6 +8,19 @@ import { PROJECTIONS, orgOfAccount } from "../../../server/indexer/projections";
 import { reconcileIndex } from "../../../server/indexer/reconcile";
 import {
   InvalidQueryError,
+  balancesOfOrganisation,
+  getBatch,
+  getListing,
+  getProject,
+  getRetirement,
+  listBatches,
+  listCancellations,
+  listCreditBalances,
+  listListings,
+  listRetirements,
+  listTrades,
+  marketConfig,
+  vndSupply,
   getDataset,
   getDatasetByHash,
   historyOf,
@@ -19,7 +32,7 @@ import {
   type Page,
 } from "../../../server/indexer/queries";
 import { resolveDeployment } from "../../../scripts/audit/contracts";
-import { DATA_CLASSIFICATIONS, DATA_STATUSES } from "../../../scripts/lib/enums";
+import { ADJUSTMENT_STATUSES, DATA_CLASSIFICATIONS, DATA_STATUSES } from "../../../scripts/lib/enums";
 import { AssetStatus } from "../../contracts/helpers/datasets";
 import { historyFixture } from "../../scripts/fixtures/history";
 
@@ -68,7 +81,8 @@ describe("Indexer projections", function () {
 
   /** Every projection table's rows, to compare two indexes. */
   function dump(db: Database.Database): Record<string, unknown[]> {
-    const tables = ["idx_orgs", "idx_accounts", "idx_datasets", "idx_licences", "idx_valuations", "idx_event_subjects"];
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'idx\\_%' ESCAPE '\\' AND name NOT LIKE 'idx_datasets_fts%' AND name NOT IN ('idx_cursor', 'idx_blocks')").all() as { name: string }[]).map((r) => r.name);
+    expect(tables).to.include.members(["idx_datasets", "idx_batches", "idx_listings", "idx_trades", "idx_vnd_balances", "idx_event_subjects"]);
     const out: Record<string, unknown[]> = Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).all()]));
     out.fts = db.prepare("SELECT d.id, f.title FROM idx_datasets_fts f JOIN idx_datasets d ON d.rowid = f.rowid ORDER BY d.id").all();
     return out;
@@ -187,31 +201,144 @@ describe("Indexer projections", function () {
     expect(account.map((e) => e.name)).to.include("Transfer");
   });
 
+  describe("carbon, settlement and market", function () {
+    it("batches equal the registry's view, and issued = circulating + retired + cancelled", async function () {
+      const { db, carbon, batches } = await indexedHistory();
+      const rows = allPages((after) => listBatches(db, {}, { after, limit: 2 }));
+      expect(rows.map((b) => b.batchId)).to.deep.equal(["1", "2", "3"]);
+      for (const row of rows) {
+        const info = await carbon.batch(row.batchId);
+        expect([row.issued, row.circulating, row.retired, row.cancelled], row.batchId).to.deep.equal([info.issued, info.circulating, info.retired, info.cancelled].map(String));
+        expect(BigInt(row.issued)).to.equal(BigInt(row.circulating) + BigInt(row.retired) + BigInt(row.cancelled));
+        expect([row.serialFirst, row.serialLast, row.frozen, row.adjustment, row.periodStart, row.periodEnd]).to.deep.equal([
+          String(info.serialFirst),
+          String(info.serialLast),
+          info.frozen,
+          ADJUSTMENT_STATUSES[Number(info.adjustment)],
+          Number(info.periodStart),
+          Number(info.periodEnd),
+        ]);
+      }
+      const rice = getBatch(db, batches.rice)!;
+      expect([rice.projectId, rice.adjustment, rice.retired, rice.cancelled]).to.deep.equal(["VN-DN-0001", "Applied", "100", "15"]);
+      expect(getProject(db, "VN-DN-0002")!.standard).to.equal("GS");
+      expect(listBatches(db, { projectKey: ethers.id("VN-DN-0001") }, { limit: 10 }).items.map((b) => b.batchId)).to.deep.equal(["1", "3"]);
+    });
+
+    it("credit balances, retired balances, certificates and cancellations equal the registry", async function () {
+      const { db, carbon, batches, orgs, signers } = await indexedHistory();
+      const balances = allPages((after) => listCreditBalances(db, {}, { after, limit: 3 }));
+      for (const b of balances) {
+        expect(b.balance, `${b.account} ${b.batchId}`).to.equal(String(await carbon.balanceOf(b.account, b.batchId)));
+        expect(b.retired, `${b.account} ${b.batchId}`).to.equal(String(await carbon.retiredBalanceOf(b.account, b.batchId)));
+      }
+      const retirements = allPages((after) => listRetirements(db, {}, { after, limit: 2 }));
+      expect(retirements).to.have.length(3);
+      for (const r of retirements) {
+        const record = await carbon.retirement(r.retirementId);
+        expect([r.holder, r.batchId, r.amount, r.serialFirst, r.serialLast]).to.deep.equal([record.holder.toLowerCase(), ...[record.batchId, record.amount, record.serialFirst, record.serialLast].map(String)]);
+      }
+      const onPurchase = retirements.find((r) => r.purchase)!;
+      expect([onPurchase.beneficiaryName, onPurchase.holder, onPurchase.purchase!.listingId]).to.deep.equal(["Da Nang Port", signers.businessB.address.toLowerCase(), "1"]);
+      expect(getRetirement(db, onPurchase.retirementId)).to.deep.equal(onPurchase);
+      expect(listRetirements(db, { beneficiaryOrg: orgs.businessA.id }, { limit: 5 }).items.map((r) => r.amount)).to.deep.equal(["50"]);
+      expect(listCancellations(db, { batchId: String(batches.rice) }, { limit: 5 }).items.map((c) => [c.amount, c.serialFirst, c.serialLast])).to.deep.equal([
+        ["10", "71", "80"],
+        ["5", "81", "85"],
+      ]);
+    });
+
+    it("VND balances and supply equal the token; an organisation's balances gather its accounts", async function () {
+      const { db, settlement, carbon, orgs, signers } = await indexedHistory();
+      expect(vndSupply(db).supply).to.equal(String(await settlement.totalSupply()));
+      const biz = balancesOfOrganisation(db, orgs.businessB.id);
+      expect(biz.accounts).to.deep.equal([signers.businessB.address.toLowerCase()]);
+      expect(biz.vnd).to.deep.equal([{ account: signers.businessB.address.toLowerCase(), balance: String(await settlement.balanceOf(signers.businessB.address)) }]);
+      expect(biz.credits.length).to.be.greaterThan(0);
+      for (const c of biz.credits) expect(c.balance).to.equal(String(await carbon.balanceOf(c.account, c.batchId)));
+      expect(biz.frozenAccounts).to.deep.equal([]);
+    });
+
+    it("listings and trades equal the market, with the fill that was retired on purchase", async function () {
+      const { db, market } = await indexedHistory();
+      const listings = allPages((after) => listListings(db, {}, { after, limit: 3 }));
+      expect(listings.map((l) => [l.listingId, l.status])).to.deep.equal([
+        ["1", "filled"],
+        ["2", "reclaimed"],
+        ["3", "cancelled"],
+        ["4", "open"],
+      ]);
+      for (const l of listings) {
+        const info = await market.listing(l.listingId);
+        expect([l.seller, l.batchId, l.remaining, l.unitPrice, l.minFill, l.expiry ?? 0, l.buyer ?? ethers.ZeroAddress]).to.deep.equal([
+          info.seller.toLowerCase(),
+          String(info.batchId),
+          String(info.remaining),
+          String(info.unitPrice),
+          String(info.minFill),
+          Number(info.expiry),
+          info.buyer.toLowerCase(),
+        ]);
+      }
+      expect(listListings(db, { status: "open" }, { limit: 5 }).items.map((l) => l.listingId)).to.deep.equal(["4"]);
+      expect(() => listListings(db, { status: "gone" as never }, { limit: 5 })).to.throw(InvalidQueryError);
+      const trades = listTrades(db, { listingId: "1" }, { limit: 10 }).items;
+      expect(trades.map((t) => [t.amount, t.cost, t.fee, t.retirementId !== null])).to.deep.equal([
+        ["50", "12500000", "125000", false],
+        ["30", "7500000", "75000", true],
+        ["120", "30000000", "300000", false],
+      ]);
+      expect(getListing(db, 3)!.buyer).to.not.equal(null);
+      expect(marketConfig(db).feeBps).to.equal(Number(await market.feeBps()));
+    });
+
+    it("give batches and listings their history", async function () {
+      const { db, batches, orgs } = await indexedHistory();
+      const names = (subject: string) => allPages((after) => {
+        const page = historyOf(db, subject, { after, limit: 5 });
+        return { items: page.events, next: page.next };
+      }).map((e) => e.name);
+      expect(names(`batch:${batches.rice}`)).to.include.members(["BatchIssued", "TransferSingle", "Retired", "Cancelled", "CorrespondingAdjustmentChanged", "Listed", "Traded"]);
+      expect(names("listing:1")).to.deep.equal(["Listed", "Traded", "Traded", "Traded"]);
+      expect(names(`org:${orgs.businessA.id}`)).to.include.members(["ProjectRegistered", "Retired", "Listed", "Traded", "Transfer"]);
+    });
+  });
+
   it("rebuilds the projections after a reorg to what a fresh index of the new branch holds", async function () {
-    const { db, contracts, dataAssets, signers, ids, orgs } = await indexedHistory();
+    const { db, contracts, dataAssets, carbon, market, settlement, signers, ids, orgs, batches } = await indexedHistory();
     const indexer = newIndexer(db, contracts);
     const fork = await network.provider.send("evm_snapshot");
     const registry = dataAssets.connect(signers.registrar);
+    const { agencyA, agencyB, businessA, businessB, treasury } = signers;
 
-    // Branch one: a revocation, a transfer and a licence that the chain will drop.
+    // Branch one: a revocation, a transfer, a title, a credit transfer, a fill and a deposit that the chain will drop.
     await registry.setStatus(ids.catalogue[5], AssetStatus.Revoked, "branch one");
-    await dataAssets.connect(signers.agencyA).transferFrom(signers.agencyA.address, signers.agencyB.address, ids.catalogue[6]);
+    await dataAssets.connect(agencyA).transferFrom(agencyA.address, agencyB.address, ids.catalogue[6]);
     await registry.updateMetadata(ids.catalogue[7], ethers.id("branch one"), "Branch one title", "https://example.org/one");
+    await carbon.connect(businessA).safeTransferFrom(businessA.address, businessB.address, batches.rice2, 7n, "0x");
+    await market.connect(businessB).fill(4, 10n, 10n * 310_000n);
+    await settlement.connect(treasury).mint(businessA.address, 1_000n, ethers.id("branch one"));
     await catchUp(indexer);
     expect(getDataset(db, hex(ids.catalogue[5]))!.status).to.equal("Revoked");
     expect(listDatasets(db, { text: "Branch one" }, { limit: 5 }).items).to.have.length(1);
+    expect(getListing(db, 4)!.remaining).to.equal("60");
 
     await network.provider.send("evm_revert", [fork]);
-    // Branch two: other changes to other datasets, and more blocks than branch one.
+    // Branch two: other changes, and more blocks than branch one.
     await registry.grantLicense(ids.catalogue[8], orgs.businessB.id, 0, ethers.id("branch two"), "branch two");
-    await dataAssets.connect(signers.agencyA).transferFrom(signers.agencyA.address, signers.agencyB.address, ids.catalogue[9]);
-    await mine(4);
+    await dataAssets.connect(agencyA).transferFrom(agencyA.address, agencyB.address, ids.catalogue[9]);
+    await carbon.connect(businessA).retire(batches.rice2, 3n, { beneficiaryName: "Branch two", beneficiaryOrg: ethers.ZeroHash, reason: "branch two", consumptionStart: 0, consumptionEnd: 1 });
+    await market.connect(businessA).cancelListing(4);
+    await mine(6);
     await catchUp(indexer);
 
     expect(getDataset(db, hex(ids.catalogue[5]))!.status).to.equal("Active");
-    expect(getDataset(db, hex(ids.catalogue[6]))!.holder).to.equal(signers.agencyA.address.toLowerCase());
-    expect(getDataset(db, hex(ids.catalogue[9]))!.holder).to.equal(signers.agencyB.address.toLowerCase());
+    expect(getDataset(db, hex(ids.catalogue[6]))!.holder).to.equal(agencyA.address.toLowerCase());
+    expect(getDataset(db, hex(ids.catalogue[9]))!.holder).to.equal(agencyB.address.toLowerCase());
     expect(listDatasets(db, { text: "Branch one" }, { limit: 5 }).items).to.have.length(0);
+    expect([getListing(db, 4)!.status, getListing(db, 4)!.remaining]).to.deep.equal(["cancelled", "0"]);
+    expect(getBatch(db, batches.rice2)!.retired).to.equal("3");
+    expect(listTrades(db, { listingId: "4" }, { limit: 5 }).items).to.have.length(0);
 
     const fresh = new Database(":memory:");
     await catchUp(newIndexer(fresh, contracts));
