@@ -45,8 +45,8 @@ describe("audit tool", function () {
 
   describe("a clean history", function () {
     it("passes, reading the deployment record as scripts/lib/deployment.ts writes it", async function () {
-      const { deployment } = await loadFixture(historyFixture);
-      const report = await auditChain({ provider: ethers.provider, deployment });
+      const { deployment, actionLog } = await loadFixture(historyFixture);
+      const report = await auditChain({ provider: ethers.provider, deployment, actionLog });
       expect(report.discrepancies).to.deep.equal([]);
       expect(report.passed).to.equal(true);
       expect(report.events).to.equal((await ethers.provider.getLogs({ address: Object.values(resolveDeployment(deployment).contracts).map((c) => c.address), fromBlock: 0 })).length);
@@ -79,6 +79,15 @@ describe("audit tool", function () {
         expect(report.checkedCounts[check], check).to.be.greaterThan(0);
       }
       expect(report.checks.map((c) => c.module)).to.include.members(["access", "participants", "data assets", "carbon", "settlement", "market", "anchors"]);
+    });
+
+    it("reports a gateway log entry altered after anchoring, by id", async function () {
+      const { deployment, actionLog } = await loadFixture(historyFixture);
+      const tampered = actionLog.map((e) => (e.id === 2 ? { ...e, org: "BIZ-B" } : e));
+      const report = await auditChain({ provider: ethers.provider, deployment, actionLog: tampered });
+      const found = only(report, "gateway action log matches its anchors");
+      expect(found.map((d) => [d.details!.problem, d.details!.entryId ?? d.details!.anchorId])).to.deep.include(["tampered", 2]);
+      expect(report.discrepancies.every((d) => d.check === "gateway action log matches its anchors")).to.equal(true);
     });
 
     it("refuses a deployment record of another chain, or one that lacks a contract", async function () {
