@@ -40,6 +40,10 @@ export async function auditChain(options: AuditOptions): Promise<AuditReport> {
     chain,
     modules,
     events: fetchHistory(provider, resolved.contracts, deployment.deploymentBlock, toBlock, options.chunkSize),
+    extraChecks: [
+      { module: "deployment", description: "the deployment record names only contracts this tool knows, and the code at each address is the code it records" },
+      ...(options.actionLog ? [{ module: "gateway log", description: "the exported action log is complete, unaltered and in order against the anchored Merkle roots" }] : []),
+    ],
     extra: async () => [
       ...(await deploymentDiscrepancies(provider, resolved, toBlock)),
       ...(options.actionLog && anchors ? logDiscrepancies(options.actionLog, anchors) : []),

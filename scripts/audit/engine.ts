@@ -10,6 +10,8 @@ export interface AuditRun {
   modules: AuditModule[];
   /** Extra discrepancies found outside the replay (e.g. the gateway log check), merged into the report. */
   extra?: () => Promise<Discrepancy[]>;
+  /** What `extra` checks, in words, for the report. */
+  extraChecks?: { module: string; description: string }[];
 }
 
 /**
@@ -85,7 +87,7 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
     replaySeconds: (replayed - started) / 1000,
     events: count,
     eventsByContract,
-    checks: run.modules.flatMap((m) => m.checks.map((description) => ({ module: m.name, description }))),
+    checks: [...run.modules.flatMap((m) => m.checks.map((description) => ({ module: m.name, description }))), ...(run.extraChecks ?? [])],
     checkedCounts,
     discrepancies,
     passed: discrepancies.length === 0,
