@@ -1,0 +1,111 @@
+import crypto from "node:crypto";
+import { OpenAPIRegistry, OpenApiGeneratorV3 } from "@asteasolutions/zod-to-openapi";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import swaggerUi from "swagger-ui-express";
+import { runWithRequestContext } from "./context";
+import type { GatewayServices } from "./core";
+import { identify } from "./http/auth";
+import { errorHandler, notFound } from "./http/error-handler";
+import { IdempotencyHandler } from "./http/idempotency";
+import { clientRateLimit } from "./http/rate-limit";
+import { RouteBuilder } from "./http/route";
+import { WriteResponder } from "./http/writes";
+import { componentLogger } from "./logger";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { datasetRoutes } from "./routes/datasets";
+import { operationRoutes } from "./routes/operations";
+import { participantRoutes } from "./routes/participants";
+import { SCOPE_DESCRIPTIONS } from "./services/scopes";
+
+export interface GatewayApp {
+  app: Express;
+  /** Every operation registered, in OpenAPI path form (a test checks each is in the document). */
+  routes: { method: string; path: string }[];
+  document: () => Record<string, unknown>;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,100}$/;
+
+/** The Express application over the given services. Tests build it against Hardhat's in-process network. */
+export function createApp(s: GatewayServices): GatewayApp {
+  const app = express();
+  const log = componentLogger(s.log, "http");
+  app.disable("x-powered-by");
+  app.set("trust proxy", s.config.TRUST_PROXY);
+  app.set("query parser", "simple");
+
+  // Request id first, so every later log line (pino-http's and the services') carries it.
+  app.use((req, res, next) => {
+    const incoming = req.get("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    res.setHeader("X-Request-Id", requestId);
+    (req as { id?: string }).id = requestId;
+    runWithRequestContext({ requestId }, next);
+  });
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req) => (req as { id?: string }).id ?? crypto.randomUUID(),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // Swagger UI loads its own scripts and styles from /docs and fetches /openapi.json; nothing else is needed.
+        // No upgrade-insecure-requests: the gateway serves plain HTTP on 127.0.0.1 by default.
+        directives: { upgradeInsecureRequests: null, "img-src": ["'self'", "data:"] },
+      },
+    }),
+  );
+  app.use(express.json({ limit: s.config.BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] }));
+  app.use(identify(s.apiKeys));
+  app.use(clientRateLimit({ windowMs: s.config.RATE_LIMIT_WINDOW_MS, limit: s.config.RATE_LIMIT_MAX }));
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key: Authorization: Bearer <key>",
+  });
+  const writes = new WriteResponder(s.stack.pipeline, s.transactions, s.config.TX_WAIT_TIMEOUT_MS);
+  const routes = new RouteBuilder(app, registry, new IdempotencyHandler(s.stack.repos.idempotency, writes, s.transactions));
+
+  let cached: Record<string, unknown> | undefined;
+  const document = () =>
+    (cached ??= new OpenApiGeneratorV3(registry.definitions).generateDocument({
+      openapi: "3.0.3",
+      info: {
+        title: "City Asset Ledger gateway",
+        version: "1.0.0",
+        description:
+          "Datasets as tokenized assets and a carbon-credit registry on a permissioned EVM chain. Writes wait until mined " +
+          "(or answer 202 with `Prefer: respond-async`); every write accepts `Idempotency-Key`. Amounts are decimal strings.\n\n" +
+          "Scopes:\n" +
+          Object.entries(SCOPE_DESCRIPTIONS)
+            .map(([scope, text]) => `- \`${scope}\`: ${text}`)
+            .join("\n"),
+      },
+    }) as unknown as Record<string, unknown>);
+
+  operationRoutes(routes, s, document);
+  participantRoutes(routes, s);
+  apiKeyRoutes(routes, s);
+  datasetRoutes(routes, s);
+
+  app.use(
+    "/docs",
+    swaggerUi.serve,
+    swaggerUi.setup(undefined, { swaggerOptions: { url: "/openapi.json", validatorUrl: null }, customSiteTitle: "City Asset Ledger API" }),
+  );
+  app.use(notFound);
+  app.use(errorHandler(log, s.config.BODY_LIMIT));
+
+  return { app, routes: routes.routes, document };
+}

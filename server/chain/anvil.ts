@@ -1,0 +1,196 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Logger } from "../logger";
+import { fetchChainId } from "./provider";
+
+export interface EmbeddedNodeOptions {
+  port: number;
+  /** Directory for chain-state.json, chain.log and chain.pid. */
+  dataDir: string;
+  stateIntervalSeconds: number;
+  log: Logger;
+  /** How long to wait for the node to answer JSON-RPC after spawning it. */
+  startTimeoutMs?: number;
+}
+
+/**
+ * The anvil binary of Foundry's npm distribution. We depend on the platform package directly rather than on the
+ * `@foundry-rs/anvil` wrapper: the registry we install from serves only the Linux x64 package, `npm ci` refuses a
+ * lockfile whose optional platform packages it cannot resolve, and the wrapper's postinstall would download a
+ * binary when its platform package is missing.
+ */
+export function anvilBinary(): string {
+  const arch = process.arch === "x64" ? "amd64" : process.arch;
+  const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
+  const exe = process.platform === "win32" ? "anvil.exe" : "anvil";
+  try {
+    return require.resolve(`${pkg}/bin/${exe}`);
+  } catch {
+    throw new Error(
+      `The embedded node needs the npm package ${pkg}, which is not installed (only linux-amd64 is a dependency). ` +
+        `Install it, or point the gateway at a running node with RPC_URL.`,
+    );
+  }
+}
+
+/**
+ * The embedded chain: one anvil process in its own process group, on 127.0.0.1, free of gas charges like a
+ * permissioned Besu network, keeping its state in DATA_DIR (dumped every few seconds and on a clean exit). It is
+ * stopped with the gateway; if it dies on its own it is started again from its last dump, and the gateway's outbox
+ * re-sends whatever the dump lacked.
+ */
+export class EmbeddedNode {
+  #child: ChildProcess | undefined;
+  #stopping = false;
+  #restarts: number[] = [];
+  readonly url: string;
+  readonly stateFile: string;
+  readonly logFile: string;
+  readonly pidFile: string;
+
+  constructor(private readonly options: EmbeddedNodeOptions) {
+    this.url = `http://127.0.0.1:${options.port}`;
+    this.stateFile = path.join(options.dataDir, "chain-state.json");
+    this.logFile = path.join(options.dataDir, "chain.log");
+    this.pidFile = path.join(options.dataDir, "chain.pid");
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  args(): string[] {
+    return [
+      "--host", "127.0.0.1",
+      "--port", String(this.options.port),
+      "--state", this.stateFile,
+      "--state-interval", String(this.options.stateIntervalSeconds),
+      "--base-fee", "0",
+      "--gas-price", "0",
+      "--accounts", "0",
+      "--quiet",
+    ];
+  }
+
+  async start(): Promise<void> {
+    fs.mkdirSync(this.options.dataDir, { recursive: true });
+    await this.stopLeftover();
+    await this.spawnAndWait();
+  }
+
+  private async spawnAndWait(): Promise<void> {
+    const out = fs.openSync(this.logFile, "a");
+    const child = spawn(anvilBinary(), this.args(), { detached: true, stdio: ["ignore", out, out] });
+    fs.closeSync(out);
+    this.#child = child;
+    fs.writeFileSync(this.pidFile, String(child.pid));
+    const log = this.options.log;
+    log.info({ pid: child.pid, port: this.options.port, state: this.stateFile }, "embedded node starting");
+
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    child.once("exit", (code, signal) => {
+      exited = { code, signal };
+      if (this.#child === child) this.#child = undefined;
+      if (!this.#stopping) this.onUnexpectedExit(code, signal);
+    });
+
+    const deadline = this.options.startTimeoutMs ?? 30_000;
+    const started = Date.now();
+    while (!exited) {
+      try {
+        await fetchChainId(this.url, 0, 1_000);
+        log.info({ ms: Date.now() - started }, "embedded node ready");
+        return;
+      } catch {
+        if (Date.now() - started > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const tail = this.logTail();
+    if (!exited) await this.stop();
+    throw new Error(
+      `The embedded node did not start on 127.0.0.1:${this.options.port}` +
+        (exited ? ` (exited with ${exited.code ?? exited.signal})` : ` within ${deadline} ms`) +
+        `. Is CHAIN_PORT free? Last lines of ${this.logFile}:\n${tail}`,
+    );
+  }
+
+  private onUnexpectedExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const log = this.options.log;
+    const now = Date.now();
+    this.#restarts = this.#restarts.filter((t) => now - t < 60_000);
+    if (this.#restarts.length >= 5) {
+      log.fatal({ code, signal }, "embedded node keeps dying; not restarting it again");
+      return;
+    }
+    this.#restarts.push(now);
+    log.error({ code, signal }, "embedded node died; restarting it from its last state dump");
+    setTimeout(() => {
+      if (this.#stopping) return;
+      this.spawnAndWait().catch((err) => log.error({ err: (err as Error).message }, "embedded node restart failed"));
+    }, 200);
+  }
+
+  /** Stops the node cleanly (SIGTERM to its process group, so it dumps its state), SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.#stopping = true;
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      fs.rmSync(this.pidFile, { force: true });
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    signalGroup(child.pid!, "SIGTERM");
+    const timer = setTimeout(() => signalGroup(child.pid!, "SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+    fs.rmSync(this.pidFile, { force: true });
+    this.options.log.info("embedded node stopped");
+  }
+
+  /**
+   * A gateway killed with SIGKILL leaves its node running (nothing can forward that signal). If the pid file names
+   * an anvil serving our state file, stop it cleanly (it dumps its state) before starting our own.
+   */
+  private async stopLeftover(): Promise<void> {
+    if (!fs.existsSync(this.pidFile)) return;
+    const pid = Number(fs.readFileSync(this.pidFile, "utf8").trim());
+    fs.rmSync(this.pidFile, { force: true });
+    if (!Number.isInteger(pid) || pid <= 0) return;
+    let cmdline = "";
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+    } catch {
+      return; // not running (or no /proc: then we cannot tell, and leave it alone)
+    }
+    if (!cmdline.includes("anvil") || !cmdline.includes(this.stateFile)) return;
+    this.options.log.warn({ pid }, "stopping the embedded node left running by a previous gateway");
+    signalGroup(pid, "SIGTERM");
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && fs.existsSync(`/proc/${pid}`)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (fs.existsSync(`/proc/${pid}`)) signalGroup(pid, "SIGKILL");
+  }
+
+  private logTail(): string {
+    try {
+      return fs.readFileSync(this.logFile, "utf8").split("\n").slice(-10).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

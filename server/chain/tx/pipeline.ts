@@ -1,0 +1,216 @@
+import crypto from "node:crypto";
+import { EventEmitter } from "node:events";
+import { keccak256, type Provider, type Wallet } from "ethers";
+import type { Db } from "../../db/connection";
+import type { IdempotencyRepository } from "../../db/repositories/idempotency";
+import type { OutboxRepository } from "../../db/repositories/outbox";
+import type { SubmissionRow, SubmissionsRepository } from "../../db/repositories/submissions";
+import { ChainRejectedError, ChainUnavailableError } from "../../errors";
+import type { Logger } from "../../logger";
+import { isAlreadyKnown, isChainUnreachable, isNonceTooLow, rpcErrorMessage } from "../chain-errors";
+import { isRevert, revertErrorFrom } from "../revert";
+import { SignerQueues } from "./signer-queue";
+
+/** One contract call (or a contract creation when `to` is null). Value is always 0: nobody holds ether here. */
+export interface TxCall {
+  to: string | null;
+  data: string;
+}
+
+export interface SubmitRequest {
+  /** The organisation the request is made for (owner of the submission). */
+  orgCode: string;
+  /** The key that signs (the organisation's own, or the administrator's for governance calls). */
+  wallet: Wallet;
+  operation: string;
+  /** Stored with the submission; the operation's result decoder reads them. JSON only. */
+  params: unknown;
+  calls: TxCall[];
+  /** The idempotency claim this request holds; linked to the submission in the same database transaction. */
+  idempotency?: { orgCode: string; key: string };
+}
+
+export interface SubmitOutcome {
+  submissionId: string;
+  /** True when not every transaction reached the node (it was unreachable); the tracker keeps sending them. */
+  deferred: boolean;
+}
+
+export interface PipelineOptions {
+  gasPrice: bigint;
+  gasLimitHeadroomPercent: number;
+}
+
+export interface PipelineDeps {
+  provider: Provider;
+  db: Db;
+  submissions: SubmissionsRepository;
+  outbox: OutboxRepository;
+  idempotency: IdempotencyRepository;
+  log: Logger;
+  options: PipelineOptions;
+}
+
+/**
+ * The write path: simulate → per-signer queue assigns nonces → sign → outbox row written (and fsynced) → send.
+ * A revert in simulation is answered at once and uses no nonce. After the outbox write the request is accepted:
+ * the tracker follows it to mined, and re-sends the same bytes if the node lost it.
+ */
+export class TxPipeline {
+  readonly events = new EventEmitter();
+  readonly queues: SignerQueues;
+  #chainId: bigint | undefined;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.events.setMaxListeners(0);
+    this.queues = new SignerQueues((address) => this.initialNonce(address));
+  }
+
+  /** Reconciles a signer's counter: the higher of the chain's pending count and the outbox's last live nonce + 1. */
+  private async initialNonce(address: string): Promise<number> {
+    let onChain: number;
+    try {
+      onChain = await this.deps.provider.getTransactionCount(address, "pending");
+    } catch (err) {
+      throw isChainUnreachable(err) ? new ChainUnavailableError() : err;
+    }
+    return Math.max(onChain, this.deps.outbox.maxLiveNonce(address) + 1);
+  }
+
+  private async chainId(): Promise<bigint> {
+    if (this.#chainId === undefined) this.#chainId = (await this.deps.provider.getNetwork()).chainId;
+    return this.#chainId;
+  }
+
+  /** Simulates every call from the signer; a revert throws the decoded contract error (409/404/403/422). */
+  async simulate(from: string, calls: TxCall[]): Promise<bigint[]> {
+    const limits: bigint[] = [];
+    for (const [index, call] of calls.entries()) {
+      try {
+        const estimate = await this.deps.provider.estimateGas({ from, to: call.to, data: call.data, value: 0n });
+        limits.push((estimate * BigInt(100 + this.deps.options.gasLimitHeadroomPercent)) / 100n);
+      } catch (err) {
+        if (isChainUnreachable(err)) throw new ChainUnavailableError();
+        if (isRevert(err)) throw revertErrorFrom(err, calls.length > 1 ? { callIndex: index } : {});
+        throw err;
+      }
+    }
+    return limits;
+  }
+
+  async submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    const { wallet, calls } = request;
+    if (calls.length === 0) throw new Error("A submission needs at least one call");
+    const gasLimits = await this.simulate(wallet.address, calls);
+    const chainId = await this.chainId().catch((err) => {
+      throw isChainUnreachable(err) ? new ChainUnavailableError() : err;
+    });
+    const submissionId = `tx_${crypto.randomUUID()}`;
+    const log = this.deps.log.child({ submissionId, operation: request.operation, signer: wallet.address });
+
+    return this.queues.run(wallet.address, async (counter) => {
+      const first = counter.next;
+      const signed = await Promise.all(
+        calls.map(async (call, i) => {
+          const raw = await wallet.signTransaction({
+            type: 0,
+            chainId,
+            nonce: first + i,
+            to: call.to,
+            data: call.data,
+            value: 0n,
+            gasLimit: gasLimits[i],
+            gasPrice: this.deps.options.gasPrice,
+          });
+          return { raw, hash: hashOf(raw), to: call.to };
+        }),
+      );
+
+      const ids: number[] = [];
+      this.deps.db.transaction(() => {
+        this.deps.submissions.insert({ id: submissionId, orgCode: request.orgCode, operation: request.operation, params: request.params });
+        signed.forEach((tx, seq) =>
+          ids.push(
+            this.deps.outbox.insert({ submissionId, seq, signer: wallet.address, nonce: first + seq, txHash: tx.hash, raw: tx.raw, to: tx.to }),
+          ),
+        );
+        if (request.idempotency) this.deps.idempotency.attachSubmission(request.idempotency.orgCode, request.idempotency.key, submissionId);
+      })();
+      counter.advance(signed.length);
+      log.debug({ firstNonce: first, count: signed.length }, "written to outbox");
+
+      let deferred = false;
+      for (const [i, tx] of signed.entries()) {
+        try {
+          await this.deps.provider.broadcastTransaction(tx.raw);
+          this.deps.outbox.markSent(ids[i], Date.now());
+        } catch (err) {
+          if (isAlreadyKnown(err)) {
+            this.deps.outbox.markSent(ids[i], Date.now());
+          } else if (isChainUnreachable(err)) {
+            // Accepted all the same: the outbox has it and the tracker sends it when the node is back.
+            deferred = true;
+            log.warn({ nonce: first + i }, "node unreachable while sending; the tracker will send it again");
+          } else {
+            // The node refused it outright: nothing from here on was sent, so the nonces go back to the counter.
+            const reason = rpcErrorMessage(err);
+            for (let j = i; j < signed.length; j++) this.deps.outbox.markTerminal(ids[j], "rejected", { reason });
+            counter.rewindTo(first + i);
+            if (isNonceTooLow(err)) await counter.resync().catch(() => undefined);
+            log.error({ nonce: first + i, reason }, "node refused the transaction");
+            if (i === 0) {
+              const error = new ChainRejectedError(`The node refused the transaction: ${reason}`, { reason });
+              this.deps.submissions.complete(submissionId, "rejected", null, {
+                status: error.status,
+                code: error.code,
+                message: error.message,
+                details: error.details,
+              });
+              this.events.emit("completed", submissionId);
+              throw error;
+            }
+            break;
+          }
+        }
+      }
+      this.events.emit("submitted", submissionId);
+      return { submissionId, deferred };
+    });
+  }
+
+  /** The chain transactions of a submission, in order. */
+  outboxRows(submissionId: string) {
+    return this.deps.outbox.bySubmission(submissionId);
+  }
+
+  /** Resolves with the submission once it has ended, or undefined after `timeoutMs`. */
+  waitFor(submissionId: string, timeoutMs: number): Promise<SubmissionRow | undefined> {
+    return new Promise((resolve) => {
+      const check = (): boolean => {
+        const row = this.deps.submissions.get(submissionId);
+        if (row && row.status !== "pending") {
+          cleanup();
+          resolve(row);
+          return true;
+        }
+        return false;
+      };
+      const onCompleted = (id: string) => {
+        if (id === submissionId) check();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        resolve(undefined);
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.events.off("completed", onCompleted);
+      };
+      this.events.on("completed", onCompleted);
+      check();
+    });
+  }
+}
+
+/** The hash of a signed transaction is the keccak256 of its bytes. */
+const hashOf = (raw: string): string => keccak256(raw);

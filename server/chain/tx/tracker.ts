@@ -1,0 +1,339 @@
+import { Transaction, type Provider, type TransactionReceipt } from "ethers";
+import { outsideRequestContext } from "../../context";
+import type { OutboxRepository, OutboxRow } from "../../db/repositories/outbox";
+import type { SubmissionError, SubmissionsRepository } from "../../db/repositories/submissions";
+import { ApiError, ChainRejectedError, ConflictError } from "../../errors";
+import type { Logger } from "../../logger";
+import { isAlreadyKnown, isChainUnreachable, isNonceTooLow, rpcErrorMessage } from "../chain-errors";
+import { ContractRevertError, decodeRevertData, extractRevertData, type DecodedRevert } from "../revert";
+import type { OperationRegistry } from "./operations";
+import type { TxPipeline } from "./pipeline";
+
+export interface TrackerOptions {
+  confirmations: number;
+  rebroadcastMs: number;
+  pollIntervalMs: number;
+}
+
+export interface TrackerDeps {
+  provider: Provider;
+  submissions: SubmissionsRepository;
+  outbox: OutboxRepository;
+  operations: OperationRegistry;
+  pipeline: TxPipeline;
+  log: Logger;
+  options: TrackerOptions;
+}
+
+/** Blocks scanned per tick at most; beyond that the tracker falls back to asking for each receipt. */
+const MAX_SCAN = 200;
+
+/**
+ * Follows every open outbox transaction to mined, sends again what the node does not have, and notices when the
+ * chain loses blocks we had seen (a node restarted from an older state dump, or a reorg): the transactions in the
+ * lost blocks are opened again and re-sent with the same signed bytes, so nothing accepted is lost and nothing
+ * runs twice (same bytes = same nonce).
+ */
+export class TxTracker {
+  #lastBlock: { number: number; hash: string } | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #current: Promise<void> | undefined;
+  #ticks = 0;
+  #candidates = new Set<string>();
+  #lastUnreachableLog = 0;
+  #chainReachable = true;
+
+  constructor(private readonly deps: TrackerDeps) {
+    deps.pipeline.events.on("submitted", () => this.wake());
+  }
+
+  get chainReachable(): boolean {
+    return this.#chainReachable;
+  }
+
+  /** Starts the loop. Call `recover()` first on start-up. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    for (const s of this.deps.submissions.pending()) this.#candidates.add(s.id);
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
+  private schedule(delay: number): void {
+    if (!this.#running) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    // A wake-up comes from a request; the loop must not inherit (and log) that request's id.
+    this.#timer = outsideRequestContext(() =>
+      setTimeout(() => {
+        this.#timer = undefined;
+        this.#current = this.tick().finally(() => {
+          this.#current = undefined;
+          this.schedule(this.deps.options.pollIntervalMs);
+        });
+      }, delay),
+    );
+  }
+
+  /** A new transaction went out: look for its receipt soon rather than at the next poll. */
+  private wake(): void {
+    if (this.#running && this.#timer && !this.#current) this.schedule(10);
+  }
+
+  /** One pass: scan new blocks, settle receipts, re-send what is overdue, complete submissions. */
+  async tick(): Promise<void> {
+    this.#ticks++;
+    try {
+      await this.pass();
+      this.#chainReachable = true;
+    } catch (err) {
+      if (isChainUnreachable(err)) {
+        this.#chainReachable = false;
+        if (Date.now() - this.#lastUnreachableLog > 10_000) {
+          this.#lastUnreachableLog = Date.now();
+          this.deps.log.warn({ err: (err as Error).message }, "chain unreachable; will retry");
+        }
+      } else {
+        this.deps.log.error({ err }, "tracker pass failed");
+      }
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const { provider, outbox } = this.deps;
+    const head = await provider.getBlockNumber();
+    if (await this.rewound(head)) {
+      await this.recover();
+      return;
+    }
+
+    const seen = new Set<string>();
+    const from = this.#lastBlock ? this.#lastBlock.number + 1 : head;
+    if (head - from < MAX_SCAN) {
+      for (let n = from; n <= head; n++) {
+        const block = await provider.getBlock(n);
+        if (!block || !block.hash) break;
+        if (this.#lastBlock && n === this.#lastBlock.number + 1 && block.parentHash !== this.#lastBlock.hash) {
+          this.deps.log.warn({ block: n }, "chain reorganised under us");
+          await this.recover();
+          return;
+        }
+        for (const h of block.transactions) seen.add(h.toLowerCase());
+        this.#lastBlock = { number: n, hash: block.hash };
+      }
+    } else {
+      const block = await provider.getBlock(head);
+      if (block?.hash) this.#lastBlock = { number: head, hash: block.hash };
+    }
+
+    const now = Date.now();
+    for (const row of outbox.open()) {
+      const since = now - (row.lastSentAt ?? Date.parse(row.createdAt));
+      const overdue = since >= this.deps.options.rebroadcastMs;
+      const confirmationsPending = this.deps.options.confirmations > 1;
+      if (!seen.has(row.txHash.toLowerCase()) && !overdue && !confirmationsPending) continue;
+      const receipt = await provider.getTransactionReceipt(row.txHash);
+      if (receipt) {
+        if (head - receipt.blockNumber + 1 >= this.deps.options.confirmations) await this.settle(row, receipt);
+      } else if (overdue) {
+        await this.resend(row);
+      }
+    }
+    await this.completeCandidates();
+  }
+
+  /** Whether the block we last saw is no longer on the chain (checked every few ticks when nothing new came). */
+  private async rewound(head: number): Promise<boolean> {
+    const last = this.#lastBlock;
+    if (!last) return false;
+    if (head < last.number) {
+      this.deps.log.warn({ head, lastSeen: last.number }, "chain head went backwards (node restarted from an older state)");
+      return true;
+    }
+    if (head === last.number && this.#ticks % 8 === 0) {
+      const block = await this.deps.provider.getBlock(last.number);
+      if (!block || block.hash !== last.hash) {
+        this.deps.log.warn({ block: last.number }, "a block we saw is gone");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Brings the outbox in line with the chain: every mined transaction in a block the chain no longer has is opened
+   * again, then every open transaction is settled from its receipt or sent again (same bytes), oldest first.
+   * Run on start-up and whenever the chain is seen to have lost blocks.
+   */
+  async recover(): Promise<{ lost: number; resent: number; settled: number }> {
+    const { provider, outbox, submissions, log } = this.deps;
+    let lost = 0;
+    let below: number | undefined;
+    walk: for (;;) {
+      const blocks = outbox.minedBlocks(100, below);
+      if (blocks.length === 0) break;
+      for (const b of blocks) {
+        const onChain = await provider.getBlock(b.blockNumber);
+        // Block hashes chain their parents: once one block matches, everything before it is intact.
+        if (onChain && onChain.hash === b.blockHash) break walk;
+        for (const row of outbox.inBlock(b.blockNumber)) {
+          const receipt = await provider.getTransactionReceipt(row.txHash);
+          if (receipt) {
+            await this.settle(row, receipt);
+          } else {
+            outbox.markLost(row.id);
+            submissions.reopen(row.submissionId);
+            this.#candidates.add(row.submissionId);
+            lost++;
+          }
+        }
+      }
+      below = blocks[blocks.length - 1].blockNumber;
+    }
+    if (lost > 0) log.warn({ lost }, "the chain lost transactions it had mined; sending them again");
+
+    // Scanning resumes from here, so whatever is sent below is found in the blocks that follow.
+    const mark = await provider.getBlock("latest");
+    let resent = 0;
+    let settled = 0;
+    for (const row of outbox.open()) {
+      const receipt = await provider.getTransactionReceipt(row.txHash);
+      if (receipt) {
+        await this.settle(row, receipt);
+        settled++;
+      } else if (await this.resend(row)) {
+        resent++;
+      }
+    }
+    this.#lastBlock = mark?.hash ? { number: mark.number, hash: mark.hash } : undefined;
+    await this.completeCandidates();
+    if (resent > 0 || settled > 0) log.info({ resent, settled }, "outbox reconciled with the chain");
+    return { lost, resent, settled };
+  }
+
+  /** Runs passes until no transaction is open (or the time is up); used at start before anything else is sent. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.deps.outbox.open().length === 0 && this.deps.submissions.pending().length === 0) return true;
+      await this.tick();
+      await new Promise((r) => setTimeout(r, this.deps.options.pollIntervalMs));
+    }
+    return false;
+  }
+
+  /** Sends the stored bytes again. Returns whether the node has the transaction now. */
+  private async resend(row: OutboxRow): Promise<boolean> {
+    const { provider, outbox, log } = this.deps;
+    try {
+      await provider.broadcastTransaction(row.raw);
+      outbox.markSent(row.id, Date.now());
+      log.info({ tx: row.txHash, nonce: row.nonce, signer: row.signer, attempt: row.sendCount + 1 }, "transaction sent again");
+      return true;
+    } catch (err) {
+      if (isChainUnreachable(err)) throw err;
+      if (isAlreadyKnown(err)) {
+        outbox.markSent(row.id, Date.now());
+        return true;
+      }
+      if (isNonceTooLow(err)) {
+        const receipt = await provider.getTransactionReceipt(row.txHash);
+        if (receipt) {
+          await this.settle(row, receipt);
+          return true;
+        }
+        // Another transaction of this signer holds the nonce: this one can never be mined.
+        outbox.markTerminal(row.id, "dropped", { reason: rpcErrorMessage(err) });
+        log.error({ tx: row.txHash, nonce: row.nonce, signer: row.signer }, "transaction dropped: its nonce was used by another");
+      } else {
+        outbox.markTerminal(row.id, "rejected", { reason: rpcErrorMessage(err) });
+        log.error({ tx: row.txHash, nonce: row.nonce, reason: rpcErrorMessage(err) }, "node refused a transaction it had accepted before");
+      }
+      this.#candidates.add(row.submissionId);
+      return false;
+    }
+  }
+
+  /** Records a receipt (with the decoded revert reason when it failed). */
+  private async settle(row: OutboxRow, receipt: TransactionReceipt): Promise<void> {
+    const failed = receipt.status !== 1;
+    const revert = failed ? await this.revertReason(row, receipt) : null;
+    this.deps.outbox.markIncluded(row.id, {
+      status: failed ? "failed" : "mined",
+      blockNumber: receipt.blockNumber,
+      blockHash: receipt.blockHash,
+      txIndex: receipt.index,
+      gasUsed: receipt.gasUsed.toString(),
+      revert,
+    });
+    this.#candidates.add(row.submissionId);
+    if (failed) this.deps.log.warn({ tx: row.txHash, revert: revert?.name }, "transaction reverted on chain");
+  }
+
+  /** A receipt carries no revert data, so the call is replayed on the state of its block to learn why. */
+  private async revertReason(row: OutboxRow, receipt: TransactionReceipt): Promise<DecodedRevert | null> {
+    const tx = Transaction.from(row.raw);
+    if (receipt.gasUsed >= tx.gasLimit) {
+      return { name: "OutOfGas", signature: "", selector: "", args: { gasLimit: tx.gasLimit.toString() }, declaredBy: [], data: "0x" };
+    }
+    try {
+      await this.deps.provider.call({ from: row.signer, to: tx.to, data: tx.data, blockTag: receipt.blockNumber });
+      return null;
+    } catch (err) {
+      const data = extractRevertData(err);
+      return data ? decodeRevertData(data) : null;
+    }
+  }
+
+  private async completeCandidates(): Promise<void> {
+    for (const id of [...this.#candidates]) {
+      const submission = this.deps.submissions.get(id);
+      if (!submission || submission.status !== "pending") {
+        this.#candidates.delete(id);
+        continue;
+      }
+      const rows = this.deps.outbox.bySubmission(id);
+      if (rows.some((r) => r.status === "signed" || r.status === "sent")) {
+        this.#candidates.delete(id);
+        continue;
+      }
+      if (rows.every((r) => r.status === "mined")) {
+        const receipts = await Promise.all(rows.map((r) => this.deps.provider.getTransactionReceipt(r.txHash)));
+        if (receipts.some((r) => !r)) continue; // the chain is moving under us: try again next pass
+        let result: unknown = null;
+        try {
+          result = this.deps.operations.decode(submission.operation, { params: submission.params, receipts: receipts as TransactionReceipt[] });
+        } catch (err) {
+          this.deps.log.error({ err, submissionId: id }, "could not decode the result of a mined submission");
+        }
+        this.deps.submissions.complete(id, "mined", result, null);
+      } else {
+        const bad = rows.find((r) => r.status !== "mined")!;
+        this.deps.submissions.complete(id, "failed", null, failureOf(bad));
+      }
+      this.#candidates.delete(id);
+      this.deps.pipeline.events.emit("completed", id);
+    }
+  }
+}
+
+function failureOf(row: OutboxRow): SubmissionError {
+  const where = { transaction: row.txHash, blockNumber: row.blockNumber };
+  let error: ApiError;
+  if (row.status === "failed") {
+    error = new ContractRevertError(row.revert as DecodedRevert | null, where);
+  } else if (row.status === "dropped") {
+    error = new ConflictError("TRANSACTION_DROPPED", "Another transaction of this signer took the nonce; nothing was executed", where);
+  } else {
+    const reason = (row.revert as { reason?: string } | null)?.reason ?? "unknown";
+    error = new ChainRejectedError(`The node refused the transaction: ${reason}`, { ...where, reason });
+  }
+  return { status: error.status, code: error.code, message: error.message, details: error.details };
+}

@@ -1,0 +1,142 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Environment variables are strings; these turn them into typed values with a readable error. */
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const weiAmount = z.string().regex(/^\d{1,30}$/, "a whole number of wei").transform((v) => BigInt(v));
+
+/**
+ * Every option of the gateway, validated once at start-up. The schema is the documentation: each option says what
+ * it does, and `describeConfig()` prints them for the README and `--help`.
+ */
+export const ConfigSchema = z
+  .object({
+    PORT: int(0, 65535).default(8080).describe("TCP port the HTTP API listens on (0 picks a free port)"),
+    HOST: z.string().min(1).default("127.0.0.1").describe("Interface the HTTP API listens on"),
+    RPC_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe("JSON-RPC endpoint of an existing chain (e.g. a Besu node). Unset: start the embedded anvil node"),
+    CHAIN_PORT: int(1, 65535).default(8545).describe("Port of the embedded node (only without RPC_URL), on 127.0.0.1"),
+    CHAIN_STATE_INTERVAL: int(1, 3600)
+      .default(1)
+      .describe("Seconds between the embedded node's state dumps to DATA_DIR/chain-state.json"),
+    DATA_DIR: z
+      .string()
+      .min(1)
+      .default(".data")
+      .transform((p) => path.resolve(p))
+      .describe("Chain state, gateway database, keystore, deployment record and credentials"),
+    ADMIN_API_KEY: z
+      .string()
+      .min(32, "at least 32 characters (use a random key)")
+      .max(256)
+      .optional()
+      .describe("API key of the city administrator. Unset: one is generated on first start and printed once"),
+    ADMIN_PRIVATE_KEY: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "a 32-byte hex private key")
+      .optional()
+      .describe("Imported into the keystore as the administrator's (deployer's) key on first start. Unset: generated"),
+    KEYSTORE_PASSWORD: z
+      .string()
+      .min(12, "at least 12 characters")
+      .optional()
+      .describe(
+        "Password of the encrypted keystore. Required with RPC_URL; for the embedded node one is generated into " +
+          "DATA_DIR/keystore-password (mode 0600) when unset",
+      ),
+    KEYSTORE_SCRYPT_N: int(1024, 1 << 20)
+      .default(1 << 17)
+      .refine((n) => (n & (n - 1)) === 0, "a power of two")
+      .describe("scrypt cost of newly written keystore files (power of two)"),
+    LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info")
+      .describe("pino log level"),
+    GAS_PRICE: weiAmount
+      .default(0n)
+      .describe("Gas price (wei) of every transaction the gateway signs. Permissioned chains run at 0"),
+    GAS_LIMIT_HEADROOM_PERCENT: int(0, 200).default(25).describe("Added to each gas estimate"),
+    CONFIRMATIONS: int(1, 64).default(1).describe("Blocks (including its own) before a transaction counts as mined"),
+    TX_WAIT_TIMEOUT_MS: int(100, 600_000)
+      .default(30_000)
+      .describe("How long a write waits for its transaction before answering 202 with the transaction link"),
+    TX_REBROADCAST_MS: int(200, 600_000)
+      .default(5_000)
+      .describe("A sent transaction without a receipt after this long is sent again (same signed bytes)"),
+    CHAIN_POLL_INTERVAL_MS: int(20, 60_000).default(250).describe("How often the tracker polls the chain"),
+    RPC_TIMEOUT_MS: int(100, 300_000).default(10_000).describe("Timeout of one JSON-RPC request"),
+    RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000).describe("Rate-limit window per client"),
+    RATE_LIMIT_MAX: int(1, 1_000_000).default(1_200).describe("Requests per client (API key, or IP without one) per window"),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, "like 512kb or 2mb")
+      .default("2mb")
+      .describe("Largest request body accepted"),
+    UPLOAD_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb|gb)$/i, "like 100mb")
+      .default("100mb")
+      .describe("Largest file accepted by POST /v1/datasets/verify (hashed as it streams, never stored)"),
+    BATCH_CHUNK_SIZE: int(1, 200).default(100).describe("Items per transaction in batch writes"),
+    BOOTSTRAP_DEMO: bool
+      .optional()
+      .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),
+    TRUST_PROXY: bool.default(false).describe("Trust X-Forwarded-For (only behind a reverse proxy)"),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.RPC_URL && !cfg.KEYSTORE_PASSWORD) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KEYSTORE_PASSWORD"],
+        message: "required when RPC_URL is set (the gateway's keys for a real network must be protected by you)",
+      });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** "2mb" → bytes. */
+export function sizeInBytes(size: string): number {
+  const m = /^(\d+)(b|kb|mb|gb)$/i.exec(size);
+  if (!m) throw new Error(`Not a size: ${size}`);
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[m[2].toLowerCase() as "b" | "kb" | "mb" | "gb"];
+  return Number(m[1]) * unit;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads the options from the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const known = Object.keys(ConfigSchema.shape);
+  const picked = Object.fromEntries(known.filter((k) => env[k] !== undefined && env[k] !== "").map((k) => [k, env[k]]));
+  const parsed = ConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join(".") || "(config)";
+        const description = (ConfigSchema.shape as Record<string, z.ZodType>)[name]?.description;
+        return `${name}: ${issue.message}${description ? ` (${description})` : ""}`;
+      }),
+    );
+  }
+  return parsed.data;
+}
+
+/** One line per option: name, default and description. */
+export function describeConfig(): string[] {
+  return Object.entries(ConfigSchema.shape).map(([name, schema]) => {
+    // A default sits on the schema itself, or on the input side of a transform (DATA_DIR).
+    const def = (schema as z.ZodType).def as { defaultValue?: unknown; in?: { def: { defaultValue?: unknown } } };
+    const value = def.defaultValue ?? def.in?.def.defaultValue;
+    const shown = value === undefined ? "" : ` (default ${String(value)})`;
+    return `${name}${shown}: ${(schema as z.ZodType).description ?? ""}`;
+  });
+}

@@ -1,0 +1,159 @@
+import type { Provider, Wallet } from "ethers";
+import type { ChainContracts } from "./chain/contracts";
+import type { Keystore } from "./chain/keystore";
+import { OperationRegistry } from "./chain/tx/operations";
+import { TxPipeline } from "./chain/tx/pipeline";
+import { TxTracker } from "./chain/tx/tracker";
+import type { Config } from "./config";
+import type { Db } from "./db/connection";
+import { ApiKeysRepository } from "./db/repositories/api-keys";
+import { IdempotencyRepository } from "./db/repositories/idempotency";
+import { OrganizationsRepository } from "./db/repositories/organizations";
+import { OutboxRepository } from "./db/repositories/outbox";
+import { SubmissionsRepository } from "./db/repositories/submissions";
+import { componentLogger, type Logger } from "./logger";
+import { ApiKeyService } from "./services/api-keys";
+import { DatasetService } from "./services/datasets";
+import { OrgDirectory } from "./services/org-directory";
+import { ParticipantService } from "./services/participants";
+import { TransactionService } from "./services/transactions";
+
+/** A readiness probe; the indexer adds one for its lag. */
+export interface ReadinessCheck {
+  name: string;
+  check: () => Promise<{ ok: boolean; details?: unknown }>;
+}
+
+export type GatewayConfig = Pick<
+  Config,
+  | "GAS_PRICE"
+  | "GAS_LIMIT_HEADROOM_PERCENT"
+  | "CONFIRMATIONS"
+  | "TX_WAIT_TIMEOUT_MS"
+  | "TX_REBROADCAST_MS"
+  | "CHAIN_POLL_INTERVAL_MS"
+  | "RATE_LIMIT_WINDOW_MS"
+  | "RATE_LIMIT_MAX"
+  | "BODY_LIMIT"
+  | "BATCH_CHUNK_SIZE"
+  | "UPLOAD_LIMIT"
+  | "TRUST_PROXY"
+>;
+
+/** The datasources of the write path: repositories, the pipeline and its tracker. Exists before any deployment. */
+export interface TxStack {
+  db: Db;
+  provider: Provider;
+  repos: {
+    organizations: OrganizationsRepository;
+    apiKeys: ApiKeysRepository;
+    submissions: SubmissionsRepository;
+    outbox: OutboxRepository;
+    idempotency: IdempotencyRepository;
+  };
+  operations: OperationRegistry;
+  pipeline: TxPipeline;
+  tracker: TxTracker;
+}
+
+export function createTxStack(options: { db: Db; provider: Provider; log: Logger; config: GatewayConfig }): TxStack {
+  const { db, provider, log, config } = options;
+  const repos = {
+    organizations: new OrganizationsRepository(db),
+    apiKeys: new ApiKeysRepository(db),
+    submissions: new SubmissionsRepository(db),
+    outbox: new OutboxRepository(db),
+    idempotency: new IdempotencyRepository(db),
+  };
+  const operations = new OperationRegistry();
+  const pipeline = new TxPipeline({
+    provider,
+    db,
+    submissions: repos.submissions,
+    outbox: repos.outbox,
+    idempotency: repos.idempotency,
+    log: componentLogger(log, "tx-pipeline"),
+    options: { gasPrice: config.GAS_PRICE, gasLimitHeadroomPercent: config.GAS_LIMIT_HEADROOM_PERCENT },
+  });
+  const tracker = new TxTracker({
+    provider,
+    submissions: repos.submissions,
+    outbox: repos.outbox,
+    operations,
+    pipeline,
+    log: componentLogger(log, "tx-tracker"),
+    options: {
+      confirmations: config.CONFIRMATIONS,
+      rebroadcastMs: config.TX_REBROADCAST_MS,
+      pollIntervalMs: config.CHAIN_POLL_INTERVAL_MS,
+    },
+  });
+  return { db, provider, repos, operations, pipeline, tracker };
+}
+
+/** Everything the HTTP layer calls. Routes get this and nothing else. */
+export interface GatewayServices {
+  log: Logger;
+  config: GatewayConfig;
+  stack: TxStack;
+  contracts: ChainContracts;
+  keystore: Keystore;
+  admin: { orgCode: string; wallet: Wallet };
+  apiKeys: ApiKeyService;
+  participants: ParticipantService;
+  datasets: DatasetService;
+  transactions: TransactionService;
+  readiness: ReadinessCheck[];
+}
+
+export function createServices(options: {
+  stack: TxStack;
+  contracts: ChainContracts;
+  keystore: Keystore;
+  admin: { orgCode: string; wallet: Wallet };
+  log: Logger;
+  config: GatewayConfig;
+}): GatewayServices {
+  const { stack, contracts, keystore, admin, log, config } = options;
+  const { repos } = stack;
+  const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations);
+  const directory = new OrgDirectory(repos.organizations, contracts.participants);
+  const services: GatewayServices = {
+    log,
+    config,
+    stack,
+    contracts,
+    keystore,
+    admin,
+    apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations),
+    participants,
+    datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations),
+    transactions: new TransactionService(repos.submissions, repos.outbox),
+    readiness: [],
+  };
+  services.readiness.push({
+    name: "chain",
+    check: async () => {
+      const started = Date.now();
+      const block = await withTimeout(stack.provider.getBlockNumber(), 3_000);
+      return { ok: true, details: { blockNumber: block, latencyMs: Date.now() - started, trackerSeesChain: stack.tracker.chainReachable } };
+    },
+  });
+  return services;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

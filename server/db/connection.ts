@@ -1,0 +1,23 @@
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { migrate } from "./migrations";
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the gateway database and brings its schema up to date. WAL keeps readers off the
+ * writers' backs; `synchronous = FULL` because the outbox row must be on disk before its transaction is sent.
+ */
+export function openDatabase(file: string): Db {
+  if (file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}
+
+export const nowIso = (): string => new Date().toISOString();

@@ -1,0 +1,115 @@
+import type Database from "better-sqlite3";
+
+/**
+ * Versioned schema changes, applied in order, each in its own transaction. Never edit a released migration: add
+ * the next one. Later features (indexer, audit log) append theirs here.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: "gateway core: organisations, API keys, submissions, outbox, idempotency",
+    sql: `
+      CREATE TABLE organizations (
+        code        TEXT PRIMARY KEY,
+        org_id      TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        address     TEXT NOT NULL UNIQUE,
+        roles       TEXT NOT NULL DEFAULT '[]',
+        created_at  TEXT NOT NULL
+      );
+
+      CREATE TABLE api_keys (
+        id          TEXT PRIMARY KEY,
+        org_code    TEXT NOT NULL REFERENCES organizations(code),
+        key_hash    BLOB NOT NULL UNIQUE,
+        prefix      TEXT NOT NULL,
+        scopes      TEXT NOT NULL,
+        label       TEXT,
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+      );
+      CREATE INDEX api_keys_org ON api_keys(org_code);
+
+      -- One accepted write request: one or more chain transactions (batches are chunked).
+      CREATE TABLE submissions (
+        id            TEXT PRIMARY KEY,
+        org_code      TEXT NOT NULL,
+        operation     TEXT NOT NULL,
+        params        TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('pending', 'mined', 'failed', 'rejected')),
+        result        TEXT,
+        error         TEXT,
+        created_at    TEXT NOT NULL,
+        completed_at  TEXT
+      );
+      CREATE INDEX submissions_pending ON submissions(status) WHERE status = 'pending';
+
+      -- Signed transactions, written before they are sent.
+      CREATE TABLE outbox (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        submission_id  TEXT NOT NULL REFERENCES submissions(id),
+        seq            INTEGER NOT NULL,
+        signer         TEXT NOT NULL,
+        nonce          INTEGER NOT NULL,
+        tx_hash        TEXT NOT NULL UNIQUE,
+        raw            TEXT NOT NULL,
+        to_address     TEXT,
+        status         TEXT NOT NULL CHECK (status IN ('signed', 'sent', 'mined', 'failed', 'rejected', 'dropped')),
+        block_number   INTEGER,
+        block_hash     TEXT,
+        tx_index       INTEGER,
+        gas_used       TEXT,
+        revert         TEXT,
+        send_count     INTEGER NOT NULL DEFAULT 0,
+        last_sent_at   INTEGER,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        UNIQUE (submission_id, seq)
+      );
+      -- A signer never has two live transactions with one nonce.
+      CREATE UNIQUE INDEX outbox_live_nonce ON outbox(signer, nonce) WHERE status NOT IN ('rejected', 'dropped');
+      CREATE INDEX outbox_open ON outbox(status) WHERE status IN ('signed', 'sent');
+      CREATE INDEX outbox_block ON outbox(block_number) WHERE block_number IS NOT NULL;
+
+      CREATE TABLE idempotency (
+        org_code         TEXT NOT NULL,
+        key              TEXT NOT NULL,
+        fingerprint      TEXT NOT NULL,
+        method           TEXT NOT NULL,
+        path             TEXT NOT NULL,
+        state            TEXT NOT NULL CHECK (state IN ('in_flight', 'completed')),
+        submission_id    TEXT REFERENCES submissions(id),
+        success_status   INTEGER NOT NULL,
+        response_status  INTEGER,
+        response_body    TEXT,
+        created_at       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL,
+        PRIMARY KEY (org_code, key)
+      );
+    `,
+  },
+];
+
+export function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const applied = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
+  );
+  const latestKnown = Math.max(0, ...MIGRATIONS.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > latestKnown) {
+    throw new Error(`Database schema version ${newest} is newer than this gateway knows (${latestKnown}); upgrade the gateway`);
+  }
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
+    })();
+  }
+}

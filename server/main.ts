@@ -1,0 +1,79 @@
+/**
+ * `npm start`: the whole system with one command. Without RPC_URL it starts the embedded chain node, deploys (or
+ * finds) the contracts, bootstraps the administrator and the demo organisations and serves the API; with RPC_URL it
+ * runs the same gateway against that chain and starts nothing else.
+ */
+import { ConfigError, describeConfig, loadConfig, type Config } from "./config";
+import { createLogger } from "./logger";
+import { startGateway } from "./runtime";
+
+// The banner is for the person at the terminal, not for the log pipeline (it may carry the admin key once).
+const say = (text: string) => process.stdout.write(text + "\n");
+
+async function main(): Promise<void> {
+  if (process.argv.includes("--help")) {
+    say("Configuration (environment variables):\n" + describeConfig().map((l) => `  ${l}`).join("\n"));
+    return;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n\nRun with --help to list every option.\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(config, log);
+  } catch (err) {
+    log.fatal({ err }, "the gateway could not start");
+    process.exitCode = 1;
+    return;
+  }
+
+  say("");
+  say("City Asset Ledger is running");
+  say(`  API          ${gateway.url}`);
+  say(`  API docs     ${gateway.docsUrl}`);
+  say(`  Credentials  ${gateway.credentialsFile} (API keys of the administrator and demo organisations)`);
+  if (gateway.generatedAdminKey) {
+    say(`  Admin key    ${gateway.generatedAdminKey}  (shown once; also in the credentials file)`);
+  }
+  say("  Stop with Ctrl-C.");
+  say("");
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, "second signal: exiting at once");
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, "stopping");
+    gateway
+      .stop()
+      .then(() => {
+        log.info("stopped");
+        process.exit(0);
+      })
+      .catch((err) => {
+        log.error({ err }, "error while stopping");
+        process.exit(1);
+      });
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("uncaughtException", (err) => {
+    log.fatal({ err }, "uncaught exception");
+    stop("uncaughtException");
+  });
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import type { RouteBuilder } from "../http/route";
+import type { GatewayServices } from "../core";
+import { SCOPE } from "../services/scopes";
+import {
+  ListParticipantsQuery,
+  Participant,
+  ParticipantPage,
+  ParticipantParams,
+  ParticipantRegistered,
+  ParticipantStatusChanged,
+  RegisterParticipantBody,
+  StatusChangeBody,
+} from "./schemas/participants";
+import { ZeroHash } from "ethers";
+
+export function participantRoutes(routes: RouteBuilder, s: GatewayServices): void {
+  routes.add({
+    method: "post",
+    path: "/v1/participants",
+    operationId: "registerParticipant",
+    summary: "Admit an organisation",
+    description:
+      "Creates the organisation's key in the gateway's keystore, registers the organisation with that key as its account on " +
+      "the ParticipantRegistry and grants its roles, in one administrator transaction.",
+    tags: ["participants"],
+    scope: SCOPE.PARTICIPANTS_WRITE,
+    body: RegisterParticipantBody,
+    success: { status: 201, description: "Registered", schema: ParticipantRegistered },
+    chainWrite: true,
+    errors: [409, 422, 502, 503],
+    handler: async ({ body, idempotency }) => ({
+      submission: await s.participants.register(
+        {
+          code: body.code,
+          name: body.name,
+          kind: body.kind,
+          roles: body.roles,
+          validUntil: body.validUntil ? Math.floor(Date.parse(body.validUntil) / 1000) : 0,
+          metadataHash: body.metadataHash ?? ZeroHash,
+        },
+        idempotency,
+      ),
+    }),
+  });
+
+  routes.add({
+    method: "get",
+    path: "/v1/participants",
+    operationId: "listParticipants",
+    summary: "List participants",
+    tags: ["participants"],
+    scope: SCOPE.PARTICIPANTS_READ,
+    query: ListParticipantsQuery,
+    success: { status: 200, description: "A page of participants, by code", schema: ParticipantPage },
+    errors: [503],
+    handler: async ({ query }) => ({
+      status: 200,
+      body: await s.participants.list({ limit: query.limit, after: query.cursor, kind: query.kind }),
+    }),
+  });
+
+  routes.add({
+    method: "get",
+    path: "/v1/participants/{org}",
+    operationId: "getParticipant",
+    summary: "Show a participant with its on-chain status and accounts",
+    tags: ["participants"],
+    scope: SCOPE.PARTICIPANTS_READ,
+    params: ParticipantParams,
+    success: { status: 200, description: "The participant", schema: Participant },
+    errors: [404, 503],
+    handler: async ({ params }) => ({ status: 200, body: await s.participants.get(params.org) }),
+  });
+
+  for (const action of ["suspend", "reinstate"] as const) {
+    routes.add({
+      method: "post",
+      path: `/v1/participants/{org}/${action}`,
+      operationId: `${action}Participant`,
+      summary: action === "suspend" ? "Suspend a participant (its accounts can no longer send or receive)" : "Reinstate a suspended participant",
+      tags: ["participants"],
+      scope: SCOPE.PARTICIPANTS_WRITE,
+      params: ParticipantParams,
+      body: StatusChangeBody,
+      success: { status: 200, description: action === "suspend" ? "Suspended" : "Reinstated", schema: ParticipantStatusChanged },
+      chainWrite: true,
+      errors: [404, 409, 422, 502, 503],
+      handler: async ({ params, body, idempotency }) => ({
+        submission: await s.participants.setStatus(params.org, action, body.reason, idempotency),
+      }),
+    });
+  }
+}

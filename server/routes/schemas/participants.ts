@@ -1,0 +1,55 @@
+import { z } from "../../http/zod";
+import { GRANTABLE_ROLES, ORG_KIND_NAMES } from "../../services/participants";
+import { Address, Bytes32, Instant, Limit, OrgCode, Reason } from "./common";
+
+export const OrgKind = z.enum(ORG_KIND_NAMES).openapi("OrgKind");
+export const GrantableRole = z.enum(GRANTABLE_ROLES).openapi("Role");
+
+export const RegisterParticipantBody = z
+  .strictObject({
+    code: OrgCode.openapi({ description: "Registry code; its bytes32 is the on-chain organisation id" }),
+    name: z.string().trim().min(1).max(200),
+    kind: OrgKind,
+    roles: z
+      .array(GrantableRole)
+      .max(GRANTABLE_ROLES.length)
+      .refine((r) => new Set(r).size === r.length, "roles must not repeat")
+      .default([])
+      .openapi({ description: "On-chain roles granted with the admission (each allowed only for some kinds)" }),
+    validUntil: Instant.optional().openapi({ description: "End of admission; none when omitted" }),
+    metadataHash: Bytes32.optional().openapi({ description: "Hash of the organisation's metadata document" }),
+  })
+  .openapi("RegisterParticipant");
+
+export const ParticipantParams = z.strictObject({ org: OrgCode });
+
+export const StatusChangeBody = z.strictObject({ reason: Reason }).openapi("StatusChange");
+
+export const ListParticipantsQuery = z.strictObject({
+  kind: OrgKind.optional(),
+  limit: Limit,
+  cursor: OrgCode.optional().openapi({ description: "nextCursor of the previous page" }),
+});
+
+export const Participant = z
+  .object({
+    code: OrgCode,
+    orgId: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    status: z.enum(["NotRegistered", "Active", "Suspended", "Revoked"]),
+    validUntil: z.string().nullable(),
+    metadataHash: z.string().nullable(),
+    accounts: z.array(z.string()),
+    roles: z.array(z.string()),
+    createdAt: z.string(),
+  })
+  .openapi("Participant");
+
+export const ParticipantPage = z.object({ items: z.array(Participant), nextCursor: z.string().nullable() }).openapi("ParticipantPage");
+
+export const ParticipantRegistered = z
+  .object({ code: OrgCode, orgId: z.string(), account: Address, kind: z.string(), roles: z.array(z.string()) })
+  .openapi("ParticipantRegistered");
+
+export const ParticipantStatusChanged = z.object({ code: OrgCode, status: z.string() }).openapi("ParticipantStatusChanged");

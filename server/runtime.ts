@@ -1,0 +1,198 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { ensureDeployment } from "../scripts/lib/deployment";
+import { createApp } from "./app";
+import { bootstrap } from "./bootstrap/bootstrap";
+import { ADMIN_ORG } from "./bootstrap/demo";
+import { EmbeddedNode } from "./chain/anvil";
+import { connectContracts } from "./chain/contracts";
+import { Keystore, writeFileAtomic } from "./chain/keystore";
+import { connectProvider, type GatewayProvider } from "./chain/provider";
+import { PipelineSigner } from "./chain/tx/pipeline-signer";
+import type { Config } from "./config";
+import { createServices, createTxStack } from "./core";
+import { openDatabase, type Db } from "./db/connection";
+import { componentLogger, type Logger } from "./logger";
+
+export interface RunningGateway {
+  url: string;
+  docsUrl: string;
+  credentialsFile: string;
+  /** Set on the start that generated the administrator's key (it is printed once). */
+  generatedAdminKey?: string;
+  embeddedNode?: EmbeddedNode;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole start-up, in the order that keeps it safe across crashes:
+ * embedded node (unless RPC_URL) → provider → database → keystore → outbox reconciled with the chain and drained
+ * (so nothing the administrator signed earlier is overtaken) → deployment found or made (through the same
+ * pipeline) → administrator and demo organisations → HTTP server.
+ */
+export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+  const dataDir = config.DATA_DIR;
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error({ err }, "error while stopping");
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const releaseLock = acquireLock(path.join(dataDir, "gateway.lock"));
+    cleanups.push(releaseLock);
+    const password = keystorePassword(config, log);
+
+    let node: EmbeddedNode | undefined;
+    let rpcUrl = config.RPC_URL;
+    if (!rpcUrl) {
+      node = new EmbeddedNode({
+        port: config.CHAIN_PORT,
+        dataDir,
+        stateIntervalSeconds: config.CHAIN_STATE_INTERVAL,
+        log: componentLogger(log, "embedded-node"),
+      });
+      await node.start();
+      cleanups.push(() => node!.stop());
+      rpcUrl = node.url;
+    }
+
+    const provider: GatewayProvider = await connectProvider(rpcUrl, {
+      gasPrice: config.GAS_PRICE,
+      pollingIntervalMs: config.CHAIN_POLL_INTERVAL_MS,
+      timeoutMs: config.RPC_TIMEOUT_MS,
+      connectDeadlineMs: 30_000,
+    });
+    cleanups.push(() => provider.destroy());
+
+    const db: Db = openDatabase(path.join(dataDir, "gateway.db"));
+    cleanups.push(() => {
+      db.close();
+    });
+
+    const keystore = await Keystore.open({
+      dir: path.join(dataDir, "keystore"),
+      password,
+      scryptN: config.KEYSTORE_SCRYPT_N,
+      log: componentLogger(log, "keystore"),
+    });
+    const adminWallet = await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
+    if (config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {
+      log.warn("ADMIN_PRIVATE_KEY differs from the administrator key already in the keystore; the keystore's is used");
+    }
+
+    const stack = createTxStack({ db, provider, log, config });
+    const orphans = stack.repos.idempotency.releaseOrphans();
+    if (orphans > 0) log.info({ orphans }, "released idempotency keys of requests that never reached the outbox");
+    await stack.tracker.recover();
+    stack.tracker.start();
+    cleanups.push(() => stack.tracker.stop());
+    if (!(await stack.tracker.drain(60_000))) log.warn("some earlier transactions are still open; continuing");
+
+    const deploymentLog = componentLogger(log, "deployment");
+    const deployment = await ensureDeployment({
+      signer: new PipelineSigner(adminWallet, stack.pipeline, ADMIN_ORG.code, provider),
+      dataDir,
+      log: (message) => deploymentLog.info(message),
+    });
+    const contracts = connectContracts(deployment, provider);
+    const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config });
+
+    const credentialsFile = path.join(dataDir, "credentials.json");
+    const boot = await bootstrap(services, {
+      demo: config.BOOTSTRAP_DEMO ?? !config.RPC_URL,
+      adminApiKey: config.ADMIN_API_KEY,
+      credentialsFile,
+      log: componentLogger(log, "bootstrap"),
+    });
+
+    const { app } = createApp(services);
+    const server = await listen(app, config.PORT, config.HOST);
+    cleanups.push(() => closeServer(server));
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    log.info({ url, docs: `${url}/docs`, contracts: contracts.addresses, credentialsFile }, "gateway ready");
+
+    return {
+      url,
+      docsUrl: `${url}/docs`,
+      credentialsFile,
+      generatedAdminKey: boot.generatedAdminKey,
+      embeddedNode: node,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function listen(app: import("express").Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once("listening", () => resolve(server));
+    server.once("error", reject);
+  });
+}
+
+/** Stops accepting, lets requests in progress finish (bounded), then drops what is left. */
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(timer);
+}
+
+/** KEYSTORE_PASSWORD, or for the embedded node a generated one kept in DATA_DIR (mode 0600). */
+function keystorePassword(config: Config, log: Logger): string {
+  if (config.KEYSTORE_PASSWORD) return config.KEYSTORE_PASSWORD;
+  const file = path.join(config.DATA_DIR, "keystore-password");
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const generated = crypto.randomBytes(32).toString("base64url");
+  writeFileAtomic(file, generated + "\n", 0o600);
+  log.warn({ file }, "KEYSTORE_PASSWORD is not set: generated one (fine for a local demo; set it for anything else)");
+  return generated;
+}
+
+/** One gateway per DATA_DIR: two would hand out the same nonces. A lock left by a dead process is taken over. */
+function acquireLock(file: string): () => void {
+  if (fs.existsSync(file)) {
+    const pid = Number(fs.readFileSync(file, "utf8").trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new Error(`Another gateway (pid ${pid}) is using ${path.dirname(file)}; stop it first`);
+    }
+  }
+  fs.writeFileSync(file, String(process.pid), { mode: 0o600 });
+  return () => {
+    try {
+      if (fs.readFileSync(file, "utf8").trim() === String(process.pid)) fs.rmSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // A recycled pid of something else does not count.
+    return /node|ts-node/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+  } catch {
+    return true;
+  }
+}

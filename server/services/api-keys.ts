@@ -1,0 +1,96 @@
+import crypto from "node:crypto";
+import type { ApiKeyRow, ApiKeysRepository } from "../db/repositories/api-keys";
+import type { OrganizationsRepository } from "../db/repositories/organizations";
+import { NotFoundError, UnprocessableError } from "../errors";
+import type { Principal } from "./principal";
+import { allowedScopes, type Scope } from "./scopes";
+
+export interface ApiKeyDto {
+  id: string;
+  organization: string;
+  scopes: string[];
+  label: string | null;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+const sha256 = (text: string): Buffer => crypto.createHash("sha256").update(text, "utf8").digest();
+
+const toDto = (row: ApiKeyRow): ApiKeyDto => ({
+  id: row.id,
+  organization: row.orgCode,
+  scopes: row.scopes,
+  label: row.label,
+  prefix: row.prefix,
+  createdAt: row.createdAt,
+  revokedAt: row.revokedAt,
+});
+
+/**
+ * API keys: 32 random bytes, shown once; only their sha256 is stored. Looking a key up by its hash leaks nothing
+ * useful through timing (an attacker cannot steer the hash), and the final comparison is timing-safe anyway.
+ */
+export class ApiKeyService {
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly organizations: OrganizationsRepository,
+  ) {}
+
+  create(input: { organization: string; scopes?: string[]; label?: string | null }): { key: string; apiKey: ApiKeyDto } {
+    const key = `cal_${crypto.randomBytes(32).toString("base64url")}`;
+    return { key, apiKey: this.insert(input, key) };
+  }
+
+  /** Stores a key chosen elsewhere (ADMIN_API_KEY, or one from an earlier credentials file). */
+  insert(input: { organization: string; scopes?: string[]; label?: string | null }, key: string): ApiKeyDto {
+    const org = this.organizations.get(input.organization);
+    if (!org) throw new NotFoundError("PARTICIPANT_NOT_FOUND", `No participant ${input.organization}`);
+    const allowed = allowedScopes(org.kind, org.roles);
+    const scopes = input.scopes ?? [...allowed].sort();
+    const refused = scopes.filter((s) => !allowed.has(s as Scope));
+    if (refused.length > 0) {
+      throw new UnprocessableError("SCOPE_NOT_ALLOWED", `${org.code} (${org.kind}) may not hold: ${refused.join(", ")}`, {
+        refused,
+        allowed: [...allowed].sort(),
+      });
+    }
+    const row = this.keys.insert({
+      id: `key_${crypto.randomBytes(8).toString("hex")}`,
+      orgCode: org.code,
+      keyHash: sha256(key),
+      prefix: key.slice(0, 8),
+      scopes: [...new Set(scopes)].sort(),
+      label: input.label ?? null,
+    });
+    return toDto(row);
+  }
+
+  /** The caller behind a key, or undefined for an unknown or revoked key. */
+  authenticate(key: string): Principal | undefined {
+    const hash = sha256(key);
+    const row = this.keys.byHash(hash);
+    if (!row || row.revokedAt !== null || !crypto.timingSafeEqual(row.keyHash, hash)) return undefined;
+    const org = this.organizations.get(row.orgCode);
+    if (!org) return undefined;
+    // A key never exceeds what its organisation may do now (roles can change after the key was made).
+    const allowed = allowedScopes(org.kind, org.roles);
+    return { keyId: row.id, orgCode: org.code, orgKind: org.kind, scopes: new Set(row.scopes.filter((s) => allowed.has(s as Scope))) };
+  }
+
+  isValid(key: string): boolean {
+    return this.authenticate(key) !== undefined;
+  }
+
+  list(organization?: string, includeRevoked = false): ApiKeyDto[] {
+    return this.keys.listByOrg(organization, includeRevoked).map(toDto);
+  }
+
+  /** Revokes a key; revoking a revoked key is a no-op answering the same (DELETE is idempotent). */
+  revoke(id: string): ApiKeyDto {
+    const row = this.keys.get(id);
+    if (!row) throw new NotFoundError("API_KEY_NOT_FOUND", `No API key ${id}`);
+    this.keys.revoke(id);
+    return toDto(this.keys.get(id)!);
+  }
+}

@@ -1,0 +1,206 @@
+import { encodeBytes32String, type Wallet } from "ethers";
+import { DELAYS, ORG_STATUSES, ROLES, orgKind, type OrgKindName, type RoleName } from "../../scripts/lib/roles";
+import type { ChainContracts } from "../chain/contracts";
+import type { Keystore } from "../chain/keystore";
+import type { OperationRegistry } from "../chain/tx/operations";
+import type { SubmitOutcome, TxPipeline } from "../chain/tx/pipeline";
+import type { OrganizationRow, OrganizationsRepository } from "../db/repositories/organizations";
+import { ConflictError, NotFoundError, UnprocessableError } from "../errors";
+import { readChain } from "./chain-read";
+
+/** Roles an administrator may grant through the API, and which kinds of organisation may hold each. */
+export const GRANTABLE_ROLES = ["GOVERNOR", "REGISTRAR", "ISSUER", "VERIFIER", "TREASURY", "MARKET_OPERATOR", "GUARDIAN", "RECOVERY", "ANCHORER"] as const;
+export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
+
+export const ROLE_HOLDERS: Record<GrantableRole, readonly OrgKindName[]> = {
+  GOVERNOR: ["CityAgency", "Operator"],
+  REGISTRAR: ["CityAgency"],
+  ISSUER: ["CityAgency"],
+  VERIFIER: ["Verifier"],
+  TREASURY: ["Treasury"],
+  MARKET_OPERATOR: ["Operator", "CityAgency"],
+  GUARDIAN: ["Operator", "CityAgency"],
+  RECOVERY: ["Operator"],
+  ANCHORER: ["Operator"],
+};
+
+/** Execution delay of each grant: forced transfers wait, as DESIGN.md asks for dangerous actions. */
+const GRANT_DELAY: Partial<Record<RoleName, number>> = { RECOVERY: DELAYS.RECOVERY_EXECUTION };
+
+export const ORG_KIND_NAMES = ["CityAgency", "Business", "Verifier", "Auditor", "Treasury", "Operator"] as const;
+
+export interface RegisterParticipantInput {
+  code: string;
+  name: string;
+  kind: (typeof ORG_KIND_NAMES)[number];
+  roles: GrantableRole[];
+  /** Unix seconds, 0 for no expiry. */
+  validUntil: number;
+  metadataHash: string;
+}
+
+export interface ParticipantDto {
+  code: string;
+  orgId: string;
+  name: string;
+  kind: string;
+  /** On-chain status; NotRegistered while the registration is pending or after it failed. */
+  status: string;
+  validUntil: string | null;
+  metadataHash: string | null;
+  accounts: string[];
+  roles: string[];
+  createdAt: string;
+}
+
+export const orgIdOf = (code: string): string => encodeBytes32String(code);
+
+/**
+ * Participants (organisations) as the gateway manages them: each gets a custodial key in the keystore, an on-chain
+ * organisation record with that key as its account, and its roles; all three in one administrator transaction
+ * (AccessManager.multicall of execute(registerOrganization), execute(addAccount) and grantRole), so a crash can
+ * never leave an organisation half registered.
+ */
+export class ParticipantService {
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly keystore: Keystore,
+    private readonly contracts: ChainContracts,
+    private readonly pipeline: TxPipeline,
+    private readonly admin: { orgCode: string; wallet: Wallet },
+    operations: OperationRegistry,
+  ) {
+    operations.register<{ code: string; orgId: string; account: string; kind: string; roles: string[] }>("participants.register", ({ params }) => ({
+      code: params.code,
+      orgId: params.orgId,
+      account: params.account,
+      kind: params.kind,
+      roles: params.roles,
+    }));
+    operations.register<{ code: string; status: string }>("participants.status", ({ params }) => ({ code: params.code, status: params.status }));
+  }
+
+  /** Encodes the one administrator call that admits an organisation with its account and roles. */
+  registrationCall(input: { orgId: string; kind: OrgKindName; validUntil: number; metadataHash: string; name: string; account: string; roles: RoleName[] }, extra: string[] = []) {
+    const am = this.contracts.accessManager.interface;
+    const registry = this.contracts.participants.interface;
+    const registryAddress = this.contracts.addresses.participants;
+    const inner = [
+      ...extra,
+      am.encodeFunctionData("execute", [
+        registryAddress,
+        registry.encodeFunctionData("registerOrganization", [input.orgId, orgKind(input.kind), input.validUntil, input.metadataHash, input.name]),
+      ]),
+      am.encodeFunctionData("execute", [registryAddress, registry.encodeFunctionData("addAccount", [input.orgId, input.account])]),
+      ...input.roles.map((role) => am.encodeFunctionData("grantRole", [ROLES[role], input.account, GRANT_DELAY[role] ?? 0])),
+    ];
+    return { to: this.contracts.addresses.accessManager, data: am.encodeFunctionData("multicall", [inner]) };
+  }
+
+  async register(input: RegisterParticipantInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
+    for (const role of input.roles) {
+      if (!ROLE_HOLDERS[role].includes(input.kind)) {
+        throw new UnprocessableError("ROLE_NOT_ALLOWED_FOR_KIND", `A ${input.kind} cannot hold the role ${role}`, {
+          role,
+          kind: input.kind,
+          allowedKinds: ROLE_HOLDERS[role],
+        });
+      }
+    }
+    const orgId = orgIdOf(input.code);
+    const onChain = await readChain(() => this.contracts.participants.organization(orgId));
+    if (onChain.status !== 0n) {
+      throw new ConflictError("PARTICIPANT_EXISTS", `${input.code} is already registered on chain`, { code: input.code, orgId });
+    }
+    // A registration that failed (or is being retried) keeps the key made the first time.
+    const wallet = await this.keystore.ensure(input.code);
+    const existing = this.organizations.get(input.code);
+    if (existing) {
+      this.organizations.update(input.code, { name: input.name, kind: input.kind, roles: input.roles });
+    } else {
+      this.organizations.insert({ code: input.code, orgId, name: input.name, kind: input.kind, address: wallet.address, roles: input.roles });
+    }
+    return this.pipeline.submit({
+      orgCode: this.admin.orgCode,
+      wallet: this.admin.wallet,
+      operation: "participants.register",
+      params: { code: input.code, orgId, account: wallet.address, kind: input.kind, roles: input.roles },
+      calls: [
+        this.registrationCall({
+          orgId,
+          kind: input.kind,
+          validUntil: input.validUntil,
+          metadataHash: input.metadataHash,
+          name: input.name,
+          account: wallet.address,
+          roles: input.roles,
+        }),
+      ],
+      idempotency,
+    });
+  }
+
+  async setStatus(code: string, action: "suspend" | "reinstate", reason: string, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
+    const org = this.require(code);
+    if (org.code === this.admin.orgCode) {
+      throw new UnprocessableError("ADMIN_ORGANIZATION", "The city administrator's own organisation cannot be suspended or reinstated here");
+    }
+    const registry = this.contracts.participants;
+    return this.pipeline.submit({
+      orgCode: this.admin.orgCode,
+      wallet: this.admin.wallet,
+      operation: "participants.status",
+      params: { code, status: action === "suspend" ? "Suspended" : "Active" },
+      calls: [{ to: await registry.getAddress(), data: action === "suspend" ? registry.interface.encodeFunctionData("suspend", [org.orgId, reason]) : registry.interface.encodeFunctionData("reinstate", [org.orgId, reason]) }],
+      idempotency,
+    });
+  }
+
+  async get(code: string): Promise<ParticipantDto> {
+    return this.toDto(this.require(code));
+  }
+
+  async list(options: { limit: number; after?: string; kind?: string }): Promise<{ items: ParticipantDto[]; nextCursor: string | null }> {
+    const rows = this.organizations.list({ limit: options.limit + 1, after: options.after, kind: options.kind });
+    const page = rows.slice(0, options.limit);
+    return {
+      items: await Promise.all(page.map((r) => this.toDto(r))),
+      nextCursor: rows.length > options.limit ? page[page.length - 1].code : null,
+    };
+  }
+
+  find(code: string): OrganizationRow | undefined {
+    return this.organizations.get(code);
+  }
+
+  require(code: string): OrganizationRow {
+    const org = this.organizations.get(code);
+    if (!org) throw new NotFoundError("PARTICIPANT_NOT_FOUND", `No participant ${code}`, { code });
+    return org;
+  }
+
+  /** The signing key of a participant. */
+  walletOf(code: string): Wallet {
+    return this.keystore.get(this.require(code).code);
+  }
+
+  private async toDto(org: OrganizationRow): Promise<ParticipantDto> {
+    const registry = this.contracts.participants;
+    const [record, accounts] = await readChain(() => Promise.all([registry.organization(org.orgId), registry.accountsOf(org.orgId)]));
+    const status = Number(record.status);
+    return {
+      code: org.code,
+      orgId: org.orgId,
+      name: org.name,
+      kind: org.kind,
+      status: status === 0 ? "NotRegistered" : ORG_STATUSES[status],
+      validUntil: status === 0 || record.validUntil === 0n ? null : new Date(Number(record.validUntil) * 1000).toISOString(),
+      metadataHash: status === 0 ? null : record.metadataHash,
+      accounts: [...accounts],
+      roles: org.roles,
+      createdAt: org.createdAt,
+    };
+  }
+}
+
+

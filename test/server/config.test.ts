@@ -1,0 +1,48 @@
+import { expect } from "chai";
+import path from "node:path";
+import { ConfigError, describeConfig, loadConfig, sizeInBytes } from "../../server/config";
+
+describe("configuration", function () {
+  it("has defaults for everything (embedded node, local only, zero gas price)", function () {
+    const cfg = loadConfig({});
+    expect(cfg).to.include({ PORT: 8080, HOST: "127.0.0.1", CHAIN_PORT: 8545, LOG_LEVEL: "info", CONFIRMATIONS: 1 });
+    expect(cfg.RPC_URL).to.equal(undefined);
+    expect(cfg.GAS_PRICE).to.equal(0n);
+    expect(cfg.DATA_DIR).to.equal(path.resolve(".data"));
+  });
+
+  it("parses and checks values", function () {
+    const cfg = loadConfig({ PORT: "9000", RPC_URL: "http://besu:8545", KEYSTORE_PASSWORD: "a-long-password", GAS_PRICE: "1000", BOOTSTRAP_DEMO: "false" });
+    expect(cfg).to.include({ PORT: 9000, RPC_URL: "http://besu:8545", BOOTSTRAP_DEMO: false });
+    expect(cfg.GAS_PRICE).to.equal(1000n);
+  });
+
+  it("fails fast naming every bad variable and what it is for", function () {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "eighty", RPC_URL: "ftp://x", LOG_LEVEL: "loud", ADMIN_API_KEY: "short", KEYSTORE_SCRYPT_N: "1000" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    for (const name of ["PORT", "RPC_URL", "LOG_LEVEL", "ADMIN_API_KEY", "KEYSTORE_SCRYPT_N"]) expect(message).to.contain(name);
+    expect(message).to.contain("TCP port the HTTP API listens on");
+  });
+
+  it("requires KEYSTORE_PASSWORD with RPC_URL (generated only for the embedded node)", function () {
+    expect(() => loadConfig({ RPC_URL: "http://besu:8545" })).to.throw(ConfigError, /KEYSTORE_PASSWORD/);
+    expect(() => loadConfig({})).to.not.throw();
+  });
+
+  it("describes every option", function () {
+    const lines = describeConfig();
+    expect(lines.length).to.be.greaterThan(20);
+    for (const line of lines) expect(line).to.match(/^[A-Z_]+( \(default [^)]*\))?: \S/);
+  });
+
+  it("reads sizes", function () {
+    expect(sizeInBytes("2mb")).to.equal(2 * 1024 * 1024);
+    expect(sizeInBytes("512kb")).to.equal(512 * 1024);
+  });
+});
