@@ -66,7 +66,7 @@ export class DataAssetsModule implements AuditModule {
     CHECK.classified,
     `${CHECK.revoked} (neither by the holder nor by recovery) and are never changed again`,
     CHECK.holderRules,
-    `${CHECK.events}: status changes name the status they leave, versions extend an Active dataset, licences go to Active organisations for live datasets, valuations are positive`,
+    `${CHECK.events}: status changes name the status they leave, versions extend an Active dataset, licences go to Active organisations for live datasets with an expiry still ahead, valuations are positive and dated no later than recorded (the registry keeps no valuation view: their history is the events)`,
     `${CHECK.state}: holder (ownerOf and assetOf), custodian, class, status, transferability, content and metadata hashes, parent`,
     `${CHECK.balances}: balanceOf of every account that ever held a dataset`,
     `${CHECK.licenses}: terms hash and expiry of every licence ever granted`,
@@ -191,6 +191,10 @@ export class DataAssetsModule implements AuditModule {
         const dataset = this.requireLive(a.id as bigint, event, ctx);
         ctx.checked(CHECK.events);
         if ((a.amountVnd as bigint) === 0n) ctx.report(CHECK.events, `valuation of ${label(a.id)} of 0 VND`, event);
+        const valuationDate = a.valuationDate as bigint;
+        if (valuationDate === 0n || valuationDate > BigInt(await ctx.chain.blockTimestamp(event.blockNumber))) {
+          ctx.report(CHECK.events, `valuation of ${label(a.id)} dated ${valuationDate}, which is zero or after it was recorded`, event);
+        }
         if (dataset) dataset.valuations += 1;
         this.valuationCount += 1;
         break;

@@ -95,6 +95,20 @@ describe("Indexer projections", function () {
     expect(report.eventsByContract.DataAssetRegistry).to.be.greaterThan(100);
   });
 
+  it("reports read-model rows that differ from the chain, though the events are intact", async function () {
+    const { db, contracts, ids, signers } = await indexedHistory();
+    db.prepare("UPDATE idx_datasets SET holder = ? WHERE id = ?").run(signers.stranger.address.toLowerCase(), hex(ids.core));
+    db.prepare("UPDATE idx_batches SET retired = '0' WHERE batch_id = '1'").run();
+    db.prepare("UPDATE idx_listings SET status = 'open' WHERE listing_id = '3'").run();
+    const report = await reconcileIndex({ db, provider: ethers.provider, contracts, chainId: 31337, fromBlock: 0 });
+    expect(report.discrepancies.map((d) => d.message)).to.have.members([
+      `dataset ${hex(ids.core)} holder: index ${signers.stranger.address.toLowerCase()}, on chain ${signers.agencyA.address.toLowerCase()}`,
+      "batch 1 issued/circulating/retired/cancelled: index 1000/885/0/15, on chain 1000/885/100/15",
+      "listing 3 open: index true, on chain false",
+    ]);
+    expect(report.checks.filter((c) => c.module === "index")).to.have.length(5);
+  });
+
   describe("datasets", function () {
     it("equal the registry's view of every dataset", async function () {
       const { db, dataAssets } = await indexedHistory();
