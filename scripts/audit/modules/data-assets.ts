@@ -16,7 +16,6 @@ interface DatasetModel {
   transferable: boolean;
   metadataHash: string;
   parentId: bigint;
-  valuations: number;
   registered: Location;
   /** The last event that changed this dataset's stored state. */
   changed: Location;
@@ -82,18 +81,8 @@ export class DataAssetsModule implements AuditModule {
   private lastRecoveryMatched: AuditEvent | undefined;
   private paused = false;
   private pausedChanged: Location | undefined;
-  private valuationCount = 0;
 
   constructor(private readonly participants: ParticipantsModule) {}
-
-  /** The replayed datasets, for other tools (read-only use). */
-  get datasetCount(): number {
-    return this.datasets.size;
-  }
-
-  get valuations(): number {
-    return this.valuationCount;
-  }
 
   async apply(event: AuditEvent, ctx: ReplayContext): Promise<void> {
     const recovery = event.name === "DatasetRecovered" ? event : undefined;
@@ -188,15 +177,13 @@ export class DataAssetsModule implements AuditModule {
         break;
       }
       case "ValuationRecorded": {
-        const dataset = this.requireLive(a.id as bigint, event, ctx);
+        this.requireLive(a.id as bigint, event, ctx);
         ctx.checked(CHECK.events);
         if ((a.amountVnd as bigint) === 0n) ctx.report(CHECK.events, `valuation of ${label(a.id)} of 0 VND`, event);
         const valuationDate = a.valuationDate as bigint;
         if (valuationDate === 0n || valuationDate > BigInt(await ctx.chain.blockTimestamp(event.blockNumber))) {
           ctx.report(CHECK.events, `valuation of ${label(a.id)} dated ${valuationDate}, which is zero or after it was recorded`, event);
         }
-        if (dataset) dataset.valuations += 1;
-        this.valuationCount += 1;
         break;
       }
       case "DatasetRecovered":
@@ -280,7 +267,6 @@ export class DataAssetsModule implements AuditModule {
       transferable: a.transferable as boolean,
       metadataHash: a.metadataHash as string,
       parentId: 0n,
-      valuations: 0,
       registered: previous?.registered ?? event,
       changed: event,
     });

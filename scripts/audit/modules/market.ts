@@ -3,8 +3,7 @@ import { expectSame, mapConcurrent } from "../engine";
 import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 import type { CarbonModule } from "./carbon";
 
-export const LISTING_STATES = ["open", "filled", "cancelled", "reclaimed"] as const;
-type ListingState = (typeof LISTING_STATES)[number];
+type ListingState = "open" | "filled" | "cancelled" | "reclaimed";
 
 interface ListingModel {
   seller: string;
@@ -242,12 +241,6 @@ export class MarketModule implements AuditModule {
     if (!listing) ctx.report(CHECK.listings, `${event.name} for unknown listing ${id}`, event);
     else if (listing.state !== "open") ctx.report(CHECK.listings, `${event.name} for listing ${id}, which was ${listing.state}`, event);
     return listing;
-  }
-
-  /** The replayed listing (for other tools): state and remainder. */
-  listingState(id: bigint): { state: ListingState; remaining: bigint } | undefined {
-    const listing = this.listings.get(id);
-    return listing && { state: listing.state, remaining: listing.remaining };
   }
 
   async reconcile(ctx: ReplayContext): Promise<void> {
