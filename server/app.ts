@@ -6,6 +6,7 @@ import { pinoHttp } from "pino-http";
 import swaggerUi from "swagger-ui-express";
 import { runWithRequestContext } from "./context";
 import type { GatewayServices } from "./core";
+import { recordActions } from "./http/action-log";
 import { identify } from "./http/auth";
 import { errorHandler, notFound } from "./http/error-handler";
 import { IdempotencyHandler } from "./http/idempotency";
@@ -14,6 +15,7 @@ import { RouteBuilder } from "./http/route";
 import { WriteResponder } from "./http/writes";
 import { componentLogger } from "./logger";
 import { apiKeyRoutes } from "./routes/api-keys";
+import { auditLogRoutes } from "./routes/audit-log";
 import { datasetRoutes } from "./routes/datasets";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
@@ -66,6 +68,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   );
   app.use(express.json({ limit: s.config.BODY_LIMIT, strict: true, type: ["application/json", "application/*+json"] }));
   app.use(identify(s.apiKeys));
+  app.use(recordActions(s.actionLog, componentLogger(s.log, "action-log")));
   app.use(clientRateLimit({ windowMs: s.config.RATE_LIMIT_WINDOW_MS, limit: s.config.RATE_LIMIT_MAX }));
 
   const registry = new OpenAPIRegistry();
@@ -98,6 +101,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   participantRoutes(routes, s);
   apiKeyRoutes(routes, s);
   datasetRoutes(routes, s);
+  auditLogRoutes(routes, s);
 
   app.use(
     "/docs",

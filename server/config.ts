@@ -80,6 +80,9 @@ export const ConfigSchema = z
       .regex(/^\d+(b|kb|mb|gb)$/i, "like 100mb")
       .default("100mb")
       .describe("Largest file accepted by POST /v1/datasets/verify (hashed as it streams, never stored)"),
+    ANCHOR_INTERVAL_MS: int(0, 86_400_000)
+      .default(30_000)
+      .describe("How often the action log's new entries are anchored on chain (AuditAnchor); 0 turns anchoring off"),
     BATCH_CHUNK_SIZE: int(1, 200).default(100).describe("Items per transaction in batch writes"),
     BOOTSTRAP_DEMO: bool
       .optional()

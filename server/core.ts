@@ -6,12 +6,14 @@ import { TxPipeline } from "./chain/tx/pipeline";
 import { TxTracker } from "./chain/tx/tracker";
 import type { Config } from "./config";
 import type { Db } from "./db/connection";
+import { ActionLogRepository } from "./db/repositories/action-log";
 import { ApiKeysRepository } from "./db/repositories/api-keys";
 import { IdempotencyRepository } from "./db/repositories/idempotency";
 import { OrganizationsRepository } from "./db/repositories/organizations";
 import { OutboxRepository } from "./db/repositories/outbox";
 import { SubmissionsRepository } from "./db/repositories/submissions";
 import { componentLogger, type Logger } from "./logger";
+import { ActionLogService, LogAnchorer } from "./services/action-log";
 import { ApiKeyService } from "./services/api-keys";
 import { DatasetService } from "./services/datasets";
 import { OrgDirectory } from "./services/org-directory";
@@ -38,6 +40,7 @@ export type GatewayConfig = Pick<
   | "BATCH_CHUNK_SIZE"
   | "UPLOAD_LIMIT"
   | "TRUST_PROXY"
+  | "ANCHOR_INTERVAL_MS"
 >;
 
 /** The datasources of the write path: repositories, the pipeline and its tracker. Exists before any deployment. */
@@ -103,6 +106,8 @@ export interface GatewayServices {
   participants: ParticipantService;
   datasets: DatasetService;
   transactions: TransactionService;
+  actionLog: ActionLogService;
+  anchorer: LogAnchorer;
   readiness: ReadinessCheck[];
 }
 
@@ -118,6 +123,7 @@ export function createServices(options: {
   const { repos } = stack;
   const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations);
   const directory = new OrgDirectory(repos.organizations, contracts.participants);
+  const actionLogRepo = new ActionLogRepository(stack.db);
   const services: GatewayServices = {
     log,
     config,
@@ -129,6 +135,15 @@ export function createServices(options: {
     participants,
     datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations),
     transactions: new TransactionService(repos.submissions, repos.outbox),
+    actionLog: new ActionLogService(actionLogRepo),
+    anchorer: new LogAnchorer({
+      repo: actionLogRepo,
+      submissions: repos.submissions,
+      pipeline: stack.pipeline,
+      contracts,
+      signer: admin,
+      log: componentLogger(log, "anchorer"),
+    }),
     readiness: [],
   };
   services.readiness.push({

@@ -116,6 +116,12 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       log: componentLogger(log, "bootstrap"),
     });
 
+    if (config.ANCHOR_INTERVAL_MS > 0) {
+      await services.anchorer.ensureRole();
+      services.anchorer.start(config.ANCHOR_INTERVAL_MS);
+      cleanups.push(() => services.anchorer.stop());
+    }
+
     const { app } = createApp(services);
     const server = await listen(app, config.PORT, config.HOST);
     cleanups.push(() => closeServer(server));

@@ -89,6 +89,38 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "gateway action log (hash-chained) and its on-chain anchors",
+    sql: `
+      -- Every authenticated write request, hash-chained: hash = keccak256(abi.encode(prev_hash, content hash)).
+      CREATE TABLE action_log (
+        id            INTEGER PRIMARY KEY,
+        at            TEXT NOT NULL,
+        org           TEXT NOT NULL,
+        api_key_id    TEXT NOT NULL,
+        action        TEXT NOT NULL,
+        request_hash  TEXT NOT NULL,
+        status        INTEGER NOT NULL,
+        tx_hash       TEXT,
+        prev_hash     TEXT NOT NULL,
+        hash          TEXT NOT NULL UNIQUE
+      );
+
+      -- Ranges of the log whose Merkle root was anchored in AuditAnchor (anchor_id is the contract's).
+      CREATE TABLE log_anchors (
+        anchor_id       INTEGER PRIMARY KEY,
+        first_entry_id  INTEGER NOT NULL,
+        last_entry_id   INTEGER NOT NULL,
+        merkle_root     TEXT NOT NULL,
+        head_hash       TEXT NOT NULL,
+        submission_id   TEXT,
+        tx_hash         TEXT,
+        block_number    INTEGER,
+        anchored_at     TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

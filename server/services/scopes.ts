@@ -14,6 +14,7 @@ export const SCOPE = {
   DATASETS_READ: "datasets:read",
   DATASETS_WRITE: "datasets:write",
   DATASETS_TRANSFER: "datasets:transfer",
+  AUDIT_READ: "audit:read",
 } as const;
 
 export type Scope = (typeof SCOPE)[keyof typeof SCOPE];
@@ -28,17 +29,18 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   "datasets:read": "Read datasets, versions, licences and valuations",
   "datasets:write": "Register datasets and versions, set status, grant and revoke licences, record valuations",
   "datasets:transfer": "Move custody of datasets the organisation holds",
+  "audit:read": "Export the gateway's action log and its proofs; read histories and reconciliations",
 };
 
 const EVERYONE: Scope[] = [SCOPE.PARTICIPANTS_READ, SCOPE.TRANSACTIONS_READ, SCOPE.DATASETS_READ];
 
 const BY_KIND: Partial<Record<OrgKindName, Scope[]>> = {
   CityAgency: [SCOPE.DATASETS_TRANSFER],
-  Auditor: [SCOPE.TRANSACTIONS_READ_ALL],
+  Auditor: [SCOPE.TRANSACTIONS_READ_ALL, SCOPE.AUDIT_READ],
 };
 
 const BY_ROLE: Partial<Record<RoleName, Scope[]>> = {
-  ADMIN: [SCOPE.PARTICIPANTS_WRITE, SCOPE.API_KEYS_WRITE, SCOPE.TRANSACTIONS_READ_ALL],
+  ADMIN: [SCOPE.PARTICIPANTS_WRITE, SCOPE.API_KEYS_WRITE, SCOPE.TRANSACTIONS_READ_ALL, SCOPE.AUDIT_READ],
   GOVERNOR: [SCOPE.PARTICIPANTS_WRITE],
   REGISTRAR: [SCOPE.DATASETS_WRITE, SCOPE.DATASETS_TRANSFER],
 };

@@ -1,0 +1,57 @@
+import { z } from "../../http/zod";
+import { Bytes32 } from "./common";
+
+const LogEntry = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    org: z.string(),
+    apiKeyId: z.string(),
+    action: z.string().openapi({ example: "POST /v1/datasets" }),
+    requestHash: Bytes32,
+    status: z.number().int(),
+    txHash: z.string().nullable(),
+    prevHash: Bytes32,
+    hash: Bytes32,
+  })
+  .openapi("ActionLogEntry", { description: "hash = keccak256(abi.encode(prevHash, keccak256(canonical JSON of the other fields)))" });
+
+const LogAnchor = z
+  .object({
+    anchorId: z.number().int(),
+    firstEntryId: z.number().int(),
+    lastEntryId: z.number().int(),
+    merkleRoot: Bytes32,
+    headHash: Bytes32,
+    txHash: z.string().nullable(),
+    blockNumber: z.number().int().nullable(),
+    anchoredAt: z.string(),
+  })
+  .openapi("ActionLogAnchor");
+
+export const LogQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).default(0).openapi({ type: "integer", description: "Entries with a greater id" }),
+    limit: z.coerce.number().int().min(1).max(1000).default(200).openapi({ type: "integer", minimum: 1, maximum: 1000, default: 200 }),
+  })
+  .strict();
+
+export const LogPage = z
+  .object({
+    entries: z.array(LogEntry),
+    next: z.number().int().nullable().openapi({ description: "Pass as `after` for the next page; null at the end" }),
+    anchors: z.array(LogAnchor).openapi({ description: "Every anchor of the log on chain, to verify the export against" }),
+  })
+  .openapi("ActionLogPage");
+
+export const LogEntryParams = z.object({ id: z.coerce.number().int().min(1).openapi({ type: "integer", example: 1 }) }).strict();
+
+export const LogProof = z
+  .object({
+    entry: LogEntry,
+    anchored: z.boolean(),
+    anchor: LogAnchor.nullable(),
+    leaf: Bytes32.nullable().openapi({ description: "StandardMerkleTree leaf of [uint64 id, bytes32 hash]" }),
+    proof: z.array(Bytes32).nullable(),
+  })
+  .openapi("ActionLogProof");

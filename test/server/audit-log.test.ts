@@ -1,0 +1,103 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import request from "supertest";
+import { auditChain } from "../../scripts/audit/audit-chain";
+import { chainHash, type ActionLogEntry } from "../../scripts/lib/action-log";
+import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
+import { expectError } from "./helpers/http";
+
+describe("action log API", function () {
+  let gw: TestGateway;
+  before(async function () {
+    gw = await startTestGateway();
+    await gw.services.anchorer.ensureRole();
+  });
+  after(async () => gw?.stop());
+
+  const admin = () => gw.auth("CITY-ADMIN");
+  const exportLog = async (after = 0) => (await request(gw.app).get(`/v1/audit/log?after=${after}&limit=1000`).set(admin()).expect(200)).body;
+
+  async function anchorNow(): Promise<void> {
+    const submission = await gw.services.anchorer.tick();
+    expect(submission, "an anchor was sent").to.be.a("string");
+    const done = await gw.services.stack.pipeline.waitFor(submission!, 10_000);
+    expect(done?.status).to.equal("mined");
+    await gw.services.anchorer.syncFromChain();
+  }
+
+  it("appends every authenticated write, accepted or refused, hash-chained, with who, what and the transaction", async function () {
+    const before = (await exportLog()).entries.length;
+    const code = uniqueCode("BIZ");
+    const created = await request(gw.app).post("/v1/participants").set(admin()).send({ code, name: "Log test", kind: "Business" }).expect(201);
+    await request(gw.app).post(`/v1/participants/${code}/suspend`).set(gw.auth("BIZ-SOLAR")).send({ reason: "not allowed" }).expect(403);
+    await request(gw.app).post("/v1/participants").set({ Authorization: "Bearer nope" }).send({}).expect(401);
+
+    const { entries } = await exportLog();
+    const added: ActionLogEntry[] = entries.slice(before);
+    expect(added.map((e) => [e.org, e.action, e.status])).to.deep.equal([
+      ["CITY-ADMIN", "POST /v1/participants", 201],
+      ["BIZ-SOLAR", "POST /v1/participants/:org/suspend", 403],
+    ]);
+    expect(added[0].txHash).to.equal(created.body.transaction.hash);
+    expect(added[1].txHash).to.equal(null);
+    expect(added[0].apiKeyId).to.match(/^key_/);
+    for (let i = 1; i < entries.length; i++) {
+      expect(entries[i].id).to.equal(entries[i - 1].id + 1);
+      expect(entries[i].prevHash).to.equal(entries[i - 1].hash);
+      expect(entries[i].hash).to.equal(chainHash(entries[i].prevHash, entries[i]));
+    }
+    expect(JSON.stringify(entries)).to.not.include(gw.keys["CITY-ADMIN"]);
+  });
+
+  it("anchors new entries on chain and proves each one against its anchor", async function () {
+    await request(gw.app).post("/v1/participants").set(admin()).send({ code: uniqueCode("BIZ"), name: "Anchored", kind: "Business" }).expect(201);
+    await anchorNow();
+    const { entries, anchors } = await exportLog();
+    const last = anchors[anchors.length - 1];
+    expect(last.lastEntryId).to.equal(entries[entries.length - 1].id);
+    expect(last.txHash).to.match(/^0x[0-9a-f]{64}$/);
+
+    const proof = (await request(gw.app).get(`/v1/audit/log/${entries[0].id}/proof`).set(admin()).expect(200)).body;
+    expect(proof.anchored).to.equal(true);
+    expect(await gw.services.contracts.auditAnchor.verifyEntry(proof.anchor.anchorId, proof.leaf, proof.proof)).to.equal(true);
+
+    // A new entry is not anchored until the next pass.
+    await request(gw.app).post("/v1/participants").set(admin()).send({ code: uniqueCode("BIZ"), name: "Later", kind: "Business" }).expect(201);
+    const newest = (await exportLog()).entries.at(-1)!;
+    const pending = (await request(gw.app).get(`/v1/audit/log/${newest.id}/proof`).set(admin()).expect(200)).body;
+    expect(pending).to.include({ anchored: false, anchor: null, proof: null });
+    await anchorNow();
+    const later = (await request(gw.app).get(`/v1/audit/log/${newest.id}/proof`).set(admin()).expect(200)).body;
+    expect(later.anchored).to.equal(true);
+    expect(await gw.services.contracts.auditAnchor.verifyEntry(later.anchor.anchorId, later.leaf, later.proof)).to.equal(true);
+  });
+
+  it("does nothing when there is nothing new to anchor", async function () {
+    await request(gw.app).post("/v1/participants").set(admin()).send({ code: uniqueCode("BIZ"), name: "Once", kind: "Business" }).expect(201);
+    await anchorNow();
+    expect(await gw.services.anchorer.tick()).to.equal(undefined);
+  });
+
+  it("lets the audit tool verify an export against the anchors, and report tampering by entry", async function () {
+    await anchorNow().catch(() => undefined);
+    const { entries } = await exportLog();
+    const deployment = JSON.parse(JSON.stringify(gw.deployment));
+    const clean = await auditChain({ provider: ethers.provider, deployment, actionLog: entries });
+    expect(clean.discrepancies.filter((d) => d.check.includes("action log"))).to.deep.equal([]);
+
+    const tampered = entries.map((e: ActionLogEntry) => (e.id === 2 ? { ...e, org: "SOMEONE-ELSE" } : e));
+    const report = await auditChain({ provider: ethers.provider, deployment, actionLog: tampered });
+    const found = report.discrepancies.filter((d) => d.check.includes("action log"));
+    expect(found.map((d) => d.details)).to.deep.include({ entryId: 2, anchorId: 1, problem: "tampered" });
+
+    const removed = await auditChain({ provider: ethers.provider, deployment, actionLog: entries.filter((e: ActionLogEntry) => e.id !== 3) });
+    expect(removed.discrepancies.map((d) => d.details)).to.deep.include({ entryId: 3, anchorId: 1, problem: "missing" });
+  });
+
+  it("answers 404 for an unknown entry, 400 for a bad id, and 403 without the audit scope", async function () {
+    await expectError(request(gw.app).get("/v1/audit/log/999999/proof").set(admin()), 404, "LOG_ENTRY_NOT_FOUND");
+    await expectError(request(gw.app).get("/v1/audit/log/zero/proof").set(admin()), 400, "VALIDATION_FAILED");
+    await expectError(request(gw.app).get("/v1/audit/log").set(gw.auth("BIZ-SOLAR")), 403, "MISSING_SCOPE");
+    await request(gw.app).get("/v1/audit/log").set(gw.auth("AUDITOR")).expect(200);
+  });
+});
