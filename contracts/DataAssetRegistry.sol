@@ -211,8 +211,11 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     function recover(uint256 id, address to, string calldata reason) external restricted {
         address from = _requireOwned(id);
         if (to == from) revert DataAssetRegistrySameHolder(id, to);
+        AssetRecord storage record = _records[id];
+        // Revoked is final: not even recovery moves a revoked dataset.
+        if (record.status == AssetStatus.Revoked) revert DataAssetRegistryAssetRevoked(id);
         (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(to);
-        _requireMayKeep(to, kind, active, _records[id].classification);
+        _requireMayKeep(to, kind, active, record.classification);
         // The base implementation, not this contract's override: recovery bypasses the holder's consent, the lock
         // and the pause on purpose.
         ERC721._update(to, id, address(0));

@@ -376,7 +376,7 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
     /**
      * @notice Forced transfer by the recovery role (granted with an execution delay, so it goes through
      * AccessManager.schedule and execute). Ignores the lock, the pause and the old holder's status; the new holder
-     * must be active (CityAgency for Important and Core data).
+     * must be active (CityAgency for Important and Core data). A Revoked dataset never moves, not even by recovery.
      * @param id the dataset
      * @param to the new holder
      * @param reason why, in words

@@ -1,5 +1,5 @@
 import type { Log } from "ethers";
-import type { AuditEvent, AuditModule, AuditReport, ChainView, Discrepancy, ReplayContext } from "./types";
+import type { AuditEvent, AuditModule, AuditReport, ChainView, Discrepancy, Location, ReplayContext } from "./types";
 
 export interface AuditRun {
   chainId: number;
@@ -10,6 +10,8 @@ export interface AuditRun {
   modules: AuditModule[];
   /** Extra discrepancies found outside the replay (e.g. the gateway log check), merged into the report. */
   extra?: () => Promise<Discrepancy[]>;
+  /** What `extra` checks, in words, for the report. */
+  extraChecks?: { module: string; description: string }[];
 }
 
 /**
@@ -29,6 +31,14 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
         check,
         message,
         ...(event ? { location: { blockNumber: event.blockNumber, txHash: event.txHash, logIndex: event.logIndex } } : {}),
+        ...(details ? { details } : {}),
+      });
+    },
+    reportSince(check, message, since, details) {
+      discrepancies.push({
+        check,
+        message,
+        ...(since ? { since: { blockNumber: since.blockNumber, txHash: since.txHash, logIndex: since.logIndex } } : {}),
         ...(details ? { details } : {}),
       });
     },
@@ -64,6 +74,7 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
     for (const module of owners.get(item.contract) ?? []) await module.apply(item, ctx);
   }
 
+  const replayed = Date.now();
   for (const module of run.modules) await module.reconcile(ctx);
   if (run.extra) discrepancies.push(...(await run.extra()));
 
@@ -73,29 +84,48 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
     toBlock: run.toBlock,
     startedAt: new Date(started).toISOString(),
     seconds: (Date.now() - started) / 1000,
+    replaySeconds: (replayed - started) / 1000,
     events: count,
     eventsByContract,
-    checks: run.modules.flatMap((m) => m.checks.map((description) => ({ module: m.name, description }))),
+    checks: [...run.modules.flatMap((m) => m.checks.map((description) => ({ module: m.name, description }))), ...(run.extraChecks ?? [])],
     checkedCounts,
     discrepancies,
     passed: discrepancies.length === 0,
   };
 }
 
-/** Compares two values and reports a difference; returns whether they matched. */
+/**
+ * Compares a replayed value with the chain's and reports a difference; returns whether they matched. `since` is the
+ * last replayed event that changed the value, so the auditor knows where to start looking.
+ */
 export function expectSame(
   ctx: ReplayContext,
   check: string,
   what: string,
   replayed: unknown,
   onChain: unknown,
+  since?: Location,
 ): boolean {
   ctx.checked(check);
   const a = normalise(replayed);
   const b = normalise(onChain);
   if (a === b) return true;
-  ctx.report(check, `${what}: replayed ${a}, on chain ${b}`, undefined, { replayed: a, onChain: b });
+  ctx.reportSince(check, `${what}: replayed ${a}, on chain ${b}`, since, { replayed: a, onChain: b });
   return false;
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight and returns the results in order. Reconciliation makes
+ * one or two view calls per entity; over HTTP, ethers batches concurrent calls into one JSON-RPC request.
+ */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function normalise(value: unknown): string {

@@ -4,7 +4,11 @@ import type { AuditReport } from "./types";
 export function summarise(report: AuditReport): string {
   const lines: string[] = [];
   lines.push(`City Asset Ledger audit — chain ${report.chainId}, blocks ${report.fromBlock}–${report.toBlock}`);
-  lines.push(`${report.events} events replayed in ${report.seconds.toFixed(2)} s (${Math.round(report.events / Math.max(report.seconds, 0.001))} events/s)`);
+  const rate = Math.round(report.events / Math.max(report.replaySeconds, 0.001));
+  lines.push(
+    `${report.events} events fetched and replayed in ${report.replaySeconds.toFixed(2)} s (${rate} events/s); ` +
+      `compared with the chain in ${(report.seconds - report.replaySeconds).toFixed(2)} s`,
+  );
   for (const [contract, n] of Object.entries(report.eventsByContract).sort()) lines.push(`  ${contract.padEnd(24)} ${n}`);
   lines.push("", "Checked:");
   for (const check of report.checks) lines.push(`  [${check.module}] ${check.description}`);
@@ -19,7 +23,11 @@ export function summarise(report: AuditReport): string {
   } else {
     lines.push(`RESULT: FAILED — ${report.discrepancies.length} discrepanc${report.discrepancies.length === 1 ? "y" : "ies"}:`);
     for (const d of report.discrepancies) {
-      const at = d.location ? ` (block ${d.location.blockNumber}, tx ${d.location.txHash}, log ${d.location.logIndex})` : "";
+      const at = d.location
+        ? ` (block ${d.location.blockNumber}, tx ${d.location.txHash}, log ${d.location.logIndex})`
+        : d.since
+          ? ` (last replayed change: block ${d.since.blockNumber}, tx ${d.since.txHash}, log ${d.since.logIndex})`
+          : "";
       lines.push(`  - [${d.check}] ${d.message}${at}`);
     }
   }

@@ -21,7 +21,13 @@ export interface Location {
 export interface Discrepancy {
   check: string;
   message: string;
+  /** The event that caused it, when one did. */
   location?: Location;
+  /**
+   * For a difference found when comparing with the chain: the last replayed event that changed the value compared.
+   * The cause lies in or after it (an event missing from the history, or one the contract applied otherwise).
+   */
+  since?: Location;
   details?: Record<string, unknown>;
 }
 
@@ -35,8 +41,10 @@ export interface ChainView {
 }
 
 export interface ReplayContext {
-  /** Records a discrepancy found while replaying an event. */
-  report(check: string, message: string, event?: AuditEvent, details?: Record<string, unknown>): void;
+  /** Records a discrepancy found while replaying an event (the event is its location). */
+  report(check: string, message: string, event?: Location, details?: Record<string, unknown>): void;
+  /** Records a difference with the chain; `since` is the last replayed event that changed the value. */
+  reportSince(check: string, message: string, since: Location | undefined, details?: Record<string, unknown>): void;
   /** Counts a rule as checked, so the summary says how much was verified. */
   checked(check: string, count?: number): void;
   readonly chain: ChainView;
@@ -62,7 +70,10 @@ export interface AuditReport {
   fromBlock: number;
   toBlock: number;
   startedAt: string;
+  /** The whole run: fetching and replaying the events, then comparing with the chain. */
   seconds: number;
+  /** Fetching (or reading) and replaying the events, before the comparison with the chain. */
+  replaySeconds: number;
   events: number;
   eventsByContract: Record<string, number>;
   checks: { module: string; description: string }[];

@@ -28,3 +28,18 @@ task("audit", "Replays the on-chain history and reconciles it with the contracts
     process.stdout.write(summarise(report));
     if (!report.passed) process.exitCode = 1;
   });
+
+task("audit:verify-file", "Hashes a file (sha256) and says whether and how it is registered as a dataset")
+  .addPositionalParam("file", "the file to verify")
+  .addOptionalParam("deployment", "deployment record", path.join(process.env.DATA_DIR ?? ".data", "deployment.json"))
+  .setAction(async (args: { file: string; deployment: string }, hre) => {
+    const { verifyFile, describeVerification } = await import("../audit/verify-file");
+    if (!fs.existsSync(args.file)) throw new Error(`No file at ${args.file}`);
+    if (!fs.existsSync(args.deployment)) throw new Error(`No deployment record at ${args.deployment}`);
+    const deployment = JSON.parse(fs.readFileSync(args.deployment, "utf8"));
+    const result = await verifyFile(args.file, { provider: hre.ethers.provider, deployment });
+    process.stdout.write(describeVerification(result));
+    // Scripts can branch on it: 0 when the file is registered, 1 when it is not.
+    if (!result.registered) process.exitCode = 1;
+    return result;
+  });

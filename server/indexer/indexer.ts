@@ -21,7 +21,10 @@ export interface IndexerOptions {
   confirmations?: number;
   /** How many recent indexed blocks to compare when looking for the common ancestor after a reorg. */
   reorgDepth?: number;
-  /** The organisation an account acted for, as the projections know it at this point of the replay. */
+  /**
+   * The organisation an account acted for, as the projections know it at this point of the replay: names the acting
+   * organisation of each event, and adds `org:` subjects for the accounts an event names.
+   */
   resolveActorOrg?: (db: Database.Database, account: string) => string | null;
 }
 
@@ -231,13 +234,32 @@ export class Indexer {
         };
         const inserted = insertEvent.run(toRow(event));
         if (inserted.changes === 0) continue; // already indexed: (tx hash, log index) is the identity
+        const subjects = new Set<string>();
         for (const projection of projections) {
           projection.apply(db, event);
-          for (const subject of projection.subjects(event)) insertSubject.run(subject, event.blockNumber, event.logIndex, event.txHash);
+          for (const subject of projection.subjects(event)) subjects.add(subject);
         }
+        for (const subject of this.organisationSubjects(db, event, subjects)) subjects.add(subject);
+        for (const subject of subjects) insertSubject.run(subject, event.blockNumber, event.logIndex, event.txHash);
       }
       setCursor.run(to, blocks.get(to)!.hash);
     })();
+  }
+
+  /**
+   * An organisation's history holds what its accounts did and received: the acting organisation of the transaction,
+   * and the organisation of every account the event names, as they stood when it happened.
+   */
+  private organisationSubjects(db: Database.Database, event: IndexedEvent, subjects: Set<string>): string[] {
+    const orgs: string[] = event.actorOrg ? [`org:${event.actorOrg}`] : [];
+    const resolve = this.options.resolveActorOrg;
+    if (!resolve) return orgs;
+    for (const subject of subjects) {
+      if (!subject.startsWith("account:")) continue;
+      const org = resolve(db, subject.slice("account:".length));
+      if (org) orgs.push(`org:${org}`);
+    }
+    return orgs;
   }
 
   /** Finds the newest indexed block still on the chain, drops everything after it, and rebuilds the projections. */

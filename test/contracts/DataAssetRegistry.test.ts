@@ -1018,6 +1018,14 @@ describe("DataAssetRegistry", function () {
       }
     });
 
+    it("refuses a revoked dataset: revocation is final", async function () {
+      const { registry, dataAssets, manager, target, calldata, scheduleAndWait, signers, ids } = await loadFixture(recoveryFixture);
+      await registry.setStatus(ids.other, AssetStatus.Revoked, "withdrawn");
+      const data = await scheduleAndWait(calldata(ids.other, signers.agencyB.address, "x"));
+      await expect(manager.execute(target, data)).to.be.revertedWithCustomError(dataAssets, "DataAssetRegistryAssetRevoked").withArgs(ids.other);
+      expect(await dataAssets.ownerOf(ids.other)).to.equal(signers.agencyA.address);
+    });
+
     it("applies the receiver rules and refuses the current holder and a missing dataset", async function () {
       const { dataAssets, manager, target, calldata, scheduleAndWait, signers, ids } = await loadFixture(recoveryFixture);
       const cases: [bigint, string, string, unknown[]][] = [

@@ -1,6 +1,6 @@
-import { ORG_KINDS, ORG_STATUSES } from "../../lib/roles";
+import { ORG_KINDS, ORG_STATUSES, type OrgKindName, type OrgStatusName } from "../../lib/roles";
 import { expectSame } from "../engine";
-import type { AuditEvent, AuditModule, ReplayContext } from "../types";
+import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 
 interface OrgModel {
   kind: number;
@@ -8,6 +8,8 @@ interface OrgModel {
   validUntil: bigint;
   metadataHash: string;
   accounts: Set<string>;
+  /** The last event that changed this organisation or its accounts. */
+  changed: Location;
 }
 
 const ACTIVE = ORG_STATUSES.indexOf("Active");
@@ -27,7 +29,8 @@ export class ParticipantsModule implements AuditModule {
 
   private readonly orgs = new Map<string, OrgModel>();
   private readonly accountOrg = new Map<string, string>();
-  private readonly everSeenAccounts = new Set<string>();
+  /** Every account ever added, with the last event that changed it. */
+  private readonly accountChanged = new Map<string, Location>();
 
   apply(event: AuditEvent, ctx: ReplayContext): void {
     const a = event.args;
@@ -40,6 +43,7 @@ export class ParticipantsModule implements AuditModule {
           validUntil: a.validUntil as bigint,
           metadataHash: a.metadataHash as string,
           accounts: new Set(),
+          changed: event,
         });
         break;
       case "OrganizationUpdated": {
@@ -47,6 +51,7 @@ export class ParticipantsModule implements AuditModule {
         if (org) {
           org.validUntil = a.validUntil as bigint;
           org.metadataHash = a.metadataHash as string;
+          org.changed = event;
         }
         break;
       }
@@ -58,21 +63,30 @@ export class ParticipantsModule implements AuditModule {
           ctx.report("participant events", `status change of ${a.orgId} leaves ${ORG_STATUSES[Number(a.previousStatus)]} but the organisation was ${ORG_STATUSES[org.status]}`, event);
         }
         org.status = Number(a.newStatus);
+        org.changed = event;
         break;
       }
       case "AccountAdded": {
         const org = this.requireOrg(a.orgId as string, event, ctx);
         const account = (a.account as string).toLowerCase();
         if (this.accountOrg.has(account)) ctx.report("participant events", `account ${a.account} added while it acts for ${this.accountOrg.get(account)}`, event);
-        org?.accounts.add(account);
+        if (org) {
+          org.accounts.add(account);
+          org.changed = event;
+        }
         this.accountOrg.set(account, a.orgId as string);
-        this.everSeenAccounts.add(account);
+        this.accountChanged.set(account, event);
         break;
       }
       case "AccountRemoved": {
         const account = (a.account as string).toLowerCase();
-        this.orgs.get(a.orgId as string)?.accounts.delete(account);
+        const org = this.orgs.get(a.orgId as string);
+        if (org) {
+          org.accounts.delete(account);
+          org.changed = event;
+        }
         this.accountOrg.delete(account);
+        this.accountChanged.set(account, event);
         break;
       }
       default:
@@ -93,7 +107,26 @@ export class ParticipantsModule implements AuditModule {
     return !!org && org.validUntil !== 0n;
   }
 
-  kindOf(account: string): string {
+  /**
+   * Whether the account was active when `event` happened. Fetches the block's timestamp only when the answer can
+   * depend on it (the account's organisation has an expiry), so a history without expiries costs no extra calls.
+   */
+  async activeAtEvent(account: string, event: Location, ctx: ReplayContext): Promise<boolean> {
+    const timestamp = this.hasExpiry(account) ? await ctx.chain.blockTimestamp(event.blockNumber) : 0;
+    return this.isActiveAt(account, timestamp);
+  }
+
+  /** The organisation's status now (in the replay), "None" if unknown. */
+  orgStatusOf(orgId: string): OrgStatusName {
+    return ORG_STATUSES[this.orgs.get(orgId)?.status ?? 0];
+  }
+
+  /** The organisation's accounts now (in the replay), lower-case. */
+  accountsOf(orgId: string): string[] {
+    return [...(this.orgs.get(orgId)?.accounts ?? [])];
+  }
+
+  kindOf(account: string): OrgKindName {
     const org = this.orgOfAccount(account);
     return ORG_KINDS[org?.kind ?? 0];
   }
@@ -121,18 +154,20 @@ export class ParticipantsModule implements AuditModule {
         "organization",
         [orgId],
       );
-      expectSame(ctx, check, `organisation ${orgId} kind`, org.kind, onChain.kind);
-      expectSame(ctx, check, `organisation ${orgId} status`, org.status, onChain.status);
-      expectSame(ctx, check, `organisation ${orgId} validUntil`, org.validUntil, onChain.validUntil);
-      expectSame(ctx, check, `organisation ${orgId} metadataHash`, org.metadataHash, onChain.metadataHash);
+      const since = org.changed;
+      expectSame(ctx, check, `organisation ${orgId} kind`, org.kind, onChain.kind, since);
+      expectSame(ctx, check, `organisation ${orgId} status`, org.status, onChain.status, since);
+      expectSame(ctx, check, `organisation ${orgId} validUntil`, org.validUntil, onChain.validUntil, since);
+      expectSame(ctx, check, `organisation ${orgId} metadataHash`, org.metadataHash, onChain.metadataHash, since);
       const accounts = (await ctx.chain.call<string[]>("ParticipantRegistry", "accountsOf", [orgId])).map((x) => x.toLowerCase());
-      expectSame(ctx, check, `organisation ${orgId} accounts`, [...org.accounts].sort(), [...accounts].sort());
+      expectSame(ctx, check, `organisation ${orgId} accounts`, [...org.accounts].sort(), [...accounts].sort(), since);
     }
     const timestamp = await ctx.chain.blockTimestamp(ctx.chain.blockNumber);
-    for (const account of this.everSeenAccounts) {
+    for (const [account, since] of this.accountChanged) {
       const orgId = (await ctx.chain.call<string>("ParticipantRegistry", "orgOf", [account])).toLowerCase();
-      expectSame(ctx, check, `organisation of account ${account}`, this.accountOrg.get(account) ?? "0x" + "0".repeat(64), orgId);
-      expectSame(ctx, check, `isActive(${account})`, this.isActiveAt(account, timestamp), await ctx.chain.call<boolean>("ParticipantRegistry", "isActive", [account]));
+      expectSame(ctx, check, `organisation of account ${account}`, this.accountOrg.get(account) ?? "0x" + "0".repeat(64), orgId, since);
+      const org = this.orgOfAccount(account);
+      expectSame(ctx, check, `isActive(${account})`, this.isActiveAt(account, timestamp), await ctx.chain.call<boolean>("ParticipantRegistry", "isActive", [account]), org?.changed ?? since);
     }
   }
 }

@@ -2,23 +2,19 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import Database from "better-sqlite3";
-import { Interface } from "ethers";
 import pino from "pino";
 import { systemFixture } from "../../contracts/fixtures/system";
 import { Indexer } from "../../../server/indexer/indexer";
 import { participantsProjection, orgOfAccount } from "../../../server/indexer/projections/participants";
-import { CONTRACT_ABIS } from "../../../scripts/lib/abis";
+import { resolveDeployment } from "../../../scripts/audit/contracts";
+import { deploymentOf } from "../../scripts/fixtures/history";
 import { reconcileIndex } from "../../../server/indexer/reconcile";
 import { historyOf } from "../../../server/indexer/queries";
 
 describe("Indexer", function () {
   async function indexedSystem() {
     const system = await systemFixture();
-    const contracts = {
-      CityAccessManager: { address: await system.accessManager.getAddress(), abi: new Interface(CONTRACT_ABIS.CityAccessManager) },
-      ParticipantRegistry: { address: await system.participants.getAddress(), abi: new Interface(CONTRACT_ABIS.ParticipantRegistry) },
-      AuditAnchor: { address: await system.auditAnchor.getAddress(), abi: new Interface(CONTRACT_ABIS.AuditAnchor) },
-    };
+    const { contracts } = resolveDeployment(await deploymentOf(system));
     return { ...system, contracts };
   }
 

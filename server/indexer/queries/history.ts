@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
-import { fromRow, type EventRow } from "./indexer";
-import type { IndexedEvent } from "./projection";
+import { fromRow, type EventRow } from "../indexer";
+import type { IndexedEvent } from "../projection";
+import { checkLimit, decodeCursor, encodeCursor } from "./page";
 
 /** Every indexed event in chain order, paged so a large index streams in constant memory. */
 export function* indexedEvents(db: Database.Database, pageSize = 5_000): Generator<IndexedEvent> {
@@ -26,6 +27,7 @@ export interface HistoryPage {
  * keyset pagination on (block, log index): stable while new events arrive.
  */
 export function historyOf(db: Database.Database, subject: string, options: { after?: string | null; limit: number }): HistoryPage {
+  const limit = checkLimit(options.limit);
   const after = options.after ? decodeCursor(options.after) : { block: -1, index: -1 };
   const rows = db
     .prepare(
@@ -35,25 +37,9 @@ export function historyOf(db: Database.Database, subject: string, options: { aft
        ORDER BY s.block_number, s.log_index
        LIMIT ?`,
     )
-    .all(subject, after.block, after.index, options.limit + 1) as EventRow[];
-  const more = rows.length > options.limit;
-  const events = rows.slice(0, options.limit).map(fromRow);
+    .all(subject, after.block, after.index, limit + 1) as EventRow[];
+  const more = rows.length > limit;
+  const events = rows.slice(0, limit).map(fromRow);
   const tail = events[events.length - 1];
   return { events, next: more && tail ? encodeCursor(tail.blockNumber, tail.logIndex) : null };
-}
-
-export function encodeCursor(block: number, index: number): string {
-  return Buffer.from(`${block}:${index}`).toString("base64url");
-}
-
-export function decodeCursor(cursor: string): { block: number; index: number } {
-  const match = /^(\d+):(\d+)$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!match) throw new InvalidCursorError(cursor);
-  return { block: Number(match[1]), index: Number(match[2]) };
-}
-
-export class InvalidCursorError extends Error {
-  constructor(readonly cursor: string) {
-    super(`invalid page cursor: ${cursor}`);
-  }
 }
