@@ -67,6 +67,10 @@ export interface AuditRun {
   seconds: number;
   passed: boolean;
   indexerEventsPerSecond: number | null;
+  indexedEvents?: number;
+  /** reconcileIndex (GET /v1/audit/reconcile's work): the audit replayed from the index, compared with the chain. */
+  indexReconcileSeconds?: number | null;
+  indexReconcilePassed?: boolean;
 }
 
 export interface AuditResult {
