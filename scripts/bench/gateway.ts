@@ -1,8 +1,8 @@
 /**
  * Benchmark 2: gateway write throughput. N credit transfers through `POST /v1/carbon/transfers` at concurrency 1, 8
  * and 32 (one organisation, so one signing key, per concurrent client), against the same number of transfers sent
- * directly with ethers to the same node by the same number of signers (plain `contract.call()` then `tx.wait()`,
- * 20 ms polling). Each client waits for its answer (201/200 = mined) before the next request.
+ * directly with ethers to the same node by the same number of signers (`contract.safeTransferFrom()` with ethers'
+ * own nonce and gas estimate, then polling `getTransactionReceipt` every 10 ms). Each client waits for its answer (201/200 = mined) before the next request.
  *
  * Direct and gateway runs are interleaved A-B-B-A at every level, so both see the same chain height on average:
  * the embedded node slows as blocks accumulate (benchmark 5).
@@ -17,6 +17,8 @@ export interface GatewayOptions {
   levels: number[];
   /** Transfers per path per level (a multiple of 2 × the largest level keeps the lanes even). */
   transfers: number;
+  /** Time bound of one run (a quarter of a level); clients stop starting new transfers after it. */
+  runDeadlineMs: number;
 }
 
 export const laneCode = (path: "GW" | "DIRECT", i: number): string => `${path}-${String(i + 1).padStart(2, "0")}`;
@@ -37,6 +39,8 @@ interface PathRun {
   seconds: number;
   latencies: number[];
   errors: Map<string, number>;
+  /** The run hit its time bound before every client finished. */
+  timedOut?: boolean;
 }
 
 export async function runGatewayBenchmark(sys: BenchGateway, options: GatewayOptions, log: (line: string) => void): Promise<Record<string, GatewayLevel>> {
@@ -54,15 +58,26 @@ export async function runGatewayBenchmark(sys: BenchGateway, options: GatewayOpt
     const contract = carbon.connect(wallet);
     return async () => {
       const tx = await contract.safeTransferFrom(wallet.address, sink, batchId, 1n, "0x");
-      const receipt = await tx.wait(1, 120_000);
-      if (!receipt || receipt.status !== 1) throw new Error("reverted");
+      // Polls for the receipt (every 10 ms, as the gateway's tracker looks 10 ms after a send) rather than tx.wait()
+      // or provider.waitForTransaction: those wait on ethers' block events, which can miss the one block an
+      // automining node mines for a lone transaction and then hang until some other block arrives (seen: 17-26 s).
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const receipt = await sys.provider.getTransactionReceipt(tx.hash);
+        if (receipt) {
+          if (receipt.status !== 1) throw new Error("reverted");
+          return;
+        }
+        if (Date.now() > deadline) throw new Error("no receipt within 120 s");
+        await new Promise((r) => setTimeout(r, 10));
+      }
     };
   };
 
   const cpu = () => ({ gateway: processCpuMs(sys.gw.pid) ?? 0, node: processCpuMs(sys.gw.chainPid()) ?? 0 });
   const measured = async (clients: number, perClient: number, op: (lane: number) => () => Promise<void>): Promise<PathRun> => {
     const before = cpu();
-    const run = await runClients(clients, perClient, op);
+    const run = await runClients(clients, perClient, op, options.runDeadlineMs);
     const after = cpu();
     return { ...run, gatewayCpuMs: after.gateway - before.gateway, nodeCpuMs: after.node - before.node };
   };
@@ -102,6 +117,7 @@ export async function runGatewayBenchmark(sys: BenchGateway, options: GatewayOpt
         nodeDirect: round(d.ok ? d.nodeCpuMs / d.ok : null, 2),
       },
     };
+    if ([...gateway, ...direct].some((r) => r.timedOut)) g.errors.set(`time bound of ${options.runDeadlineMs / 1000} s per run reached: fewer transfers than asked`, 1);
     const errors = Object.fromEntries([...g.errors, ...[...d.errors].map(([k, v]) => [`direct: ${k}`, v] as const)]);
     if (Object.keys(errors).length > 0) level.errors = errors;
     results[`c${c}`] = level;
@@ -115,7 +131,12 @@ export async function runGatewayBenchmark(sys: BenchGateway, options: GatewayOpt
 }
 
 /** `clients` concurrent clients, each running `perClient` operations one after another. */
-async function runClients(clients: number, perClient: number, op: (lane: number) => () => Promise<void>): Promise<Omit<PathRun, "gatewayCpuMs" | "nodeCpuMs">> {
+async function runClients(
+  clients: number,
+  perClient: number,
+  op: (lane: number) => () => Promise<void>,
+  deadlineMs: number,
+): Promise<Omit<PathRun, "gatewayCpuMs" | "nodeCpuMs">> {
   const run: Omit<PathRun, "gatewayCpuMs" | "nodeCpuMs"> = { ok: 0, failures: 0, seconds: 0, latencies: [], errors: new Map() };
   const t0 = performance.now();
   await Promise.all(
@@ -123,6 +144,10 @@ async function runClients(clients: number, perClient: number, op: (lane: number)
       const once = op(lane);
       for (let i = 0; i < perClient; i++) {
         const started = performance.now();
+        if (started - t0 > deadlineMs) {
+          run.timedOut = true;
+          break;
+        }
         try {
           await once();
           run.ok++;
@@ -146,6 +171,7 @@ function merge(runs: PathRun[]): PathRun {
     gatewayCpuMs: runs.reduce((s, r) => s + r.gatewayCpuMs, 0),
     nodeCpuMs: runs.reduce((s, r) => s + r.nodeCpuMs, 0),
     ok: runs.reduce((s, r) => s + r.ok, 0),
+    timedOut: runs.some((r) => r.timedOut),
     failures: runs.reduce((s, r) => s + r.failures, 0),
     seconds: runs.reduce((s, r) => s + r.seconds, 0),
     latencies: runs.flatMap((r) => r.latencies),

@@ -17,6 +17,7 @@ import { runGasBenchmark } from "./gas";
 import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark } from "./growth";
 import { growthFindings } from "./lib/findings";
+import { stopEverything } from "./lib/cleanup";
 import { startBenchGateway } from "./lib/gateway-system";
 import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
@@ -25,19 +26,19 @@ const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 interface Plan {
-  gateway: { levels: number[]; transfers: number };
+  gateway: { levels: number[]; transfers: number; runDeadlineMs: number };
   audit: { sizes: number[]; historyEvents: number; historyQueries: number };
   growth: { heights: number[]; transfers: number; variants: typeof GROWTH_VARIANTS; deadlineMs: number };
 }
 
 const QUICK: Plan = {
-  gateway: { levels: [1, 8, 32], transfers: 64 },
+  gateway: { levels: [1, 8, 32], transfers: 64, runDeadlineMs: 30_000 },
   audit: { sizes: [5_000], historyEvents: 100_000, historyQueries: 200 },
   growth: { heights: [0, 3_000], transfers: 80, variants: GROWTH_VARIANTS.slice(0, 2), deadlineMs: 60_000 },
 };
 
 const FULL: Plan = {
-  gateway: { levels: [1, 8, 32], transfers: 640 },
+  gateway: { levels: [1, 8, 32], transfers: 640, runDeadlineMs: 120_000 },
   audit: { sizes: [10_000, 50_000], historyEvents: 100_000, historyQueries: 1_000 },
   growth: { heights: [0, 5_000, 20_000], transfers: 300, variants: GROWTH_VARIANTS, deadlineMs: 30 * 60_000 },
 };
@@ -239,6 +240,13 @@ function printTables(r: BenchReport): void {
     say("\nErrors");
     for (const [k, v] of Object.entries(r.errors)) say(`- ${k}: ${v.split("\n")[0]}`);
   }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping the gateway and nodes the benchmarks started\n`);
+    void stopEverything().finally(() => process.exit(130));
+  });
 }
 
 main().then(

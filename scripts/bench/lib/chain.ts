@@ -8,6 +8,7 @@ import { attachSystem, ensureDeployment, type DeploymentRecord } from "../../lib
 import { freePort, tempDataDir } from "../../lib/processes";
 import { ROLES, orgKind, type OrgKindName } from "../../lib/roles";
 import type { SystemContracts } from "../../lib/system";
+import { onInterrupt } from "./cleanup";
 
 /**
  * The embedded node exactly as `npm start` runs it (EmbeddedNode: --state, --state-interval, zero fees), plus any
@@ -46,6 +47,10 @@ export async function startNode(extraArgs: string[] = []): Promise<StartedNode> 
     { port, dataDir, stateIntervalSeconds: 1, log: pino({ level: "silent" }) },
     [...extraArgs, "--cache-path", path.join(dataDir, "anvil-cache")],
   );
+  const release = onInterrupt(async () => {
+    await node.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
   await node.start();
   const provider = await connectProvider(node.url, { gasPrice: 0n, pollingIntervalMs: 20, timeoutMs: 60_000, connectDeadlineMs: 10_000 });
   return {
@@ -63,6 +68,7 @@ export async function startNode(extraArgs: string[] = []): Promise<StartedNode> 
       provider.destroy();
       await node.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      release();
     },
   };
 }

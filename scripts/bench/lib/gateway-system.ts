@@ -8,6 +8,7 @@ import { connectProvider, type GatewayProvider } from "../../../server/chain/pro
 import { attachSystem, DEPLOYMENT_FILE, type DeploymentRecord } from "../../lib/deployment";
 import { GatewayProcess, api, freePort, tempDataDir } from "../../lib/processes";
 import type { SystemContracts } from "../../lib/system";
+import { onInterrupt } from "./cleanup";
 
 /**
  * The whole system started the way `npm start` starts it (server/main.ts: embedded anvil, deployment, demo
@@ -61,11 +62,18 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
     // BENCH_PROFILE_DIR=<dir>: the gateway writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
     nodeArgs: process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DIR)}`] : [],
   });
+  const release = onInterrupt(async () => {
+    await gw.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
   try {
     await gw.ready(180_000);
   } catch (err) {
+    const message = `${(err as Error).message}\n${tail(logFile)}`;
     await gw.cleanup();
-    throw new Error(`${(err as Error).message}\n${tail(logFile)}`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    release();
+    throw new Error(message);
   }
   const credentials = gw.credentials();
   const apiKeys = Object.fromEntries(Object.entries(credentials.organizations).map(([code, c]) => [code, c.apiKey]));
@@ -101,6 +109,7 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
       provider.destroy();
       await gw.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      release();
     },
   };
 }
