@@ -42,7 +42,16 @@ export async function runAuditBenchmark(options: AuditOptions, log: (line: strin
     for (const size of options.sizes) {
       const built = await history.growTo(size);
       log(`audit: history of ${history.events} events in ${history.transactions} transactions up to block ${built.block} (built in ${built.seconds} s)`);
-      runs.push(await auditOnce(node, history.world, built.block, log));
+      const run = await auditOnce(node, history.world, built.block, log);
+      // The node rehashes its whole state at every block, so a bigger ledger makes every block dearer: measured on
+      // empty blocks mined after the audited block (they change nothing the audit saw).
+      const cpu0 = node.cpuMs();
+      await node.provider.send("anvil_mine", [ethers.toQuantity(20)]);
+      const cpu1 = node.cpuMs();
+      run.datasets = history.datasets;
+      run.nodeCpuMsPerEmptyBlock = cpu0 === null || cpu1 === null ? null : round((cpu1 - cpu0) / 20, 1);
+      log(`audit: with ${history.datasets} datasets on the ledger the node spends ${run.nodeCpuMsPerEmptyBlock} ms of CPU on an empty block`);
+      runs.push(run);
     }
   } finally {
     await node.stop();
@@ -116,6 +125,7 @@ async function auditOnce(node: StartedNode, world: World, toBlock: number, log: 
 /** A growing, varied history, built with pipelined transactions per signer. */
 class History {
   events = 0;
+  datasets = 0;
   transactions = 0;
   #round = 0;
   #listings = 0;
@@ -208,6 +218,7 @@ class History {
       uri: d.distribution[0].downloadURL,
     }));
     await s.admin.tx(system.dataAssets.registerBatch.populateTransaction(registrations));
+    this.datasets += registrations.length;
     const ids = registrations.map((x) => BigInt(x.contentHash));
     const now = (await this.node.provider.getBlock("latest"))!.timestamp;
     await s.admin.tx(system.dataAssets.grantLicense.populateTransaction(ids[0], orgIds[BUSINESSES[r % 4]], now + 365 * 86_400, ethers.id(`terms ${r}`), "CC BY 4.0"));

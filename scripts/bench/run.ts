@@ -120,7 +120,17 @@ async function main(): Promise<number> {
   }
 
   const audit = await attempt("audit", () => runAuditBenchmark(plan.audit, log));
-  if (audit) report.audit = audit;
+  if (audit) {
+    report.audit = audit;
+    const [small, large] = [audit.runs[0], audit.runs[audit.runs.length - 1]];
+    if (large?.nodeCpuMsPerEmptyBlock != null) {
+      report.findings!.push(
+        `Ledger size: with ${large.datasets} datasets the node spends ${large.nodeCpuMsPerEmptyBlock} ms of CPU on every block, even an empty one` +
+          (small !== large ? ` (${small.nodeCpuMsPerEmptyBlock} ms with ${small.datasets})` : "") +
+          ": anvil recomputes the state root over the whole state at each block, so one transaction a block costs at least that.",
+      );
+    }
+  }
 
   const growth = await attempt("growth", () => runGrowthBenchmark(plan.growth, log));
   if (growth) {
@@ -128,6 +138,16 @@ async function main(): Promise<number> {
     report.growth = main.points;
     report.growthVariants = Object.fromEntries(others.map((v) => [v.name, { args: v.args, points: v.points }]));
     report.findings!.push(...growthFindings(growth));
+    const last = main.points[main.points.length - 1];
+    if (last && main.points[0]?.tps && last.tps && main.points[0].tps / last.tps > 2) {
+      report.findings!.push(
+        "Cause (README, Performance): anvil recomputes the state root from the whole state at every block. Under its default " +
+          "hardfork the EIP-2935 history contract stores every block hash (a storage slot per block, up to 8,191), so that state " +
+          "grows with the chain; and past 500 blocks anvil serialises each block's full state to JSON in its disk cache " +
+          `(${last.diskCacheMb} MB at ${last.blocks} blocks, never deleted). --hardfork cancun removes the first cause, ` +
+          "--prune-history N the second (at the price of historical state older than N blocks).",
+      );
+    }
   }
 
   for (const [name, message] of Object.entries(report.errors ?? {})) {
@@ -201,7 +221,7 @@ function printTables(r: BenchReport): void {
     say("\nAudit replay (auditChain over JSON-RPC) and indexer catch-up");
     say(
       table(
-        ["events", "blocks", "replay events/s", "reconcile s", "audit s", "passed", "indexer events/s", "index reconcile s"],
+        ["events", "blocks", "replay events/s", "reconcile s", "audit s", "passed", "indexer events/s", "index reconcile s", "datasets", "node ms/empty block"],
         r.audit.runs.map((x) => [
           x.events,
           x.blocks,
@@ -211,6 +231,8 @@ function printTables(r: BenchReport): void {
           x.passed && x.indexReconcilePassed !== false ? "yes" : "NO",
           x.indexerEventsPerSecond,
           x.indexReconcileSeconds,
+          x.datasets,
+          x.nodeCpuMsPerEmptyBlock,
         ]),
       ),
     );

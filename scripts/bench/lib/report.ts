@@ -71,6 +71,9 @@ export interface AuditRun {
   /** reconcileIndex (GET /v1/audit/reconcile's work): the audit replayed from the index, compared with the chain. */
   indexReconcileSeconds?: number | null;
   indexReconcilePassed?: boolean;
+  /** Datasets on the ledger, and the node's CPU time for one empty block at that size. */
+  datasets?: number;
+  nodeCpuMsPerEmptyBlock?: number | null;
 }
 
 export interface AuditResult {
