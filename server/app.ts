@@ -16,6 +16,7 @@ import { WriteResponder } from "./http/writes";
 import { componentLogger } from "./logger";
 import { accountRoutes } from "./routes/accounts";
 import { apiKeyRoutes } from "./routes/api-keys";
+import { auditRoutes } from "./routes/audit";
 import { auditLogRoutes } from "./routes/audit-log";
 import { carbonRoutes } from "./routes/carbon";
 import { datasetRoutes } from "./routes/datasets";
@@ -81,7 +82,7 @@ export function createApp(s: GatewayServices): GatewayApp {
     scheme: "bearer",
     description: "An API key: Authorization: Bearer <key>",
   });
-  const writes = new WriteResponder(s.stack.pipeline, s.transactions, s.config.TX_WAIT_TIMEOUT_MS);
+  const writes = new WriteResponder(s.stack.pipeline, s.transactions, s.config.TX_WAIT_TIMEOUT_MS, s.index);
   const routes = new RouteBuilder(app, registry, new IdempotencyHandler(s.stack.repos.idempotency, writes, s.transactions));
 
   let cached: Record<string, unknown> | undefined;
@@ -110,6 +111,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   settlementRoutes(routes, s);
   accountRoutes(routes, s);
   auditLogRoutes(routes, s);
+  auditRoutes(routes, s);
 
   app.use(
     "/docs",

@@ -86,6 +86,13 @@ export const ConfigSchema = z
     BATCH_CHUNK_SIZE: int(1, 200)
       .default(200)
       .describe("Most items per transaction in batch writes; fewer when the block gas limit (or the contract's MAX_BATCH) needs it"),
+    INDEXER_POLL_INTERVAL_MS: int(20, 60_000).default(500).describe("How often the indexer asks the chain for new blocks once caught up"),
+    INDEXER_MAX_LAG: int(0, 1_000_000)
+      .default(20)
+      .describe("GET /ready answers 503 while the index (DATA_DIR/index.db) is more than this many blocks behind the chain"),
+    INDEXER_WRITE_WAIT_MS: int(0, 60_000)
+      .default(2_000)
+      .describe("A mined write waits up to this long for the index to reach its block, so the client's next GET sees it"),
     BOOTSTRAP_DEMO: bool
       .optional()
       .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),

@@ -14,9 +14,12 @@ import { OutboxRepository } from "./db/repositories/outbox";
 import { SubmissionsRepository } from "./db/repositories/submissions";
 import { componentLogger, type Logger } from "./logger";
 import { ActionLogService, LogAnchorer } from "./services/action-log";
-import { ChainAccountReader } from "./chain/readers/accounts";
-import { ChainCarbonReader } from "./chain/readers/carbon";
-import { ChainMarketReader } from "./chain/readers/market";
+import type Database from "better-sqlite3";
+import { GatewayIndex } from "./indexer/gateway-index";
+import { IndexAccountReader } from "./indexer/readers/accounts";
+import { IndexCarbonReader } from "./indexer/readers/carbon";
+import { IndexMarketReader } from "./indexer/readers/market";
+import { AuditService } from "./services/audit";
 import { AccountService } from "./services/accounts";
 import { ApiKeyService } from "./services/api-keys";
 import { CarbonService } from "./services/carbon";
@@ -49,6 +52,9 @@ export type GatewayConfig = Pick<
   | "UPLOAD_LIMIT"
   | "TRUST_PROXY"
   | "ANCHOR_INTERVAL_MS"
+  | "INDEXER_POLL_INTERVAL_MS"
+  | "INDEXER_MAX_LAG"
+  | "INDEXER_WRITE_WAIT_MS"
 >;
 
 /** The datasources of the write path: repositories, the pipeline and its tracker. Exists before any deployment. */
@@ -120,6 +126,9 @@ export interface GatewayServices {
   transactions: TransactionService;
   actionLog: ActionLogService;
   anchorer: LogAnchorer;
+  /** The event index behind every read; the caller starts it once the deployment exists and stops it before closing its database. */
+  index: GatewayIndex;
+  audit: AuditService;
   readiness: ReadinessCheck[];
 }
 
@@ -130,6 +139,8 @@ export function createServices(options: {
   admin: { orgCode: string; wallet: Wallet };
   log: Logger;
   config: GatewayConfig;
+  /** The index database (DATA_DIR/index.db): a rebuildable cache of the chain's events. */
+  indexDb: Database.Database;
 }): GatewayServices {
   const { stack, contracts, keystore, admin, log, config } = options;
   const { repos } = stack;
@@ -137,11 +148,15 @@ export function createServices(options: {
   const directory = new OrgDirectory(repos.organizations, contracts.participants);
   const actionLogRepo = new ActionLogRepository(stack.db);
   const { provider } = stack;
-  const from = contracts.record.deploymentBlock;
-  // The readers answer from the node today; the indexer's SQLite projections replace them behind the same interfaces.
-  const carbonReader = new ChainCarbonReader(provider, contracts.carbon, contracts.addresses.carbon, from);
-  const marketReader = new ChainMarketReader(provider, contracts.market, contracts.addresses.market, from);
-  const accountReader = new ChainAccountReader(provider, contracts.dataAssets, contracts.addresses.dataAssets, contracts.settlement, from);
+  const index = new GatewayIndex(options.indexDb, provider, contracts.record, componentLogger(log, "indexer"), {
+    pollIntervalMs: config.INDEXER_POLL_INTERVAL_MS,
+    maxLag: config.INDEXER_MAX_LAG,
+    writeWaitMs: config.INDEXER_WRITE_WAIT_MS,
+  });
+  // Every read comes from the index's projections; the node is asked only for views the index does not keep.
+  const carbonReader = new IndexCarbonReader(index.db, contracts.carbon);
+  const marketReader = new IndexMarketReader(index.db, provider, contracts.market);
+  const accountReader = new IndexAccountReader(index.db, contracts.settlement);
   const carbon = new CarbonService(contracts, stack.pipeline, participants, directory, carbonReader, stack.operations);
   const approvals = new MarketApprovals(contracts, stack.pipeline, config.TX_WAIT_TIMEOUT_MS, stack.operations);
   const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
@@ -154,7 +169,7 @@ export function createServices(options: {
     admin,
     apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations),
     participants,
-    datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations),
+    datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations, index),
     carbon,
     market,
     settlement: new SettlementService(contracts, stack.pipeline, participants, directory, stack.operations),
@@ -169,6 +184,8 @@ export function createServices(options: {
       signer: admin,
       log: componentLogger(log, "anchorer"),
     }),
+    index,
+    audit: new AuditService(index, directory),
     readiness: [],
   };
   services.readiness.push({
@@ -179,6 +196,7 @@ export function createServices(options: {
       return { ok: true, details: { blockNumber: block, latencyMs: Date.now() - started, trackerSeesChain: stack.tracker.chainReachable } };
     },
   });
+  services.readiness.push({ name: "indexer", check: () => index.readiness() });
   return services;
 }
 

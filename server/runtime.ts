@@ -15,6 +15,7 @@ import { PipelineSigner } from "./chain/tx/pipeline-signer";
 import type { Config } from "./config";
 import { createServices, createTxStack } from "./core";
 import { openDatabase, type Db } from "./db/connection";
+import { openIndexDatabase } from "./indexer/gateway-index";
 import { componentLogger, type Logger } from "./logger";
 
 export interface RunningGateway {
@@ -31,7 +32,7 @@ export interface RunningGateway {
  * The whole start-up, in the order that keeps it safe across crashes:
  * embedded node (unless RPC_URL) → provider → database → keystore → outbox reconciled with the chain and drained
  * (so nothing the administrator signed earlier is overtaken) → deployment found or made (through the same
- * pipeline) → administrator and demo organisations → HTTP server.
+ * pipeline) → event index (DATA_DIR/index.db) following the chain → administrator and demo organisations → HTTP server.
  */
 export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
   const dataDir = config.DATA_DIR;
@@ -106,7 +107,14 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       log: (message) => deploymentLog.info(message),
     });
     const contracts = connectContracts(deployment, provider);
-    const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config });
+    // The index is a cache of the chain: deleting DATA_DIR/index.db makes the next start rebuild it from the deployment block.
+    const indexDb = openIndexDatabase(path.join(dataDir, "index.db"));
+    cleanups.push(() => {
+      indexDb.close();
+    });
+    const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config, indexDb });
+    services.index.start();
+    cleanups.push(() => services.index.stop());
 
     const credentialsFile = path.join(dataDir, "credentials.json");
     const boot = await bootstrap(services, {

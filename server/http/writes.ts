@@ -25,12 +25,19 @@ export class WriteResponder {
     private readonly pipeline: TxPipeline,
     private readonly transactions: TransactionService,
     private readonly waitTimeoutMs: number,
+    private readonly index: { reach(blockNumber: number, timeoutMs: number): Promise<boolean>; writeWaitMs: number },
   ) {}
 
   async answer(submissionId: string, options: { preferAsync: boolean; deferred?: boolean; successStatus: number }): Promise<Answer> {
     let submission = this.transactions.byId(submissionId)!;
     if (submission.status === "pending" && !options.preferAsync && !options.deferred) {
       submission = (await this.pipeline.waitFor(submissionId, this.waitTimeoutMs)) ?? this.transactions.byId(submissionId)!;
+    }
+    if (submission.status === "mined") {
+      // Read-your-writes: the client's next GET is answered from the index, so the answer waits (bounded) until
+      // the index holds the write's block.
+      const block = this.transactions.dto(submission).blockNumber;
+      if (block !== null) await this.index.reach(block, this.index.writeWaitMs);
     }
     return this.fromSubmission(submission, options);
   }

@@ -27,7 +27,7 @@ export function operationRoutes(routes: RouteBuilder, s: GatewayServices, getDoc
     method: "get",
     path: "/ready",
     operationId: "ready",
-    summary: "Readiness: the chain answers (and, once added, the indexer is caught up)",
+    summary: "Readiness: the chain answers and the event index is at most INDEXER_MAX_LAG blocks behind (no auth)",
     tags: ["operations"],
     scope: null,
     success: { status: 200, description: "Ready", schema: Ready },

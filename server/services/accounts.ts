@@ -1,7 +1,7 @@
 import type { ChainContracts } from "../chain/contracts";
-import type { AccountReader } from "../chain/readers/accounts";
-import type { CarbonReader } from "../chain/readers/carbon";
-import type { MarketReader } from "../chain/readers/market";
+import type { AccountReader } from "./readers/accounts";
+import type { CarbonReader } from "./readers/carbon";
+import type { MarketReader } from "./readers/market";
 import { NotFoundError } from "../errors";
 import type { CarbonService } from "./carbon";
 import { readChain } from "./chain-read";

@@ -1,7 +1,7 @@
 import { AbiCoder, ZeroHash, keccak256, toUtf8Bytes, type Interface, type TransactionReceipt } from "ethers";
 import type { ChainContracts } from "../chain/contracts";
-import { ADJUSTMENT_STATUSES, type AdjustmentStatusName, type BatchRecord, type CarbonReader, type RetirementRecord } from "../chain/readers/carbon";
-import type { ChainRef } from "../chain/readers/contract-events";
+import { ADJUSTMENT_STATUSES, type AdjustmentStatusName, type BatchRecord, type CarbonReader, type RetirementRecord } from "./readers/carbon";
+import type { ChainRef } from "./readers/types";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxCall, TxPipeline } from "../chain/tx/pipeline";
 import { eventIn } from "../chain/tx/receipt-events";

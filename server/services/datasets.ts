@@ -1,11 +1,24 @@
-import { ZeroAddress, toBeHex, zeroPadValue, type Provider } from "ethers";
+import type Database from "better-sqlite3";
+import { ZeroAddress, ZeroHash, getAddress, toBeHex, zeroPadValue, type Provider } from "ethers";
+import { verifyDigest } from "../../scripts/audit/verify-file";
 import type { IDataAssetRegistry } from "../../typechain-types";
 import type { ChainContracts } from "../chain/contracts";
-import { DatasetEvents, type DatasetEvent } from "../chain/readers/dataset-events";
 import { ContractRevertError, isRevert } from "../chain/revert";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxCall, TxPipeline } from "../chain/tx/pipeline";
 import { ApiError, BadRequestError, ChainUnavailableError, ForbiddenError, NotFoundError } from "../errors";
+import { allPages } from "../indexer/readers/refs";
+import {
+  encodeCursor,
+  getDataset,
+  InvalidCursorError,
+  listDatasets,
+  listLicences,
+  listValuations,
+  MAX_PAGE_SIZE,
+  versionsOf,
+  type DatasetView,
+} from "../indexer/queries";
 import { readChain } from "./chain-read";
 import type { AccountRef, OrgDirectory } from "./org-directory";
 import { orgIdOf, type ParticipantService } from "./participants";
@@ -48,17 +61,24 @@ export interface DatasetDto {
   valuations: { amountVnd: string; valuationDate: string; method: string; appraiser: string; reportHash: string; blockNumber: number; transactionHash: string }[];
 }
 
+/** What the dataset reads need of the gateway's index. */
+export interface DatasetIndex {
+  db: Database.Database;
+  /** Waits (bounded) until the index holds a block; false when it did not in time. */
+  reach(blockNumber: number, timeoutMs: number): Promise<boolean>;
+  /** How long a read waits for the index to catch up with what the chain already shows. */
+  writeWaitMs: number;
+}
+
 /** Dataset ids are uint256(contentHash); the API writes them as the 32-byte hex they are. */
 export const idHex = (id: bigint): string => zeroPadValue(toBeHex(id), 32);
 const iso = (seconds: bigint | number): string => new Date(Number(seconds) * 1000).toISOString();
 
 /**
  * Datasets on the DataAssetRegistry. Writes are signed by the calling organisation's own key (the data office's
- * for registrations: it holds REGISTRAR on chain; the holder's for transfers); reads come straight from the chain.
+ * for registrations: it holds REGISTRAR on chain; the holder's for transfers); reads come from the event index.
  */
 export class DatasetService {
-  readonly events: DatasetEvents;
-
   constructor(
     private readonly contracts: ChainContracts,
     private readonly provider: Provider,
@@ -67,8 +87,8 @@ export class DatasetService {
     private readonly directory: OrgDirectory,
     private readonly chunkSize: number,
     operations: OperationRegistry,
+    private readonly index: DatasetIndex,
   ) {
-    this.events = new DatasetEvents(provider, contracts.dataAssets, contracts.addresses.dataAssets, contracts.record.deploymentBlock);
     const passThrough = ({ params }: { params: unknown }) => params;
     operations.register("datasets.register", passThrough);
     operations.register("datasets.version", passThrough);
@@ -312,142 +332,90 @@ export class DatasetService {
   }
 
   async get(id: bigint): Promise<DatasetDto> {
-    const asset = await this.requireExists(id);
-    const events = await readChain(() => this.events.ofDataset(id));
-    return this.toDto(id, asset, events);
+    const view = getDataset(this.index.db, idHex(id));
+    if (!view) throw new NotFoundError("DATASET_NOT_FOUND", `No dataset ${idHex(id)}`, { id: idHex(id) });
+    return this.toDto(view);
   }
 
   /** Registered datasets in registration order, filtered; `cursor` is the id of the last item of the previous page. */
   async list(filters: { holder?: string; classification?: ClassificationName; status?: AssetStatusName; text?: string; limit: number; cursor?: bigint }) {
-    const [registered, metadata] = await readChain(() => Promise.all([this.events.named("DatasetRegistered"), this.events.named("DatasetMetadataChanged")]));
-    const latest = new Map<bigint, { title: string; uri: string }>();
-    for (const e of [...registered, ...metadata]) latest.set(e.args.id as bigint, { title: e.args.title as string, uri: e.args.uri as string });
-    const holderAccount = filters.holder ? await this.accountOf(filters.holder) : undefined;
-    const text = filters.text?.toLowerCase();
-
-    let started = filters.cursor === undefined;
-    const items: DatasetDto[] = [];
-    let more = false;
-    for (const e of registered) {
-      const id = e.args.id as bigint;
-      if (!started) {
-        started = id === filters.cursor;
-        continue;
+    const holder = filters.holder ? await this.accountOf(filters.holder) : undefined;
+    const db = this.index.db;
+    const page = await readChain(async () => {
+      let after: string | undefined;
+      if (filters.cursor !== undefined) {
+        // The API's cursor is the last dataset id of the previous page; the index pages on where each was registered.
+        const last = getDataset(db, idHex(filters.cursor));
+        if (!last) throw new InvalidCursorError(idHex(filters.cursor));
+        after = encodeCursor(last.registered.blockNumber, last.registered.logIndex);
       }
-      if (filters.classification && CLASSIFICATIONS[Number(e.args.classification)] !== filters.classification) continue;
-      const meta = latest.get(id)!;
-      if (text && !meta.title.toLowerCase().includes(text) && !meta.uri.toLowerCase().includes(text)) continue;
-      const asset = await readChain(() => this.registry.assetOf(id));
-      if (filters.status && ASSET_STATUSES[Number(asset.status)] !== filters.status) continue;
-      if (holderAccount && asset.holder !== holderAccount) continue;
-      if (items.length === filters.limit) {
-        more = true;
-        break;
-      }
-      items.push(await this.toDto(id, asset, [e], meta));
-    }
-    return { items, nextCursor: more ? items[items.length - 1].id : null };
+      return listDatasets(db, { holder, classification: filters.classification, status: filters.status, text: filters.text }, { after, limit: filters.limit });
+    });
+    const items = await Promise.all(page.items.map((v) => this.toDto(v)));
+    return { items, nextCursor: page.next ? items[items.length - 1].id : null };
   }
 
-  /** Whether these bytes are registered: by whom, when, which version, and its state now. */
+  /**
+   * Whether these bytes are registered: by whom, when, which version, and its state now. The chain answers through
+   * the audit tool's own check (scripts/audit/verify-file.ts); the index adds the dataset as the API shows it.
+   */
   async verify(contentHash: string) {
-    const id = BigInt(contentHash);
-    const registered = await readChain(() => this.registry.isRegistered(contentHash));
-    if (!registered) return { sha256: contentHash.slice(2), registered: false as const };
-    const dataset = await this.get(id);
-    const registration = dataset.registered;
-    const [tx, block] = registration
-      ? await readChain(() => Promise.all([this.provider.getTransaction(registration.transactionHash), this.provider.getBlock(registration.blockNumber)]))
-      : [null, null];
+    const v = await readChain(() => verifyDigest(contentHash, { provider: this.provider, deployment: this.contracts.record }));
+    if (!v.registered || !v.dataset) return { sha256: v.sha256.slice(2), registered: false as const };
+    const registration = v.dataset.registration;
+    await this.index.reach(registration.blockNumber, this.index.writeWaitMs);
+    const registrant = this.index.db.prepare("SELECT actor_account FROM idx_events WHERE tx_hash = ? AND log_index = ?").get(registration.txHash, registration.logIndex) as
+      | { actor_account: string | null }
+      | undefined;
     return {
-      sha256: contentHash.slice(2),
+      sha256: v.sha256.slice(2),
       registered: true as const,
-      registeredBy: tx ? await this.directory.ref(tx.from) : null,
-      registeredAt: block ? iso(block.timestamp) : null,
-      version: dataset.version,
-      latestVersion: dataset.children.length === 0,
-      dataset,
+      registeredBy: registrant?.actor_account ? await this.directory.ref(getAddress(registrant.actor_account)) : null,
+      registeredAt: iso(registration.timestamp),
+      version: v.dataset.version,
+      latestVersion: v.dataset.successorIds.length === 0,
+      dataset: await this.get(BigInt(v.sha256)),
     };
   }
 
-  private async toDto(
-    id: bigint,
-    asset: IDataAssetRegistry.AssetStructOutput,
-    events: DatasetEvent[],
-    meta?: { title: string; uri: string },
-  ): Promise<DatasetDto> {
-    let title = meta?.title ?? null;
-    let uri = meta?.uri ?? null;
-    let registered: DatasetDto["registered"] = null;
-    const children: string[] = [];
-    const licenses = new Map<string, DatasetDto["licenses"][number]>();
-    const valuations: DatasetDto["valuations"] = [];
-    for (const e of events) {
-      const a = e.args;
-      switch (e.name) {
-        case "DatasetRegistered":
-          if (a.id === id) {
-            registered = { blockNumber: e.blockNumber, transactionHash: e.transactionHash };
-            title ??= a.title as string;
-            uri ??= a.uri as string;
-          }
-          break;
-        case "DatasetMetadataChanged":
-          if (!meta) {
-            title = a.title as string;
-            uri = a.uri as string;
-          }
-          break;
-        case "DatasetVersioned":
-          if (a.parentId === id) children.push(idHex(a.id as bigint));
-          break;
-        case "LicenseGranted":
-          licenses.set(a.orgId as string, {
-            organization: this.directory.codeOf(a.orgId as string),
-            orgId: a.orgId as string,
-            expiresAt: (a.expiresAt as bigint) === 0n ? null : iso(a.expiresAt as bigint),
-            termsHash: a.termsHash as string,
-            terms: a.terms as string,
-          });
-          break;
-        case "LicenseRevoked":
-          licenses.delete(a.orgId as string);
-          break;
-        case "ValuationRecorded":
-          valuations.push({
-            amountVnd: (a.amountVnd as bigint).toString(),
-            valuationDate: iso(a.valuationDate as bigint),
-            method: a.method as string,
-            appraiser: a.appraiser as string,
-            reportHash: a.reportHash as string,
-            blockNumber: e.blockNumber,
-            transactionHash: e.transactionHash,
-          });
-          break;
-      }
-    }
-    let version = 1;
-    for (let parent = asset.parentId; parent !== 0n && version < 1_000; version++) {
-      parent = (await readChain(() => this.registry.assetOf(parent))).parentId;
-    }
+  private async toDto(view: DatasetView): Promise<DatasetDto> {
+    const db = this.index.db;
+    const children = allPages((after) => listDatasets(db, { parentId: view.id }, { after, limit: MAX_PAGE_SIZE }));
+    const licences = allPages((after) => listLicences(db, { datasetId: view.id }, { after, limit: MAX_PAGE_SIZE })).filter((l) => !l.revoked);
+    const valuations = allPages((after) => listValuations(db, view.id, { after, limit: MAX_PAGE_SIZE }));
+    const versions = view.parentId === null ? [] : versionsOf(db, view.id);
     return {
-      id: idHex(id),
-      tokenId: id.toString(),
-      contentHash: asset.contentHash,
-      metadataHash: asset.metadataHash,
-      title,
-      uri,
-      classification: CLASSIFICATIONS[Number(asset.classification)],
-      status: ASSET_STATUSES[Number(asset.status)],
-      transferable: asset.transferable,
-      holder: await this.directory.ref(asset.holder),
-      custodian: await this.directory.ref(asset.custodian),
-      parentId: asset.parentId === 0n ? null : idHex(asset.parentId),
-      children,
-      version,
-      registered,
-      licenses: [...licenses.values()],
-      valuations,
+      id: view.id,
+      tokenId: BigInt(view.id).toString(),
+      contentHash: view.id,
+      metadataHash: view.metadataHash ?? ZeroHash,
+      title: view.title,
+      uri: view.uri,
+      classification: view.classification,
+      status: view.status,
+      transferable: view.transferable,
+      holder: await this.directory.ref(getAddress(view.holder)),
+      custodian: view.custodian ? await this.directory.ref(getAddress(view.custodian)) : null,
+      parentId: view.parentId,
+      children: children.map((c) => c.id),
+      version: view.parentId === null ? 1 : versions.findIndex((v) => v.id === view.id) + 1,
+      registered: { blockNumber: view.registered.blockNumber, transactionHash: view.registered.txHash },
+      licenses: licences.map((l) => ({
+        organization: this.directory.codeOf(l.orgId),
+        orgId: l.orgId,
+        expiresAt: l.expiresAt === null ? null : iso(l.expiresAt),
+        termsHash: l.termsHash,
+        terms: l.terms,
+      })),
+      valuations: valuations.map((v) => ({
+        amountVnd: v.amountVnd,
+        valuationDate: iso(v.valuationDate),
+        method: v.method,
+        appraiser: v.appraiser,
+        reportHash: v.reportHash,
+        blockNumber: v.recorded.blockNumber,
+        transactionHash: v.recorded.txHash,
+      })),
     };
   }
 }

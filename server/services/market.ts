@@ -1,6 +1,6 @@
 import { ZeroAddress, type Interface } from "ethers";
 import type { ChainContracts } from "../chain/contracts";
-import type { ListingRecord, ListingStatusName, MarketReader, TradeRecord } from "../chain/readers/market";
+import type { ListingRecord, ListingStatusName, MarketReader, TradeRecord } from "./readers/market";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxCall, TxPipeline } from "../chain/tx/pipeline";
 import { eventIn, eventsIn } from "../chain/tx/receipt-events";

@@ -20,9 +20,22 @@ const valuation = (i: number) => ({
   reportHash: ethers.id(`report ${i}`),
 });
 
-/** Valuations are append-only events: one executed twice would show twice. So they measure "exactly once". */
-async function valuationCounts(gw: GatewayProcess, key: string): Promise<Map<string, { count: number; tx: string }>> {
-  const res = await api(gw, key, "GET", `/v1/datasets/${DATASET_ID}`);
+/**
+ * Valuations are append-only events: one executed twice would show twice. So they measure "exactly once".
+ * Reads come from the gateway's index, which catches up with transactions the outbox re-sent (and rolls back blocks
+ * the node lost) on its own schedule: wait, bounded, until it shows at least `expected` valuations.
+ */
+async function valuationCounts(gw: GatewayProcess, key: string, expected = 1): Promise<Map<string, { count: number; tx: string }>> {
+  let last: { status: number; body: any } | undefined;
+  try {
+    await waitFor("the index to show the valuations", 30_000, async () => {
+      last = await api(gw, key, "GET", `/v1/datasets/${DATASET_ID}`);
+      return last.status === 200 && (last.body.valuations as unknown[]).length >= expected;
+    });
+  } catch {
+    // fall through: the assertions below say what was seen
+  }
+  const res = last!;
   expect(res.status, JSON.stringify(res.body)).to.equal(200);
   const counts = new Map<string, { count: number; tx: string }>();
   for (const v of res.body.valuations as { amountVnd: string; transactionHash: string }[]) {
@@ -83,7 +96,7 @@ describe("crash safety (real processes, embedded anvil)", function () {
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       answered.set(i, res.body.transaction.hash);
     }
-    const counts = await valuationCounts(gw, office);
+    const counts = await valuationCounts(gw, office, total);
     for (let i = 0; i < total; i++) {
       const entry = counts.get(String(1_000_000 + i));
       expect(entry?.count, `valuation ${i}`).to.equal(1);
@@ -123,7 +136,7 @@ describe("crash safety (real processes, embedded anvil)", function () {
         return receipts.every((r) => r?.status === 1);
       });
       expect(gw.output.some((l) => l.includes("the chain lost transactions it had mined"))).to.equal(true);
-      let counts = await valuationCounts(gw, office);
+      let counts = await valuationCounts(gw, office, 5);
       for (let i = 0; i < 5; i++) expect(counts.get(String(1_000_000 + i))?.count).to.equal(1);
 
       // Now both die at once (a power cut): the gateway first, then its node, which again dumped nothing.
@@ -132,7 +145,7 @@ describe("crash safety (real processes, embedded anvil)", function () {
       process.kill(secondNode, "SIGKILL");
       await waitFor("the node to die", 10_000, async () => !isAlive(secondNode));
       gw = await launch(dataDir, port, chainPort, { CHAIN_STATE_INTERVAL: "3600" });
-      counts = await valuationCounts(gw, office);
+      counts = await valuationCounts(gw, office, 5);
       for (let i = 0; i < 5; i++) expect(counts.get(String(1_000_000 + i))?.count).to.equal(1);
       for (const h of hashes) expect((await rpc.getTransactionReceipt(h))?.status).to.equal(1);
       const more = await api(gw, office, "POST", `/v1/datasets/${DATASET_ID}/valuations`, valuation(99));

@@ -6,14 +6,19 @@ import { JsonRpcProvider } from "ethers";
 import { attachSystem, type DeploymentRecord } from "../../scripts/lib/deployment";
 import { generateCatalogue } from "../../scripts/lib/catalogue";
 import { DEMO_AMOUNTS } from "../../scripts/demo/scenario";
-import { GatewayProcess, ROOT, freePort, tempDataDir } from "./helpers/processes";
+import { GatewayProcess, ROOT, api, freePort, tempDataDir, waitFor } from "./helpers/processes";
 
 /** `npm run demo` against a started system, as a newcomer would run it; resolves with its exit code and output. */
 function runDemo(gw: GatewayProcess, json: string): Promise<{ code: number | null; output: string }> {
+  return runNpm(gw, ["run", "demo", "--silent", "--", "--url", gw.url, "--json", json]);
+}
+
+/** An npm script against the started system, with only its DATA_DIR and CHAIN_PORT in the environment. */
+function runNpm(gw: GatewayProcess, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn("npm", ["run", "demo", "--silent", "--", "--url", gw.url, "--json", json], {
+    const child = spawn("npm", args, {
       cwd: ROOT,
-      env: { ...process.env, DATA_DIR: gw.dataDir },
+      env: { ...process.env, DATA_DIR: gw.dataDir, CHAIN_PORT: String(gw.chainPort) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -31,7 +36,8 @@ describe("npm run demo (real processes, embedded anvil)", function () {
 
   before(async function () {
     dataDir = tempDataDir();
-    gw = new GatewayProcess(dataDir, await freePort(), await freePort());
+    // Anchoring every half second, so the last test can verify an exported action log against its anchors soon.
+    gw = new GatewayProcess(dataDir, await freePort(), await freePort(), { env: { ANCHOR_INTERVAL_MS: "500" } });
     await gw.ready();
     provider = new JsonRpcProvider(`http://127.0.0.1:${gw.chainPort}`, undefined, { staticNetwork: true });
   });
@@ -124,5 +130,44 @@ describe("npm run demo (real processes, embedded anvil)", function () {
     expect(again.steps.map((step: { transaction: string }) => step.transaction)).to.deep.equal(first.steps.map((step: { transaction: string }) => step.transaction));
     const after = await chainState(again);
     expect({ ...after, c: null }).to.deep.equal({ ...before, c: null });
+  });
+
+  it("npm run audit passes over the demo's history, and verifies the exported action log against its anchors", async function () {
+    const auditor = gw.credentials().organizations["AUDITOR"]?.apiKey;
+    expect(auditor, "the auditor's key is in credentials.json").to.be.a("string");
+    type LogPage = { entries: { id: number }[]; anchors: { lastEntryId: number }[]; next: number | null };
+    const exportLog = async () => {
+      const entries: { id: number }[] = [];
+      let page: LogPage;
+      let after = 0;
+      do {
+        page = (await api(gw, auditor!, "GET", `/v1/audit/log?after=${after}&limit=1000`)).body as LogPage;
+        entries.push(...page.entries);
+        after = page.next ?? 0;
+      } while (page.next !== null);
+      return { entries, anchors: page.anchors };
+    };
+    // Wait for the anchoring pass that covers the last entry of the demo.
+    const log = await waitFor("the action log anchored", 30_000, async () => {
+      const exported = await exportLog();
+      const last = exported.entries[exported.entries.length - 1]?.id ?? 0;
+      return last > 0 && exported.anchors.some((a) => a.lastEntryId >= last) && exported;
+    });
+    const logFile = path.join(dataDir, "action-log.json");
+    fs.writeFileSync(logFile, JSON.stringify(log));
+
+    const plain = await runNpm(gw, ["run", "audit", "--silent"]);
+    expect(plain.code, plain.output).to.equal(0);
+    expect(plain.output).to.contain("RESULT: PASSED");
+    const report = JSON.parse(fs.readFileSync(path.join(dataDir, "audit-report.json"), "utf8"));
+    expect(report.passed).to.equal(true);
+    expect(report.events).to.be.greaterThan(540);
+    this.test!.title += ` (${report.events} events in ${report.seconds.toFixed(1)} s)`;
+
+    const withLog = await runNpm(gw, ["run", "audit", "--silent", "--", "--log", logFile]);
+    expect(withLog.code, withLog.output).to.equal(0);
+    expect(withLog.output).to.contain("RESULT: PASSED");
+    const logged = JSON.parse(fs.readFileSync(path.join(dataDir, "audit-report.json"), "utf8"));
+    expect(logged.checks.map((c: { module: string }) => c.module)).to.include("gateway log");
   });
 });

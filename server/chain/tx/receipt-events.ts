@@ -11,11 +11,11 @@ export function eventsIn(receipts: TransactionReceipt[], iface: Interface, addre
   for (const receipt of receipts) {
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== address.toLowerCase() || log.topics[0] !== fragment.topicHash) continue;
-      const parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-      if (!parsed) continue;
+      // The fragment is already known: decoding with it skips parseLog's search over every event signature.
+      const values = iface.decodeEventLog(fragment, log.data, log.topics);
       const args: Record<string, unknown> = {};
-      parsed.fragment.inputs.forEach((input, i) => {
-        args[input.name] = parsed.args[i];
+      fragment.inputs.forEach((input, i) => {
+        args[input.name] = values[i];
       });
       found.push(args);
     }

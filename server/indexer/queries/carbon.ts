@@ -104,7 +104,11 @@ export function getProject(db: Database.Database, idOrKey: string): ProjectView 
 
 export function listAttestations(db: Database.Database, filter: { projectKey?: string }, page: PageOptions): Page<AttestationView> {
   const where = conditions(filter.projectKey !== undefined && { sql: "t.project_key = ?", params: [bytes32Param(filter.projectKey, "project key")] });
-  return keysetPage(db, { from: "idx_attestations t", where }, page, (row: AttestationRow) => ({
+  return keysetPage(db, { from: "idx_attestations t", where }, page, attestationView);
+}
+
+function attestationView(row: AttestationRow): AttestationView {
+  return {
     attestationId: row.attestation_id,
     projectKey: row.project_key,
     verifier: row.verifier,
@@ -114,7 +118,25 @@ export function listAttestations(db: Database.Database, filter: { projectKey?: s
     reportHash: row.report_hash,
     batchId: row.batch_id,
     attested: { txHash: row.attested_tx, blockNumber: row.created_block, logIndex: row.created_log_index, timestamp: row.attested_at },
-  }));
+  };
+}
+
+/** An attestation by id, or null. */
+export function getAttestation(db: Database.Database, attestationId: string): AttestationView | null {
+  const row = db.prepare("SELECT * FROM idx_attestations WHERE attestation_id = ?").get(bytes32Param(attestationId, "attestation id")) as AttestationRow | undefined;
+  return row ? attestationView(row) : null;
+}
+
+/** Whether the issuer has frozen this account's credits (as the index last saw it). */
+export function isAccountFrozen(db: Database.Database, account: string): boolean {
+  const row = db.prepare("SELECT frozen FROM idx_frozen_accounts WHERE account = ?").get(accountParam(account)) as { frozen: number } | undefined;
+  return row?.frozen === 1;
+}
+
+/** An account's VND balance, decimal text ("0" for one never credited). */
+export function vndBalanceOf(db: Database.Database, account: string): string {
+  const row = db.prepare("SELECT balance FROM idx_vnd_balances WHERE account = ?").get(accountParam(account)) as { balance: string } | undefined;
+  return row?.balance ?? "0";
 }
 
 const BATCH_FROM = `idx_batches t LEFT JOIN idx_projects p ON p.project_key = t.project_key LEFT JOIN idx_attestations att ON att.attestation_id = t.attestation_id`;

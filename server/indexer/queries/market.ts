@@ -43,7 +43,7 @@ export interface TradeView {
 /** Listings in the order listed. */
 export function listListings(
   db: Database.Database,
-  filter: { status?: ListingStatus; batchId?: string; seller?: string },
+  filter: { status?: ListingStatus; batchId?: string; seller?: string; expired?: { at: number; expired: boolean } },
   page: PageOptions,
 ): Page<ListingView> {
   if (filter.status !== undefined && !LISTING_STATUSES.includes(filter.status)) {
@@ -53,6 +53,11 @@ export function listListings(
     filter.status !== undefined && { sql: "t.status = ?", params: [filter.status] },
     filter.batchId !== undefined && { sql: "t.batch_id = ?", params: [idParam(filter.batchId, "batch id")] },
     filter.seller !== undefined && { sql: "t.seller = ?", params: [accountParam(filter.seller, "seller")] },
+    // Past its expiry at time `at` (unix seconds), or not: an open listing's status as the contract sees it then.
+    filter.expired !== undefined &&
+      (filter.expired.expired
+        ? { sql: "(t.expiry != 0 AND t.expiry < ?)", params: [filter.expired.at] }
+        : { sql: "(t.expiry = 0 OR t.expiry >= ?)", params: [filter.expired.at] }),
   );
   return keysetPage(db, { from: "idx_listings t", where }, page, listingView);
 }
@@ -60,6 +65,12 @@ export function listListings(
 export function getListing(db: Database.Database, listingId: string | number | bigint): ListingView | null {
   const row = db.prepare("SELECT * FROM idx_listings WHERE listing_id = ?").get(idParam(listingId, "listing id")) as ListingRow | undefined;
   return row ? listingView(row) : null;
+}
+
+/** Units bought from a listing so far, decimal text. */
+export function filledOf(db: Database.Database, listingId: string | number | bigint): string {
+  const rows = db.prepare("SELECT amount FROM idx_trades WHERE listing_id = ?").all(idParam(listingId, "listing id")) as { amount: string }[];
+  return rows.reduce((sum, r) => sum + BigInt(r.amount), 0n).toString();
 }
 
 /** Trades in chain order; `account` matches buyer or seller. */

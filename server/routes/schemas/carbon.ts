@@ -1,5 +1,5 @@
 import { z } from "../../http/zod";
-import { ADJUSTMENT_STATUSES } from "../../chain/readers/carbon";
+import { ADJUSTMENT_STATUSES } from "../../services/readers/carbon";
 import { secondsOf } from "../../util/time";
 import { Amount, Bytes32, OrgCode, Reason } from "./common";
 

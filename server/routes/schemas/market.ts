@@ -1,5 +1,5 @@
 import { z } from "../../http/zod";
-import { LISTING_STATUSES } from "../../chain/readers/market";
+import { LISTING_STATUSES } from "../../services/readers/market";
 import { BatchId, Moment, RetirementClaim, uintId } from "./carbon";
 import { Amount, Limit, OrgCode } from "./common";
 

@@ -15,6 +15,7 @@ import { PipelineSigner } from "../../../server/chain/tx/pipeline-signer";
 import { loadConfig, type Config } from "../../../server/config";
 import { createServices, createTxStack, type GatewayServices } from "../../../server/core";
 import { openDatabase, type Db } from "../../../server/db/connection";
+import { openIndexDatabase } from "../../../server/indexer/gateway-index";
 import { createLogger } from "../../../server/logger";
 
 export const TEST_ENV = {
@@ -24,6 +25,7 @@ export const TEST_ENV = {
   CHAIN_POLL_INTERVAL_MS: "20",
   TX_REBROADCAST_MS: "2000",
   RATE_LIMIT_MAX: "100000",
+  INDEXER_POLL_INTERVAL_MS: "20",
 };
 
 export interface TestGateway {
@@ -40,7 +42,7 @@ export interface TestGateway {
   /** Set when bootstrap generated the administrator's key on this start. */
   generatedAdminKey?: string;
   auth: (org: string) => { Authorization: string };
-  /** Stops the tracker and closes the database (the chain stays). */
+  /** Stops the indexer and the tracker and closes the databases (the chain stays). */
   stop: () => Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startTestGateway(
   await stack.tracker.recover();
   stack.tracker.start();
   const deployment = await ensureDeployment({ signer: new PipelineSigner(adminWallet, stack.pipeline, ADMIN_ORG.code, provider), dataDir });
+  const indexDb = openIndexDatabase(path.join(dataDir, "index.db"));
   const services = createServices({
     stack,
     contracts: connectContracts(deployment, provider),
@@ -71,7 +74,9 @@ export async function startTestGateway(
     admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet },
     log,
     config,
+    indexDb,
   });
+  services.index.start();
   const boot = await bootstrap(services, { demo: true, credentialsFile: path.join(dataDir, "credentials.json"), log, adminApiKey: options.adminApiKey });
   const keys = Object.fromEntries(Object.entries(boot.credentials.organizations).map(([code, c]) => [code, c.apiKey!]));
   if (options.adminApiKey) keys["CITY-ADMIN"] = options.adminApiKey;
@@ -89,7 +94,9 @@ export async function startTestGateway(
     generatedAdminKey: boot.generatedAdminKey,
     auth: (org) => ({ Authorization: `Bearer ${keys[org]}` }),
     stop: async () => {
+      await services.index.stop();
       await stack.tracker.stop();
+      indexDb.close();
       db.close();
     },
   };
