@@ -84,7 +84,7 @@ export interface AuditResult {
   historyP95ms: number | null;
   indexerEventsPerSecond: number | null;
   runs: AuditRun[];
-  history: { subjectEvents: number; totalEvents: number; synthetic: boolean; pageSize: number; queries: number; p50ms: number | null; p95ms: number | null; via: string };
+  history?: { subjectEvents: number; totalEvents: number; synthetic: boolean; pageSize: number; queries: number; p50ms: number | null; p95ms: number | null; via: string };
 }
 
 export interface GrowthPoint {
