@@ -1,6 +1,6 @@
 import type { Provider, Wallet } from "ethers";
 import type { ChainContracts } from "./chain/contracts";
-import type { Keystore } from "./chain/keystore";
+import type { Keystore } from "./chain/key-store";
 import { OperationRegistry } from "./chain/tx/operations";
 import { TxPipeline } from "./chain/tx/pipeline";
 import { TxTracker } from "./chain/tx/tracker";

@@ -9,7 +9,7 @@ import { bootstrap } from "./bootstrap/bootstrap";
 import { ADMIN_ORG } from "./bootstrap/demo";
 import { EmbeddedNode } from "./chain/anvil";
 import { connectContracts } from "./chain/contracts";
-import { Keystore, writeFileAtomic } from "./chain/keystore";
+import { Keystore, writeFileAtomic } from "./chain/key-store";
 import { connectProvider, type GatewayProvider } from "./chain/provider";
 import { PipelineSigner } from "./chain/tx/pipeline-signer";
 import type { Config } from "./config";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { ZeroHash } from "ethers";
 import { ROLES } from "../../scripts/lib/roles";
 import type { SubmitOutcome } from "../chain/tx/pipeline";
-import { writeFileAtomic } from "../chain/keystore";
+import { writeFileAtomic } from "../chain/key-store";
 import type { GatewayServices } from "../core";
 import { ApiError } from "../errors";
 import type { Logger } from "../logger";

@@ -1,7 +1,7 @@
 import { encodeBytes32String, type Wallet } from "ethers";
 import { DELAYS, ORG_STATUSES, ROLES, orgKind, type OrgKindName, type RoleName } from "../../scripts/lib/roles";
 import type { ChainContracts } from "../chain/contracts";
-import type { Keystore } from "../chain/keystore";
+import type { Keystore } from "../chain/key-store";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxPipeline } from "../chain/tx/pipeline";
 import type { OrganizationRow, OrganizationsRepository } from "../db/repositories/organizations";

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Wallet } from "ethers";
 import pino from "pino";
-import { Keystore } from "../../../server/chain/keystore";
+import { Keystore } from "../../../server/chain/key-store";
 import { connectProvider, type GatewayProvider } from "../../../server/chain/provider";
 import { attachSystem, DEPLOYMENT_FILE, type DeploymentRecord } from "../../lib/deployment";
 import { GatewayProcess, api, freePort, tempDataDir } from "../../lib/processes";

@@ -10,7 +10,7 @@ import { createApp } from "../../../server/app";
 import { bootstrap } from "../../../server/bootstrap/bootstrap";
 import { ADMIN_ORG } from "../../../server/bootstrap/demo";
 import { connectContracts } from "../../../server/chain/contracts";
-import { Keystore } from "../../../server/chain/keystore";
+import { Keystore } from "../../../server/chain/key-store";
 import { PipelineSigner } from "../../../server/chain/tx/pipeline-signer";
 import { loadConfig, type Config } from "../../../server/config";
 import { createServices, createTxStack, type GatewayServices } from "../../../server/core";

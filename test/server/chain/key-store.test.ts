@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { Keystore } from "../../../server/chain/keystore";
+import { Keystore } from "../../../server/chain/key-store";
 import { createLogger } from "../../../server/logger";
 
 describe("keystore", function () {
