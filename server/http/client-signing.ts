@@ -2,7 +2,7 @@ import type { Request } from "express";
 import { encodeBytes32String, getAddress, isAddress } from "ethers";
 import { CapturedSubmission, runSigningForClient } from "../chain/tx/client-signing";
 import type { ChainContracts } from "../chain/contracts";
-import { BadRequestError, ForbiddenError, InternalError } from "../errors";
+import { BadRequestError, ForbiddenError, InternalError, UnprocessableError } from "../errors";
 import { readChain } from "../services/chain-read";
 import type { Principal } from "../services/principal";
 import type { RelayService } from "../services/relay";
@@ -47,6 +47,14 @@ export class ClientSigningHandler {
       return outcome;
     } catch (err) {
       if (!(err instanceof CapturedSubmission)) throw err;
+      // The caller signs for itself only: a write the gateway signs with another key (the administrator's admitting an
+      // account, the relayer's) is not the caller's to sign.
+      const signerOrg = await readChain(() => this.contracts.participants.orgOf(err.request.wallet.address));
+      if (signerOrg !== encodeBytes32String(principal.orgCode)) {
+        throw new UnprocessableError("NOT_CLIENT_SIGNABLE", `${err.request.operation} is signed by the gateway's own key, not by ${principal.orgCode}`, {
+          operation: err.request.operation,
+        });
+      }
       const prepared = await this.relay.prepare(err.request, successStatus);
       return { status: 200, body: prepared, headers: { "Preference-Applied": "sign=client" } };
     }
