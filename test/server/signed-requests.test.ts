@@ -7,6 +7,7 @@ import { Wallet, type BaseWallet } from "ethers";
 import request from "supertest";
 import { accountProofText, ADD_ACCOUNT_TYPES, type SignableRequest } from "../../server/client/forward-request";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
+import { generateCatalogue } from "../../scripts/lib/catalogue";
 import { CarbonCalls, claim, randomHash } from "./helpers/carbon";
 import { expectError } from "./helpers/http";
 
@@ -163,19 +164,11 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         "post /v1/datasets/batch": {
           org: "DATA-OFFICE",
           url: route,
-          body: {
-            catalogue: {
-              dataset: [
-                {
-                  title: "One",
-                  identifier: "one",
-                  classification: "Open",
-                  publisher: { code: "DONRE", name: "DONRE" },
-                  distribution: [{ downloadURL: "https://opendata.example/one.csv", checksum: { algorithm: "spdx:checksumAlgorithm_sha256", checksumValue: sha() } }],
-                },
-              ],
-            },
-          },
+          body: (() => {
+            const { catalogue } = generateCatalogue(1, Date.now() % 100_000);
+            catalogue.dataset.forEach((d) => (d.classification = "Open"));
+            return { holder: "DATA-OFFICE", catalogue };
+          })(),
         },
         "post /v1/datasets/{id}/versions": {
           org: "DATA-OFFICE",
@@ -237,6 +230,13 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         }
         const res = await request(gw.app)[method as "post"](s.url).set(gw.auth(s.org)).set("Prefer", "sign=client").send((s.body ?? {}) as object);
         if (route === "/v1/signed-requests" || route === "/v1/participants/{org}/accounts") continue;
+        if (route.startsWith("/v1/participants/{org}/")) {
+          // The ParticipantRegistry does not trust the Forwarder: suspending stays the administrator's (custodial) call.
+          expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).to.equal(422);
+          expect(res.body.error.code).to.equal("TARGET_NOT_RELAYABLE");
+          expect(outboxCount(), `${method} ${route}`).to.equal(before.outbox);
+          continue;
+        }
         expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).to.equal(200);
         expect(res.headers["preference-applied"]).to.equal("sign=client");
         const { domain, types, primaryType, message } = res.body;
