@@ -319,6 +319,36 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       expect(listed.body.result).to.include({ seller: biz.code, amount: "4" });
     });
 
+    it("costs more gas relayed than direct, by the Forwarder's share (transfer, retire, fill; measured through the gateway)", async function () {
+      const gasOf = (res: { body: { transaction: { chainTransactions: { gasUsed: string }[] } } }) => Number(res.body.transaction.chainTransactions[0].gasUsed);
+      const solarBatch = await calls.batch("BIZ-SOLAR", "100");
+      await calls.mint(biz.code, "1000000");
+      await calls.mint("BIZ-SOLAR", "1000000");
+      const seller = await calls.post("/v1/market/listings", { batchId: solarBatch, amount: "50", unitPrice: "10" }, "BIZ-SOLAR");
+      const listingId = seller.body.result.listingId as string;
+      const relayedCall = async (method: "post", url: string, body: unknown, status: number) => {
+        for (;;) {
+          const { prepared, signed } = await prepareAndSign(method, url, body, biz.auth, biz.wallet);
+          const res = await relay(signed);
+          expect(res.status, JSON.stringify(res.body)).to.equal(prepared.prerequisite ? 200 : status);
+          if (!prepared.prerequisite) return res;
+        }
+      };
+      const gas: Record<string, { direct: number; relayed: number }> = {};
+      // Second calls of each, so that first-time storage (a new holder, a new approval) does not count.
+      for (let round = 0; round < 2; round++) {
+        const transfer = { direct: await calls.post("/v1/carbon/transfers", { batchId: solarBatch, to: "BIZ-LOGISTICS", amount: "1" }, "BIZ-SOLAR"), relayed: await relayedCall("post", "/v1/carbon/transfers", { batchId, to: "BIZ-LOGISTICS", amount: "1" }, 200) };
+        const retire = { direct: await calls.post("/v1/carbon/retirements", { batchId: solarBatch, amount: "1", ...claim() }, "BIZ-SOLAR"), relayed: await relayedCall("post", "/v1/carbon/retirements", { batchId, amount: "1", ...claim() }, 201) };
+        const fill = {
+          direct: await calls.post(`/v1/market/listings/${listingId}/fill`, { amount: "1", maxCost: "10" }, "BIZ-LOGISTICS"),
+          relayed: await relayedCall("post", `/v1/market/listings/${listingId}/fill`, { amount: "1", maxCost: "10" }, 200),
+        };
+        for (const [name, pair] of Object.entries({ transfer, retire, fill })) gas[name] = { direct: gasOf(pair.direct), relayed: gasOf(pair.relayed) };
+      }
+      for (const { direct, relayed } of Object.values(gas)) expect(relayed).to.be.greaterThan(direct);
+      this.test!.title += ` (${Object.entries(gas).map(([n, g]) => `${n} ${g.direct} → ${g.relayed}`).join(", ")})`;
+    });
+
     describe("refusals: each a 4xx in the error shape, with nothing sent", function () {
       let good: { request: SignableRequest; signature: string };
       let before: number;
