@@ -60,7 +60,7 @@ interface PendingBurn {
   amount: bigint;
 }
 
-const CHECK = {
+export const CHECK = {
   events: "carbon events follow the registry's rules",
   issuance: "no double issuance: one batch per attestation, one attestation per (project, period, report)",
   serials: "retired and cancelled serial ranges are disjoint, consumed in order and inside their batch's block",

@@ -38,7 +38,7 @@ interface PendingTransfer {
   fromActive: boolean;
 }
 
-const CHECK = {
+export const CHECK = {
   events: "dataset events follow the registry's rules",
   unique: "every content hash is registered once",
   activeReceiver: "datasets go only to active participants",
@@ -238,7 +238,8 @@ export class DataAssetsModule implements AuditModule {
     dataset.holder = to;
     dataset.changed = event;
     this.everHeld.set(from, event);
-    this.everHeld.set(to, event);
+    // A burn is reported above; the zero address holds nothing to compare (ERC-721 refuses balanceOf(0)).
+    if (to !== ZeroAddress) this.everHeld.set(to, event);
   }
 
   private async onRegistered(event: AuditEvent, ctx: ReplayContext): Promise<void> {

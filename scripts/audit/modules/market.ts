@@ -29,7 +29,7 @@ type Expectation =
   | { kind: "retired"; holder: string; batchId: bigint; value: bigint; source: AuditEvent; what: string };
 
 const BPS = 10_000n;
-const CHECK = {
+export const CHECK = {
   trades: "every trade is consistent: buyer paid amount × unit price, the fee as recorded, the credits delivered",
   listings: "listings follow the market's rules",
   escrow: "escrow: the market holds, per batch, exactly the open listings' remainders",

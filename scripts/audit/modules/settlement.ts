@@ -3,7 +3,7 @@ import { expectSame, mapConcurrent } from "../engine";
 import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 import type { ParticipantsModule } from "./participants";
 
-const CHECK = {
+export const CHECK = {
   conservation: "VND conservation: total supply = minted − burned = sum of balances",
   records: "every mint and burn of VND carries the treasury's Minted or Burned record",
   activeReceiver: "VND goes only to active participants",
@@ -112,9 +112,8 @@ export class SettlementModule implements AuditModule {
     if (this.pending) this.reportUnrecorded(ctx, this.pending);
     this.pending = undefined;
     const call = <T>(fn: string, args: unknown[] = []) => ctx.chain.call<T>("SettlementToken", fn, args);
-    let sum = 0n;
-    for (const { amount } of this.balances.values()) sum += amount;
-    expectSame(ctx, CHECK.conservation, "VND minted − burned = sum of replayed balances", this.minted - this.burned, sum, this.supplyChanged);
+    // minted − burned = sum of the replayed balances holds by construction of the replay (every Transfer moves both),
+    // so only the chain's side is compared: its total supply and each balance.
     expectSame(ctx, CHECK.conservation, "VND total supply", this.minted - this.burned, await call<bigint>("totalSupply"), this.supplyChanged);
     const accounts = [...this.balances.keys()];
     const onChain = await mapConcurrent(accounts, 16, (account) => call<bigint>("balanceOf", [account]));
