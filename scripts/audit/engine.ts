@@ -1,11 +1,11 @@
-import type { Log } from "ethers";
+import type { LogLike } from "./history";
 import type { AuditEvent, AuditModule, AuditReport, ChainView, Discrepancy, Location, ReplayContext } from "./types";
 
 export interface AuditRun {
   chainId: number;
   fromBlock: number;
   toBlock: number;
-  events: AsyncIterable<AuditEvent | { unknown: Log }> | Iterable<AuditEvent | { unknown: Log }>;
+  events: AsyncIterable<AuditEvent | { unknown: LogLike }> | Iterable<AuditEvent | { unknown: LogLike }>;
   chain: ChainView;
   modules: AuditModule[];
   /** Extra discrepancies found outside the replay (e.g. the gateway log check), merged into the report. */
@@ -113,6 +113,12 @@ export function expectSame(
   ctx.reportSince(check, `${what}: replayed ${a}, on chain ${b}`, since, { replayed: a, onChain: b });
   return false;
 }
+
+/**
+ * View calls a reconciliation keeps in flight: RpcChainView sends those of one turn of the event loop as JSON-RPC
+ * batches, so this is what one round trip can carry.
+ */
+export const VIEW_CALLS_IN_FLIGHT = 500;
 
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight and returns the results in order. Reconciliation makes

@@ -1039,7 +1039,7 @@ const ROWS: Row[] = [
   { site: "anchors: count", check: "anchors match the contract", message: "anchor count: replayed 2, on chain 3", lie: () => lieAbout("AuditAnchor", "anchorCount", () => 3n) },
   { site: "anchors: root", check: "anchors match the contract", message: /^anchor 1 root: replayed /, lie: () => lieAbout("AuditAnchor", "anchorOf", (a) => withFields(a, { merkleRoot: ethers.ZeroHash }), 1) },
   { site: "anchors: head", check: "anchors match the contract", message: /^anchor 1 head: replayed /, lie: () => lieAbout("AuditAnchor", "anchorOf", (a) => withFields(a, { headHash: ethers.ZeroHash }), 1) },
-  { site: "anchors: range", check: "anchors match the contract", message: "anchor 1 range: replayed [1,4], on chain [1,3]", lie: () => lieAbout("AuditAnchor", "anchorOf", (a) => withFields(a, { lastEntryId: 3n }), 1) },
+  { site: "anchors: range", check: "anchors match the contract", message: /^anchor 1 range: replayed \[1,\d+\], on chain \[1,3\]$/, lie: () => lieAbout("AuditAnchor", "anchorOf", (a) => withFields(a, { lastEntryId: 3n }), 1) },
 ];
 
 describe("audit tool: every rule break it reports, provoked", function () {

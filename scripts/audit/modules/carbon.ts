@@ -1,6 +1,6 @@
 import { AbiCoder, ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 import { ADJUSTMENT_STATUSES } from "../../lib/enums";
-import { expectSame, mapConcurrent } from "../engine";
+import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
 import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 import type { ParticipantsModule } from "./participants";
 
@@ -431,7 +431,7 @@ export class CarbonModule implements AuditModule {
       circulating.set(batchId, (circulating.get(batchId) ?? 0n) + amount);
     }
     const batchIds = [...this.batches.keys()];
-    const views = await mapConcurrent(batchIds, 16, async (id) => {
+    const views = await mapConcurrent(batchIds, VIEW_CALLS_IN_FLIGHT, async (id) => {
       const [info, supply] = await Promise.all([call<BatchView>("batch", [id]).catch(() => undefined), call<bigint>("totalSupply", [id])]);
       return { info, supply };
     });
@@ -464,7 +464,7 @@ export class CarbonModule implements AuditModule {
 
     await this.reconcileBalances(ctx, "balanceOf", this.balances, (keys) => call<bigint[]>("balanceOfBatch", [keys.map((k) => k.split(":")[1]), keys.map((k) => BigInt(k.split(":")[0]))]));
     const retiredKeys = [...this.retiredBalances.keys()];
-    const retired = await mapConcurrent(retiredKeys, 16, (k) => call<bigint>("retiredBalanceOf", [k.split(":")[1], BigInt(k.split(":")[0])]));
+    const retired = await mapConcurrent(retiredKeys, VIEW_CALLS_IN_FLIGHT, (k) => call<bigint>("retiredBalanceOf", [k.split(":")[1], BigInt(k.split(":")[0])]));
     retiredKeys.forEach((k, i) => {
       const [batchId, holder] = k.split(":");
       const model = this.retiredBalances.get(k)!;
@@ -472,7 +472,7 @@ export class CarbonModule implements AuditModule {
     });
 
     const retirementIds = [...this.retirements.keys()];
-    const records = await mapConcurrent(retirementIds, 16, (id) => call<RetirementView>("retirement", [id]).catch(() => undefined));
+    const records = await mapConcurrent(retirementIds, VIEW_CALLS_IN_FLIGHT, (id) => call<RetirementView>("retirement", [id]).catch(() => undefined));
     retirementIds.forEach((id, i) => {
       const model = this.retirements.get(id)!;
       const record = records[i];
@@ -493,7 +493,7 @@ export class CarbonModule implements AuditModule {
     const keys = [...model.keys()];
     const chunks: string[][] = [];
     for (let i = 0; i < keys.length; i += 200) chunks.push(keys.slice(i, i + 200));
-    const answers = (await mapConcurrent(chunks, 4, fetch)).flat();
+    const answers = (await mapConcurrent(chunks, 16, fetch)).flat();
     keys.forEach((k, i) => {
       const [batchId, holder] = k.split(":");
       expectSame(ctx, CHECK.balances, `${fn}(${holder}, batch ${batchId})`, model.get(k)!.amount, answers[i], model.get(k)!.changed);

@@ -1,6 +1,6 @@
 import { ZeroAddress, ZeroHash, toBeHex } from "ethers";
 import { DATA_CLASSIFICATIONS, DATA_STATUSES } from "../../lib/enums";
-import { expectSame, mapConcurrent } from "../engine";
+import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
 import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 import type { ParticipantsModule } from "./participants";
 
@@ -347,7 +347,7 @@ export class DataAssetsModule implements AuditModule {
     const call = <T>(fn: string, args: unknown[]) => ctx.chain.call<T>("DataAssetRegistry", fn, args);
 
     const ids = [...this.datasets.keys()];
-    const onChain = await mapConcurrent(ids, 16, async (id) => {
+    const onChain = await mapConcurrent(ids, VIEW_CALLS_IN_FLIGHT, async (id) => {
       const [asset, owner] = await Promise.all([call<AssetView>("assetOf", [id]).catch(() => undefined), call<string>("ownerOf", [id]).catch(() => undefined)]);
       return { asset, owner };
     });
@@ -375,13 +375,13 @@ export class DataAssetsModule implements AuditModule {
     const holders = [...this.everHeld.keys()];
     const counts = new Map<string, number>();
     for (const dataset of this.datasets.values()) counts.set(dataset.holder, (counts.get(dataset.holder) ?? 0) + 1);
-    const balances = await mapConcurrent(holders, 16, (holder) => call<bigint>("balanceOf", [holder]));
+    const balances = await mapConcurrent(holders, VIEW_CALLS_IN_FLIGHT, (holder) => call<bigint>("balanceOf", [holder]));
     holders.forEach((holder, i) => {
       expectSame(ctx, CHECK.balances, `dataset balance of ${holder}`, counts.get(holder) ?? 0, balances[i], this.everHeld.get(holder));
     });
 
     const licenseKeys = [...this.licenses.keys()];
-    const licenses = await mapConcurrent(licenseKeys, 16, (key) => {
+    const licenses = await mapConcurrent(licenseKeys, VIEW_CALLS_IN_FLIGHT, (key) => {
       const [id, orgId] = key.split(":");
       return call<{ termsHash: string; expiresAt: bigint }>("licenseOf", [BigInt(id), orgId]);
     });
@@ -409,7 +409,7 @@ export class DataAssetsModule implements AuditModule {
         probes.push({ id, account, expected: this.expectedAccess(id, account, now), since: license.changed });
       }
     }
-    const answers = await mapConcurrent(probes, 16, (p) => ctx.chain.call<boolean>("DataAssetRegistry", "hasAccess", [p.id, p.account]));
+    const answers = await mapConcurrent(probes, VIEW_CALLS_IN_FLIGHT, (p) => ctx.chain.call<boolean>("DataAssetRegistry", "hasAccess", [p.id, p.account]));
     probes.forEach((p, i) => expectSame(ctx, CHECK.access, `hasAccess(${label(p.id)}, ${p.account})`, p.expected, answers[i], p.since));
   }
 

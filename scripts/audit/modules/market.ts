@@ -1,5 +1,5 @@
 import { ZeroAddress } from "ethers";
-import { expectSame, mapConcurrent } from "../engine";
+import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
 import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 import type { CarbonModule } from "./carbon";
 
@@ -248,7 +248,7 @@ export class MarketModule implements AuditModule {
     const call = <T>(fn: string, args: unknown[] = []) => ctx.chain.call<T>("CarbonMarket", fn, args);
     const ids = [...this.listings.keys()];
     expectSame(ctx, CHECK.state, "lastListingId", ids.length, await call<bigint>("lastListingId"), this.listings.get(BigInt(ids.length))?.changed);
-    const views = await mapConcurrent(ids, 16, (id) => call<ListingView>("listing", [id]).catch(() => undefined));
+    const views = await mapConcurrent(ids, VIEW_CALLS_IN_FLIGHT, (id) => call<ListingView>("listing", [id]).catch(() => undefined));
     const escrow = new Map<bigint, { amount: bigint; changed: Location }>();
     ids.forEach((id, i) => {
       const model = this.listings.get(id)!;
@@ -260,7 +260,7 @@ export class MarketModule implements AuditModule {
       escrow.set(model.batchId, { amount: held.amount + model.remaining, changed: later(held.changed, model.changed) });
     });
     const batches = [...escrow.keys()];
-    const balances = await mapConcurrent(batches, 16, (batchId) => ctx.chain.call<bigint>("CarbonCreditRegistry", "balanceOf", [this.address, batchId]));
+    const balances = await mapConcurrent(batches, VIEW_CALLS_IN_FLIGHT, (batchId) => ctx.chain.call<bigint>("CarbonCreditRegistry", "balanceOf", [this.address, batchId]));
     batches.forEach((batchId, i) => {
       const { amount, changed } = escrow.get(batchId)!;
       expectSame(ctx, CHECK.escrow, `escrow of batch ${batchId} on chain = open listings' remainders`, amount, balances[i], changed);

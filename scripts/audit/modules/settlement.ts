@@ -1,5 +1,5 @@
 import { ZeroAddress } from "ethers";
-import { expectSame, mapConcurrent } from "../engine";
+import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
 import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
 import type { ParticipantsModule } from "./participants";
 
@@ -116,7 +116,7 @@ export class SettlementModule implements AuditModule {
     // so only the chain's side is compared: its total supply and each balance.
     expectSame(ctx, CHECK.conservation, "VND total supply", this.minted - this.burned, await call<bigint>("totalSupply"), this.supplyChanged);
     const accounts = [...this.balances.keys()];
-    const onChain = await mapConcurrent(accounts, 16, (account) => call<bigint>("balanceOf", [account]));
+    const onChain = await mapConcurrent(accounts, VIEW_CALLS_IN_FLIGHT, (account) => call<bigint>("balanceOf", [account]));
     accounts.forEach((account, i) => {
       const model = this.balances.get(account)!;
       expectSame(ctx, CHECK.balances, `VND balance of ${account}`, model.amount, onChain[i], model.changed);
