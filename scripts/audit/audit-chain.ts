@@ -4,13 +4,14 @@ import { RpcChainView } from "./chain-view";
 import { resolveDeployment, type AuditDeployment } from "./contracts";
 import { DEPLOYMENT_CHECKS, deploymentDiscrepancies } from "./deployment-check";
 import { LOG_CHECKS, logCompleteness } from "./log-completeness";
+import { transactionsOf, type EntryExtensions } from "./log-export";
 import { runAudit } from "./engine";
 import { fetchHistory } from "./history";
 import { createModules } from "./modules";
 import { AccessModule } from "./modules/access";
 import { AnchorsModule } from "./modules/anchors";
 import { RelaysModule } from "./modules/relays";
-import type { AuditReport, Discrepancy } from "./types";
+import type { AuditReport, Discrepancy, SubjectSection } from "./types";
 
 export type { AuditDeployment } from "./contracts";
 
@@ -56,6 +57,7 @@ export async function auditChain(options: AuditOptions): Promise<AuditReport> {
       ...Object.values(DEPLOYMENT_CHECKS).slice(1).map((description) => ({ module: "deployment", description })),
       ...(options.actionLog ? logChecks(options.gatewayAccounts) : []),
     ],
+    extraSubjects: () => (options.actionLog ? [logSubjects(options.actionLog)] : []),
     extra: async () => [
       ...(await deploymentDiscrepancies({
         provider,
@@ -82,6 +84,16 @@ export async function auditChain(options: AuditOptions): Promise<AuditReport> {
         : []),
     ],
   });
+}
+
+/** The log entries checked, named: who asked for what, when, with which answer and transactions. */
+function logSubjects(entries: ActionLogEntry[]): SubjectSection {
+  const items = entries.map((e) => {
+    const txs = transactionsOf(e);
+    const signer = (e as ActionLogEntry & EntryExtensions).signer;
+    return { id: `entry ${e.id}`, text: `${e.at} ${e.org} ${e.action} → ${e.status}${signer ? `, signed by ${signer}` : ""}${txs.length ? `, transaction${txs.length > 1 ? "s" : ""} ${txs.join(", ")}` : ""}` };
+  });
+  return { title: "Gateway action-log entries", total: items.length, items };
 }
 
 function logChecks(declared: string[] | undefined): { module: string; description: string }[] {

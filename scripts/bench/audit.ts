@@ -117,7 +117,7 @@ async function auditOnce(node: StartedNode, world: World, toBlock: number, log: 
 }
 
 /** A growing, varied history, built with pipelined transactions per signer. */
-class History {
+export class History {
   events = 0;
   datasets = 0;
   transactions = 0;

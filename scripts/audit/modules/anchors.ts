@@ -1,6 +1,6 @@
 import type { AnchorRecord } from "../../lib/action-log";
 import { expectSame } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 
 /** Rebuilds the anchors of the gateway's action log; the log check verifies an exported log against them. */
 export class AnchorsModule implements AuditModule {
@@ -31,6 +31,11 @@ export class AnchorsModule implements AuditModule {
       ctx.report("anchor sequence", `anchor ${anchor.anchorId} (entries ${anchor.firstEntryId}–${anchor.lastEntryId}) does not follow the previous anchor`, event);
     }
     this.anchors.push(anchor);
+  }
+
+  subjects(): SubjectSection[] {
+    const items = this.anchors.map((a) => ({ id: `anchor ${a.anchorId}`, text: `log entries ${a.firstEntryId}–${a.lastEntryId}, root ${a.merkleRoot}, transaction ${a.txHash}`, blockNumber: a.at.blockNumber }));
+    return [{ title: "Anchors of the gateway's action log", total: items.length, items }];
   }
 
   async reconcile(ctx: ReplayContext): Promise<void> {

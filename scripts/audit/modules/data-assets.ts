@@ -1,7 +1,8 @@
 import { ZeroAddress, ZeroHash, toBeHex } from "ethers";
 import { DATA_CLASSIFICATIONS, DATA_STATUSES } from "../../lib/enums";
 import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import { isoTime, orgLabel } from "../labels";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 import type { ParticipantsModule } from "./participants";
 
 const IMPORTANT = 2;
@@ -16,6 +17,7 @@ interface DatasetModel {
   transferable: boolean;
   metadataHash: string;
   parentId: bigint;
+  title: string;
   registered: Location;
   /** The last event that changed this dataset's stored state. */
   changed: Location;
@@ -127,6 +129,7 @@ export class DataAssetsModule implements AuditModule {
         const dataset = this.requireLive(a.id as bigint, event, ctx);
         if (!dataset) break;
         dataset.metadataHash = a.metadataHash as string;
+        dataset.title = a.title as string;
         dataset.changed = event;
         break;
       }
@@ -157,7 +160,7 @@ export class DataAssetsModule implements AuditModule {
         const orgId = a.orgId as string;
         ctx.checked(CHECK.events);
         if (this.participants.orgStatusOf(orgId) !== "Active") {
-          ctx.report(CHECK.events, `licence of ${label(a.id)} granted to organisation ${orgId}, which was ${this.participants.orgStatusOf(orgId)}`, event);
+          ctx.report(CHECK.events, `licence of ${label(a.id)} granted to organisation ${orgLabel(orgId)}, which was ${this.participants.orgStatusOf(orgId)}`, event);
         }
         const expiresAt = a.expiresAt as bigint;
         if (expiresAt !== 0n && expiresAt <= BigInt(await ctx.chain.blockTimestamp(event.blockNumber))) {
@@ -268,6 +271,7 @@ export class DataAssetsModule implements AuditModule {
       transferable: a.transferable as boolean,
       metadataHash: a.metadataHash as string,
       parentId: 0n,
+      title: a.title as string,
       registered: previous?.registered ?? event,
       changed: event,
     });
@@ -339,6 +343,26 @@ export class DataAssetsModule implements AuditModule {
       ctx.report(CHECK.revoked, `${event.name} on revoked dataset ${label(id)}`, event);
     }
     return dataset;
+  }
+
+  subjects(): SubjectSection[] {
+    const who = (account: string) => this.participants.labelOf(account);
+    const datasets = [...this.datasets].map(([id, d]) => ({
+      id: label(id),
+      text:
+        `"${d.title}", ${DATA_CLASSIFICATIONS[d.classification]}, ${DATA_STATUSES[d.status]}${d.transferable ? "" : ", soulbound"}, held by ${who(d.holder)}` +
+        `${d.custodian !== ZeroAddress ? `, kept by ${who(d.custodian)}` : ""}${d.parentId !== 0n ? `, new version of ${label(d.parentId)}` : ""}`,
+      blockNumber: d.registered.blockNumber,
+    }));
+    const licences = [...this.licenses].map(([key, l]) => {
+      const [id, orgId] = key.split(":");
+      const state = l.termsHash === ZeroHash ? "revoked" : l.expiresAt === 0n ? "no expiry" : `until ${isoTime(l.expiresAt)}`;
+      return { id: `${label(BigInt(id))} → ${orgLabel(orgId)}`, text: `licence, ${state}`, blockNumber: l.changed.blockNumber };
+    });
+    return [
+      { title: "Datasets", total: datasets.length, items: datasets },
+      { title: "Dataset licences", total: licences.length, items: licences },
+    ];
   }
 
   async reconcile(ctx: ReplayContext): Promise<void> {

@@ -1,6 +1,7 @@
 import { ZeroAddress } from "ethers";
 import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import { isoTime } from "../labels";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 import type { CarbonModule } from "./carbon";
 
 type ListingState = "open" | "filled" | "cancelled" | "reclaimed";
@@ -15,6 +16,7 @@ interface ListingModel {
   expiry: bigint;
   buyer: string;
   state: ListingState;
+  listed: Location;
   changed: Location;
 }
 
@@ -104,6 +106,7 @@ export class MarketModule implements AuditModule {
           expiry: a.expiry as bigint,
           buyer,
           state: "open",
+          listed: event,
           changed: event,
         });
         this.expect({ kind: "credits", from: seller, to: this.address, batchId: a.batchId as bigint, value: a.amount as bigint, source: event, what: `escrow of listing ${id}` });
@@ -241,6 +244,15 @@ export class MarketModule implements AuditModule {
     if (!listing) ctx.report(CHECK.listings, `${event.name} for unknown listing ${id}`, event);
     else if (listing.state !== "open") ctx.report(CHECK.listings, `${event.name} for listing ${id}, which was ${listing.state}`, event);
     return listing;
+  }
+
+  subjects(): SubjectSection[] {
+    const items = [...this.listings].map(([id, l]) => ({
+      id: `listing ${id}`,
+      text: `${l.state}, ${l.remaining} of ${l.amount} t of batch ${l.batchId} left at ${l.unitPrice} VND/t, seller ${this.carbon.labelOf(l.seller)}${l.expiry ? `, expires ${isoTime(l.expiry)}` : ""}`,
+      blockNumber: l.listed.blockNumber,
+    }));
+    return [{ title: "Market listings", total: items.length, items }];
   }
 
   async reconcile(ctx: ReplayContext): Promise<void> {

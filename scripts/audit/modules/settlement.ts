@@ -1,6 +1,6 @@
 import { ZeroAddress } from "ethers";
 import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 import type { ParticipantsModule } from "./participants";
 
 export const CHECK = {
@@ -106,6 +106,11 @@ export class SettlementModule implements AuditModule {
 
   private reportUnrecorded(ctx: ReplayContext, pending: PendingSupplyChange): void {
     ctx.report(CHECK.records, `${pending.amount} VND ${pending.kind === "Minted" ? "minted to" : "burned from"} ${pending.account} without a ${pending.kind} record`, pending.event);
+  }
+
+  subjects(): SubjectSection[] {
+    const items = [...this.balances].filter(([, b]) => b.amount !== 0n).map(([account, b]) => ({ id: this.participants.labelOf(account), text: `${b.amount} VND` }));
+    return [{ title: `VND holders (total supply ${this.minted - this.burned} VND)`, total: items.length, items }];
   }
 
   async reconcile(ctx: ReplayContext): Promise<void> {
