@@ -6,6 +6,8 @@ import { LOG_CHECKS } from "../../scripts/audit/log-completeness";
 import { readLogExport } from "../../scripts/audit/log-export";
 import type { ActionLogEntry } from "../../scripts/lib/action-log";
 import type { AuditReport } from "../../scripts/audit/types";
+import { appendEntry, requestHashOf } from "../../scripts/lib/action-log";
+import { relay } from "../contracts/helpers/forwarder";
 import { anchorRange, historyFixture, logEntriesFor } from "./fixtures/history";
 
 type Fixture = Awaited<ReturnType<typeof historyFixture>>;
@@ -107,4 +109,47 @@ describe("audit tool: the gateway's log is complete in both directions", functio
     expect(report.passed).to.equal(true);
     expect(report.checks.map((c) => c.description).some((d) => d.startsWith("NOT CHECKED: the export declares no gateway accounts"))).to.equal(true);
   });
+
+  describe("requests relayed through the Forwarder", function () {
+    /** BIZ-A's signed VND transfer, relayed by the gateway's (declared) registrar account. */
+    async function relayed(x: Fixture): Promise<string> {
+      return (await relay(x.forwarder, x.signers.registrar, x.signers.businessA, x.settlement, "transfer", [x.signers.businessB.address, 1n])).hash;
+    }
+    /** An entry for a relayed request, recording who signed it (as the gateway writes one). */
+    function relayedEntry(log: ActionLogEntry[], txHash: string, signer: string): ActionLogEntry[] {
+      const id = log.length + 1;
+      return [...log, appendEntry(log[log.length - 1], { id, at: new Date(Date.UTC(2026, 2, 2, 9, 0, id)).toISOString(), org: "BIZ-A", apiKeyId: "key-BIZ-A", action: "POST /v1/signed-requests", requestHash: requestHashOf({ id }), status: 201, txHash, signer, signature: "0x01" } as ActionLogEntry)];
+    }
+    async function anchorAll(x: Fixture, log: ActionLogEntry[], from: number): Promise<ActionLogEntry[]> {
+      await anchorRange(x, log, from, log.length);
+      return extend(x, log, [await registrarTx(x, 7)]);
+    }
+
+    it("passes a relayed request named by an entry with its signer", async function () {
+      const x = await loadFixture(historyFixture);
+      const log = await anchorAll(x, relayedEntry(x.actionLog, await relayed(x), x.signers.businessA.address), x.actionLog.length + 1);
+      expect((await audit(x, log)).discrepancies).to.deep.equal([]);
+    });
+
+    it("reports a relayed request that no anchored entry names", async function () {
+      const x = await loadFixture(historyFixture);
+      const hash = await relayed(x);
+      const block = (await ethers.provider.getTransactionReceipt(hash))!.blockNumber;
+      const log = await extend(x, x.actionLog, [await registrarTx(x, 5)]);
+      const report = await audit(x, log);
+      expect(messages(report, LOG_CHECKS.relayed)).to.deep.equal([`the request of ${x.signers.businessA.address} relayed in transaction ${hash} (block ${block}) is named by no anchored entry`]);
+      // …and the relayer's transaction is missing from the log as well.
+      expect(messages(report, LOG_CHECKS.complete).some((m) => m.startsWith(`transaction ${hash} `))).to.equal(true);
+    });
+
+    it("reports an entry that names another signer than the one who signed the request", async function () {
+      const x = await loadFixture(historyFixture);
+      const hash = await relayed(x);
+      const log = await anchorAll(x, relayedEntry(x.actionLog, hash, x.signers.businessB.address), x.actionLog.length + 1);
+      expect(messages(await audit(x, log), LOG_CHECKS.relayed)).to.deep.equal([
+        `entry ${x.actionLog.length + 1} says ${x.signers.businessB.address} signed the request relayed in ${hash}, but ${x.signers.businessA.address} did`,
+      ]);
+    });
+  });
 });
+
