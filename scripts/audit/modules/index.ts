@@ -6,6 +6,7 @@ import { CarbonModule } from "./carbon";
 import { DataAssetsModule } from "./data-assets";
 import { MarketModule } from "./market";
 import { ParticipantsModule } from "./participants";
+import { RelaysModule } from "./relays";
 import { SettlementModule } from "./settlement";
 
 /**
@@ -29,5 +30,6 @@ export function createModules(): AuditModule[] {
     new SettlementModule(participants),
     new MarketModule(carbon),
     new AnchorsModule(),
+    new RelaysModule(),
   ];
 }
