@@ -22,6 +22,13 @@ export const ConfigSchema = z
     CHAIN_STATE_INTERVAL: int(1, 3600)
       .default(1)
       .describe("Seconds between the embedded node's state dumps to DATA_DIR/chain-state.json"),
+    CHAIN_BLOCK_PERIOD_MS: int(0, 10_000)
+      .default(50)
+      .describe(
+        "Embedded node only: a block is mined as soon as a transaction is pending, at most one per this many ms (like " +
+          "a QBFT block period), so concurrent writes share a block; adds up to a poll (≤ 25 ms) to an idle write. " +
+          "0: one block per transaction (anvil's automine), whose cost grows with the ledger",
+      ),
     DATA_DIR: z
       .string()
       .min(1)

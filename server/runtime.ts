@@ -61,6 +61,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         port: config.CHAIN_PORT,
         dataDir,
         stateIntervalSeconds: config.CHAIN_STATE_INTERVAL,
+        blockPeriodMs: config.CHAIN_BLOCK_PERIOD_MS,
         log: componentLogger(log, "embedded-node"),
       });
       await node.start();

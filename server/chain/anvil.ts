@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger";
+import { BlockProducer } from "./block-producer";
 import { fetchChainId } from "./provider";
 
 export interface EmbeddedNodeOptions {
@@ -9,9 +10,48 @@ export interface EmbeddedNodeOptions {
   /** Directory for chain-state.json, chain.log and chain.pid. */
   dataDir: string;
   stateIntervalSeconds: number;
+  /**
+   * 0: anvil mines every transaction into its own block at once (automine). Above 0: blocks are mined by a
+   * BlockProducer, as soon as a transaction is pending but at most one per this many ms, so concurrent transactions
+   * share a block and the node's per-block cost (a hash over the whole state) is not paid per transaction.
+   */
+  blockPeriodMs?: number;
   log: Logger;
   /** How long to wait for the node to answer JSON-RPC after spawning it. */
   startTimeoutMs?: number;
+  /**
+   * anvil options on top of the defaults (benchmark variants, tests). An option given here replaces the default of
+   * the same name (anvil refuses an option given twice); `--flag` alone is a switch.
+   */
+  extraArgs?: string[];
+}
+
+/** anvil's command line as a list of options, each with its values (none for a switch). */
+type AnvilOptions = [flag: string, ...values: string[]][];
+
+/** Splits `["--port", "1", "--quiet"]` into `[["--port", "1"], ["--quiet"]]`. */
+export function parseAnvilArgs(args: readonly string[]): AnvilOptions {
+  const options: AnvilOptions = [];
+  for (const arg of args) {
+    if (arg.startsWith("-")) options.push([arg]);
+    else if (options.length) options[options.length - 1].push(arg);
+    else throw new Error(`anvil argument "${arg}" does not follow an option`);
+  }
+  return options;
+}
+
+/**
+ * The defaults with the overrides applied: an override replaces the default of the same option in place, new options
+ * are appended. The one place anvil's argument list is built, so no option ever reaches anvil twice.
+ */
+export function mergeAnvilArgs(defaults: readonly string[], overrides: readonly string[]): string[] {
+  const merged = parseAnvilArgs(defaults);
+  for (const option of parseAnvilArgs(overrides)) {
+    const at = merged.findIndex(([flag]) => flag === option[0]);
+    if (at >= 0) merged[at] = option;
+    else merged.push(option);
+  }
+  return merged.flat();
 }
 
 /**
@@ -44,6 +84,7 @@ export class EmbeddedNode {
   #child: ChildProcess | undefined;
   #stopping = false;
   #restarts: number[] = [];
+  #producer: BlockProducer | undefined;
   readonly url: string;
   readonly stateFile: string;
   readonly logFile: string;
@@ -63,6 +104,10 @@ export class EmbeddedNode {
   }
 
   args(): string[] {
+    return mergeAnvilArgs(this.defaultArgs(), this.options.extraArgs ?? []);
+  }
+
+  private defaultArgs(): string[] {
     return [
       "--host", "127.0.0.1",
       "--port", String(this.options.port),
@@ -78,6 +123,10 @@ export class EmbeddedNode {
       // anvil spills old blocks' states to a disk cache (8 GB after 20,000 blocks) that it never deletes; keep it in
       // DATA_DIR, where each start clears it (it only serves historical calls of the run that wrote it).
       "--cache-path", this.cacheDir,
+      // A block holds transactions of several senders: keep them in arrival order, as each sender saw them answered
+      // (a buyer's fill sent after the seller's listing must not be mined before it; fees are all zero anyway).
+      "--order", "fifo",
+      ...((this.options.blockPeriodMs ?? 0) > 0 ? ["--no-mining"] : []),
       "--quiet",
     ];
   }
@@ -86,6 +135,15 @@ export class EmbeddedNode {
     fs.mkdirSync(this.options.dataDir, { recursive: true });
     await this.stopLeftover();
     await this.spawnAndWait();
+    if ((this.options.blockPeriodMs ?? 0) > 0 && !this.#producer) {
+      this.#producer = new BlockProducer({ url: this.url, periodMs: this.options.blockPeriodMs!, log: this.options.log });
+      this.#producer.start();
+    }
+  }
+
+  /** Blocks the producer mined and the transactions they carried (zeros under automine). */
+  producerStats(): { blocks: number; transactions: number } {
+    return { ...(this.#producer?.stats ?? { blocks: 0, transactions: 0 }) };
   }
 
   private async spawnAndWait(): Promise<void> {
@@ -145,6 +203,8 @@ export class EmbeddedNode {
   /** Stops the node cleanly (SIGTERM to its process group, so it dumps its state), SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
+    await this.#producer?.stop();
+    this.#producer = undefined;
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       fs.rmSync(this.pidFile, { force: true });
