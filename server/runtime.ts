@@ -15,6 +15,7 @@ import { PipelineSigner } from "./chain/tx/pipeline-signer";
 import type { Config } from "./config";
 import { createServices, createTxStack } from "./core";
 import { openDatabase, type Db } from "./db/connection";
+import { watchDatabase } from "./db/watchdog";
 import { openIndexDatabase } from "./indexer/gateway-index";
 import { componentLogger, type Logger } from "./logger";
 
@@ -25,6 +26,8 @@ export interface RunningGateway {
   /** Set on the start that generated the administrator's key (it is printed once). */
   generatedAdminKey?: string;
   embeddedNode?: EmbeddedNode;
+  /** Called once when the gateway cannot go on (its database became unusable): the caller exits non-zero. */
+  onFatal(handler: (err: Error) => void): void;
   stop(): Promise<void>;
 }
 
@@ -114,6 +117,10 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       indexDb.close();
     });
     const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config, indexDb });
+    if (node) {
+      const embedded = node;
+      services.readiness.push({ name: "node", check: async () => ({ ok: embedded.health().state === "running", details: embedded.health() }) });
+    }
     services.index.start();
     cleanups.push(() => services.index.stop());
 
@@ -131,6 +138,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       cleanups.push(() => services.anchorer.stop());
     }
 
+    let fatalHandler: (err: Error) => void = (err) => log.fatal({ err }, "the gateway cannot go on");
+    cleanups.push(watchDatabase({ "gateway.db": db, "index.db": indexDb }, { intervalMs: 5_000, onFatal: (err) => fatalHandler(err) }));
+
     const { app } = createApp(services);
     const server = await listen(app, config.PORT, config.HOST);
     cleanups.push(() => closeServer(server));
@@ -144,6 +154,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       credentialsFile,
       generatedAdminKey: boot.generatedAdminKey,
       embeddedNode: node,
+      onFatal: (handler) => {
+        fatalHandler = handler;
+      },
       stop: stopAll,
     };
   } catch (err) {
