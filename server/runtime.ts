@@ -90,6 +90,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       password,
       scryptN: config.KEYSTORE_SCRYPT_N,
       log: componentLogger(log, "keystore"),
+      verifyWith: ADMIN_ORG.code,
     });
     const adminWallet = await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
     if (config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {
@@ -147,6 +148,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
     log.info({ url, docs: `${url}/docs`, contracts: contracts.addresses, credentialsFile }, "gateway ready");
+    // Warm the other keys up after the start, one at a time, so that an organisation's first write does not wait for it.
+    keystore.unlockAll().catch((err) => log.error({ err: (err as Error).message }, "a key of the keystore cannot be unlocked"));
 
     return {
       url,

@@ -179,9 +179,14 @@ export class ParticipantService {
     return org;
   }
 
-  /** The signing key of a participant. */
-  walletOf(code: string): Wallet {
+  /** The signing key of a participant (unlocked on its first use). */
+  async walletOf(code: string): Promise<Wallet> {
     return this.keystore.get(this.require(code).code);
+  }
+
+  /** The account a participant signs with (no key needed). */
+  addressOf(code: string): string {
+    return this.keystore.address(this.require(code).code);
   }
 
   private async toDto(org: OrganizationRow): Promise<ParticipantDto> {
