@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   if (gateway.generatedAdminKey) {
     say(`  Admin key    ${gateway.generatedAdminKey}  (shown once; also in the credentials file)`);
   }
-  if (config.BOOTSTRAP_DEMO ?? !config.RPC_URL) {
+  if (config.BOOTSTRAP_DEMO ?? !(config.RPC_URL || config.RPC_URLS)) {
     say(`  Demo         npm run demo -- --url ${gateway.url} --credentials ${gateway.credentialsFile}`);
   }
   say("  Stop with Ctrl-C.");

@@ -58,7 +58,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const password = keystorePassword(config, log);
 
     let node: EmbeddedNode | undefined;
-    let rpcUrl = config.RPC_URL;
+    let rpcUrl: string | string[] | undefined = config.RPC_URLS ?? config.RPC_URL;
     if (!rpcUrl) {
       node = new EmbeddedNode({
         port: config.CHAIN_PORT,
@@ -127,7 +127,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
 
     const credentialsFile = path.join(dataDir, "credentials.json");
     const boot = await bootstrap(services, {
-      demo: config.BOOTSTRAP_DEMO ?? !config.RPC_URL,
+      demo: config.BOOTSTRAP_DEMO ?? !(config.RPC_URL || config.RPC_URLS),
       adminApiKey: config.ADMIN_API_KEY,
       credentialsFile,
       log: componentLogger(log, "bootstrap"),
