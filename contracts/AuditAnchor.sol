@@ -11,6 +11,10 @@ import {IAuditAnchor} from "./interfaces/IAuditAnchor.sol";
  * a log entry that the gateway left out, or an anchor it skipped, shows up as a gap.
  */
 contract AuditAnchor is IAuditAnchor, AccessManaged {
+    /// @notice The most log entries one anchor may cover. Ids are 64-bit: at this size the id space outlasts any
+    /// gateway, and no anchor can end where the next one has no id to start at.
+    uint64 public constant MAX_ENTRIES_PER_ANCHOR = 1_000_000;
+
     mapping(uint256 anchorId => Anchor) private _anchors;
     uint256 private _anchorCount;
     uint64 private _lastEntryId;
@@ -28,6 +32,9 @@ contract AuditAnchor is IAuditAnchor, AccessManaged {
         uint64 expected = _lastEntryId + 1;
         if (firstEntryId != expected) revert AuditAnchorNonContiguous(expected, firstEntryId);
         if (lastEntryId < firstEntryId) revert AuditAnchorEmptyRange(firstEntryId, lastEntryId);
+        if (lastEntryId - firstEntryId >= MAX_ENTRIES_PER_ANCHOR) {
+            revert AuditAnchorRangeTooLarge(firstEntryId, lastEntryId, MAX_ENTRIES_PER_ANCHOR);
+        }
         anchorId = ++_anchorCount;
         _lastEntryId = lastEntryId;
         _anchors[anchorId] = Anchor({

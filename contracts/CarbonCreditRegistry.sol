@@ -5,6 +5,7 @@ import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol"
 import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ICarbonCreditRegistry} from "./interfaces/ICarbonCreditRegistry.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 
@@ -259,6 +260,12 @@ contract CarbonCreditRegistry is ICarbonCreditRegistry, ERC1155, AccessManaged, 
     }
 
     /// @inheritdoc ICarbonCreditRegistry
+    function setURI(string calldata baseURI) external restricted {
+        _setURI(baseURI);
+        emit BaseURIChanged(baseURI);
+    }
+
+    /// @inheritdoc ICarbonCreditRegistry
     function pause() external restricted {
         if (_counters.paused) revert CarbonCreditRegistryPaused();
         _counters.paused = true;
@@ -273,6 +280,17 @@ contract CarbonCreditRegistry is ICarbonCreditRegistry, ERC1155, AccessManaged, 
     }
 
     // ---------------------------------------------------------------- views
+
+    /// @notice A batch's metadata URL: the base URI, the batch id in decimal (as the API writes batch ids), then
+    /// `.json`; e.g. `https://ledger.city.example/metadata/credits/12.json`. A concrete URL rather than ERC-1155's
+    /// `{id}` template, which clients may but need not substitute.
+    /// @param batchId the batch
+    /// @return the URI, empty while no base URI is set
+    function uri(uint256 batchId) public view override returns (string memory) {
+        _existingBatch(batchId);
+        string memory base = super.uri(batchId);
+        return bytes(base).length == 0 ? "" : string.concat(base, Strings.toString(batchId), ".json");
+    }
 
     /// @inheritdoc ICarbonCreditRegistry
     function projectKeyOf(string calldata projectId) external pure returns (bytes32 projectKey) {

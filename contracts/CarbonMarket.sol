@@ -130,6 +130,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
 
     /// @inheritdoc ICarbonMarket
     function cancelListing(uint256 listingId) external nonReentrant {
+        if (_config.paused) revert CarbonMarketPaused();
         Listing storage entry = _openListing(listingId);
         address seller = entry.seller;
         if (_msgSender() != seller) revert CarbonMarketNotSeller(listingId, _msgSender());
@@ -141,6 +142,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
 
     /// @inheritdoc ICarbonMarket
     function reclaimExpired(uint256 listingId) external nonReentrant {
+        if (_config.paused) revert CarbonMarketPaused();
         Listing storage entry = _openListing(listingId);
         uint64 expiry = entry.expiry;
         if (expiry == 0 || block.timestamp <= expiry) revert CarbonMarketListingNotExpired(listingId, expiry);

@@ -17,11 +17,11 @@ import {ForwardedSender} from "./libraries/ForwardedSender.sol";
  * @title DataAssetRegistry
  * @notice The city's datasets as ERC-721 tokens (with ERC-4906 metadata updates and ERC-5192 soulbound tokens),
  * administered through the city's AccessManager: REGISTRAR (the data office) registers and manages datasets,
- * RECOVERY forces transfers (granted with an execution delay), GUARDIAN pauses.
+ * RECOVERY forces transfers (granted with an execution delay), GUARDIAN pauses, ADMIN sets the base URI.
  * @dev Storage is kept lean because registration is the hot path: the token id is the content hash, so the
  * duplicate check is the ERC-721 owner slot and the hash needs no slot of its own; custodian, classification,
- * status and transferability share one slot; the metadata hash has its own; the parent link is written for
- * versions only.
+ * status and transferability share one slot; the metadata hash is in the registration and update events only; the
+ * parent link is written for versions only.
  */
 contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausable, ERC2771Context {
     /// @notice The most registrations one `registerBatch` call may carry (about 80k gas each).
@@ -42,7 +42,6 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     IParticipantRegistry private immutable _PARTICIPANTS;
 
     mapping(uint256 id => AssetRecord) private _records;
-    mapping(uint256 id => bytes32 metadataHash) private _metadataHashes;
     mapping(uint256 id => uint256 parentId) private _parents;
     mapping(uint256 id => mapping(bytes32 orgId => License)) private _licenses;
     string private _baseTokenURI;
@@ -101,6 +100,10 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         AssetRecord storage parent = _records[parentId];
         AssetStatus parentStatus = parent.status;
         if (parentStatus != AssetStatus.Active) revert DataAssetRegistryParentNotActive(parentId, parentStatus);
+        Classification parentClassification = parent.classification;
+        if (r.classification < parentClassification) {
+            revert DataAssetRegistryClassificationLowered(parentId, parentClassification, r.classification);
+        }
         (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(r.to);
         _requireMayKeep(r.to, kind, active, r.classification);
         id = _register(r);
@@ -133,7 +136,6 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     {
         _requireChangeable(id);
         if (metadataHash == bytes32(0)) revert DataAssetRegistryZeroMetadataHash();
-        _metadataHashes[id] = metadataHash;
         emit DatasetMetadataChanged(id, metadataHash, title, uri);
         emit MetadataUpdate(id);
     }
@@ -250,7 +252,6 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
                 status: record.status,
                 transferable: !record.locked,
                 contentHash: bytes32(id),
-                metadataHash: _metadataHashes[id],
                 parentId: _parents[id]
             });
     }
@@ -276,11 +277,12 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     function hasAccess(uint256 id, address account) external view returns (bool) {
         address holder = _requireOwned(id);
         AssetRecord memory record = _records[id];
-        if (account == holder || (account == record.custodian && account != address(0))) return true;
         if (record.status == AssetStatus.Revoked) return false;
         // Open data is public: anyone may use it, participant or not, without a licence.
         if (record.classification == Classification.Open) return true;
+        // Holding or keeping a dataset gives access only while the account's organisation is active.
         if (!_PARTICIPANTS.isActive(account)) return false;
+        if (account == holder || (account == record.custodian && account != address(0))) return true;
         bytes32 orgId = _PARTICIPANTS.orgOf(account);
         if (orgId == _PARTICIPANTS.orgOf(holder)) return true;
         if (record.custodian != address(0) && orgId == _PARTICIPANTS.orgOf(record.custodian)) return true;
@@ -300,13 +302,14 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         return _PARTICIPANTS;
     }
 
-    /// @notice The token's metadata URL: the base URI followed by the id as 32-byte hex (the content hash).
+    /// @notice The token's metadata URL: the base URI, the id as 0x-prefixed 64-digit lowercase hex (the content hash,
+    /// as the API writes dataset ids), then `.json`; e.g. `https://ledger.city.example/metadata/datasets/0x3f…9a.json`.
     /// @param tokenId the dataset
     /// @return the URI, empty while no base URI is set
     function tokenURI(uint256 tokenId) public view override returns (string memory) {
         _requireOwned(tokenId);
         string memory base = _baseTokenURI;
-        return bytes(base).length == 0 ? "" : string.concat(base, Strings.toHexString(tokenId, 32));
+        return bytes(base).length == 0 ? "" : string.concat(base, Strings.toHexString(tokenId, 32), ".json");
     }
 
     /// @inheritdoc IERC165
@@ -358,7 +361,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         // The owner slot doubles as the duplicate check: the base _update returns the previous owner.
         if (ERC721._update(r.to, id, address(0)) != address(0)) revert DataAssetRegistryDuplicateContent(contentHash);
         _writeRecord(_records[id], custodian, classification, !r.transferable);
-        _metadataHashes[id] = r.metadataHash;
+        // The metadata hash lives in the event only (DESIGN.md allows it; a slot would cost 20k per registration).
         emit DatasetRegistered(id, r.metadataHash, classification, r.transferable, custodian, r.title, r.uri);
         if (!r.transferable) emit Locked(id);
     }

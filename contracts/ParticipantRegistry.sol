@@ -16,11 +16,13 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
     /// @notice The most accounts one organisation may have.
     uint256 public constant MAX_ACCOUNTS_PER_ORG = 16;
 
-    /// @dev One slot: what `isActive` needs about an account, copied from its organisation.
+    /// @dev One slot: what `isActive` needs about an account, copied from its organisation. A removed account keeps
+    /// its kind, has status Revoked and `removed` set, and is no longer rewritten by `_syncAccounts`.
     struct AccountState {
         OrgKind kind;
         OrgStatus status;
         uint64 validUntil;
+        bool removed;
     }
 
     mapping(bytes32 orgId => Organization) private _organizations;
@@ -72,7 +74,12 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
         org.accountCount += 1;
         _accounts[orgId].push(account);
         _orgOfAccount[account] = orgId;
-        _accountStates[account] = AccountState({kind: org.kind, status: org.status, validUntil: org.validUntil});
+        _accountStates[account] = AccountState({
+            kind: org.kind,
+            status: org.status,
+            validUntil: org.validUntil,
+            removed: false
+        });
         emit AccountAdded(orgId, account);
     }
 
@@ -80,6 +87,8 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
     function removeAccount(address account) external restricted {
         bytes32 orgId = _orgOfAccount[account];
         if (orgId == bytes32(0)) revert ParticipantRegistryUnknownAccount(account);
+        AccountState storage state = _accountStates[account];
+        if (state.removed) revert ParticipantRegistryAccountRemoved(account, orgId);
         address[] storage accounts = _accounts[orgId];
         uint256 last = accounts.length - 1;
         for (uint256 i = 0; i <= last; ++i) {
@@ -90,8 +99,9 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
             }
         }
         _organizations[orgId].accountCount -= 1;
-        delete _orgOfAccount[account];
-        delete _accountStates[account];
+        // The binding stays (see IParticipantRegistry.removeAccount): inactive for good, never unbound.
+        state.status = OrgStatus.Revoked;
+        state.removed = true;
         emit AccountRemoved(orgId, account);
     }
 
@@ -117,6 +127,12 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
     /// @inheritdoc IParticipantRegistry
     function isActive(address account) external view returns (bool active) {
         return _isActive(_accountStates[account]);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function mayExercisePowers(address account) external view returns (bool allowed) {
+        AccountState storage state = _accountStates[account];
+        return state.kind == OrgKind.None || _isActive(state);
     }
 
     /// @inheritdoc IParticipantRegistry
@@ -160,7 +176,12 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
     }
 
     function _syncAccounts(bytes32 orgId, Organization storage org) private {
-        AccountState memory state = AccountState({kind: org.kind, status: org.status, validUntil: org.validUntil});
+        AccountState memory state = AccountState({
+            kind: org.kind,
+            status: org.status,
+            validUntil: org.validUntil,
+            removed: false
+        });
         address[] storage accounts = _accounts[orgId];
         uint256 count = accounts.length;
         for (uint256 i = 0; i < count; ++i) {

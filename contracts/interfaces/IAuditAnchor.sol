@@ -47,6 +47,15 @@ interface IAuditAnchor {
      */
     error AuditAnchorEmptyRange(uint64 firstEntryId, uint64 lastEntryId);
 
+    /**
+     * @notice The range holds more entries than one anchor may (`MAX_ENTRIES_PER_ANCHOR`). Without this bound an
+     * anchor ending at the top of the id space would leave no id for the next one and block anchoring for good.
+     * @param firstEntryId the first id given
+     * @param lastEntryId the last id given
+     * @param maxEntries the most entries one anchor may cover
+     */
+    error AuditAnchorRangeTooLarge(uint64 firstEntryId, uint64 lastEntryId, uint64 maxEntries);
+
     /// @notice A Merkle root or head hash of zero anchors nothing.
     error AuditAnchorZeroHash();
 

@@ -231,6 +231,12 @@ interface ICarbonCreditRegistry {
     event MarketChanged(address previous, address market);
 
     /**
+     * @notice The base of every batch's metadata URI changed.
+     * @param baseURI the new base
+     */
+    event BaseURIChanged(string baseURI);
+
+    /**
      * @notice Every movement of credits was paused.
      * @param account who paused
      */
@@ -513,6 +519,13 @@ interface ICarbonCreditRegistry {
      * @param market the market (zero to allow none)
      */
     function setMarket(address market) external;
+
+    /**
+     * @notice Sets the base of every batch's metadata URI (the gateway's credit metadata endpoint, e.g.
+     * `https://ledger.city.example/metadata/credits/`). Role ADMIN: scheduled with the administrator's execution delay.
+     * @param baseURI the base; `uri(batchId)` is baseURI, the batch id in decimal, then `.json`
+     */
+    function setURI(string calldata baseURI) external;
 
     /// @notice Pauses every movement of credits (transfers, issuance, retirement, cancellation).
     function pause() external;

@@ -294,10 +294,11 @@ interface ICarbonMarket {
      */
     function setFee(uint16 feeBps, address recipient) external;
 
-    /// @notice Pauses listing and filling (cancellation and reclaiming stay open).
+    /// @notice The emergency brake (GUARDIAN): stops listing, filling, cancelling and reclaiming, so nothing enters or
+    /// leaves escrow until `unpause`.
     function pause() external;
 
-    /// @notice Resumes listing and filling.
+    /// @notice Resumes listing, filling, cancelling and reclaiming.
     function unpause() external;
 
     /**
@@ -335,7 +336,7 @@ interface ICarbonMarket {
     function lastListingId() external view returns (uint256 count);
 
     /**
-     * @notice Whether listing and filling are paused.
+     * @notice Whether the market is paused (no listing, filling, cancelling or reclaiming).
      * @return isPaused true if paused
      */
     function paused() external view returns (bool isPaused);

@@ -43,7 +43,8 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
         string uri;
     }
 
-    /// @notice Everything stored about one dataset version.
+    /// @notice Everything stored about one dataset version. The metadata hash is not stored (it cost a registration
+    /// 20k gas): the latest `DatasetRegistered` or `DatasetMetadataChanged` event of the dataset carries it.
     struct Asset {
         address holder;
         address custodian;
@@ -51,7 +52,6 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
         AssetStatus status;
         bool transferable;
         bytes32 contentHash;
-        bytes32 metadataHash;
         uint256 parentId;
     }
 
@@ -205,6 +205,19 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
     error DataAssetRegistryParentNotActive(uint256 parentId, AssetStatus status);
 
     /**
+     * @notice A new version may not be classified lower than its parent: relabelling Core data as Open in a new
+     * version would hand it to holders the parent's class forbids.
+     * @param parentId the parent
+     * @param parentClassification the parent's class
+     * @param classification the class asked for
+     */
+    error DataAssetRegistryClassificationLowered(
+        uint256 parentId,
+        Classification parentClassification,
+        Classification classification
+    );
+
+    /**
      * @notice The dataset cannot move from its status to the one asked for.
      * @param id the dataset
      * @param current its status now
@@ -298,7 +311,8 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
     function registerBatch(Registration[] calldata registrations) external returns (uint256[] memory ids);
 
     /**
-     * @notice Registers a new version of an Active dataset; the parent becomes Deprecated. Role REGISTRAR.
+     * @notice Registers a new version of an Active dataset, classified at least as high as the parent; the parent
+     * becomes Deprecated. Role REGISTRAR.
      * @param parentId the current version
      * @param r the new version's registration
      * @return id the new version's token id
@@ -384,8 +398,9 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
     function recover(uint256 id, address to, string calldata reason) external;
 
     /**
-     * @notice Sets the base of every token URI (the gateway's dataset endpoint). Role REGISTRAR.
-     * @param baseURI the base; token URIs are baseURI followed by the id in hex
+     * @notice Sets the base of every token URI (the gateway's dataset metadata endpoint, e.g.
+     * `https://ledger.city.example/metadata/datasets/`). Role ADMIN: scheduled with the administrator's execution delay.
+     * @param baseURI the base; `tokenURI(id)` is baseURI, the id as 0x-prefixed 64-digit lowercase hex, then `.json`
      */
     function setBaseURI(string calldata baseURI) external;
 
@@ -426,9 +441,10 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
 
     /**
      * @notice Whether an account may use a dataset. Reverts if the dataset does not exist.
-     * @dev True for the holder and the custodian accounts, always. Otherwise false once the dataset is Revoked;
-     * true for anyone (participant or not) if it is Open data; and true for an active account whose organisation
-     * is the holder's or the custodian's, or holds an unexpired licence.
+     * @dev False for everyone once the dataset is Revoked. Otherwise true for anyone (participant or not) if it is
+     * Open data; and for other data true only for an active account that is the holder or the custodian, or whose
+     * organisation is the holder's or the custodian's, or holds an unexpired licence: a suspended, revoked or
+     * expired holder has no access to its own non-Open datasets.
      * @param id the dataset
      * @param account the account
      * @return true if the account may use the data

@@ -139,6 +139,13 @@ interface IParticipantRegistry {
     error ParticipantRegistryUnknownAccount(address account);
 
     /**
+     * @notice The account was removed from its organisation already; it stays bound to it, inactive, for good.
+     * @param account the account
+     * @param orgId the organisation it was bound to
+     */
+    error ParticipantRegistryAccountRemoved(address account, bytes32 orgId);
+
+    /**
      * @notice The organisation already has the most accounts allowed.
      * @param orgId the organisation
      * @param max the most accounts an organisation may have
@@ -177,7 +184,10 @@ interface IParticipantRegistry {
     function addAccount(bytes32 orgId, address account) external;
 
     /**
-     * @notice Stops an account acting for its organisation.
+     * @notice Stops an account acting for its organisation. The account stays bound to the organisation (`orgOf`
+     * still names it) and inactive for good: it can join no other organisation, so moving a key between
+     * organisations (say, an agency's key holding Core datasets into a business) is impossible, and it never becomes
+     * an unbound account that `mayExercisePowers` would let use its roles again.
      * @param account the account
      */
     function removeAccount(address account) external;
@@ -212,6 +222,15 @@ interface IParticipantRegistry {
     function isActive(address account) external view returns (bool active);
 
     /**
+     * @notice Whether an account may use the AccessManager roles it holds: true for an account never bound to an
+     * organisation (an operational key such as the guardian's), otherwise only while it is active (`isActive`).
+     * @dev Asked by CityAccessManager for every role but ADMIN and PUBLIC; one storage read.
+     * @param account the account
+     * @return allowed false for an account of a suspended, revoked or expired organisation, or a removed account
+     */
+    function mayExercisePowers(address account) external view returns (bool allowed);
+
+    /**
      * @notice `isActive` for the two sides of a transfer in one call.
      * @param from the sender
      * @param to the receiver
@@ -229,9 +248,9 @@ interface IParticipantRegistry {
     function activeKind(address account) external view returns (OrgKind kind, bool active);
 
     /**
-     * @notice The organisation an account acts for.
+     * @notice The organisation an account acts for, or acted for until it was removed (a binding is for good).
      * @param account the account
-     * @return orgId the organisation, 0 if none
+     * @return orgId the organisation, 0 if the account was never bound to one
      */
     function orgOf(address account) external view returns (bytes32 orgId);
 

@@ -154,7 +154,7 @@ export async function runGasBenchmark(log: (line: string) => void): Promise<{ ga
     dataAssets.connect(registrar).recordValuation(sid, 250_000_000n, BigInt(await time.latest()), "cost approach", "State Audit Office", ethers.id("valuation report")),
   );
   await measure("DataAssetRegistry.setStatus", dataAssets.connect(registrar).setStatus(sid, 1, "superseded by the 2026 survey"), { case: "Active → Deprecated" });
-  await measure("DataAssetRegistry.setBaseURI", dataAssets.connect(registrar).setBaseURI("https://ledger.city.example/datasets/"));
+  await measure("DataAssetRegistry.setBaseURI", dataAssets.connect(admin).setBaseURI("https://ledger.city.example/datasets/"));
 
   const openId = idOf(open.contentHash);
   await measure("DataAssetRegistry.approve", dataAssets.connect(agencyA).approve(agencyB.address, openId), { baseline: "PlainERC721.approve" });
@@ -247,7 +247,7 @@ export async function runGasBenchmark(log: (line: string) => void): Promise<{ ga
   log("gas: carbon registry and settlement token measured");
 
   // ---------------------------------------------------------------- CarbonMarket
-  await measure("CarbonMarket.setFee", market.connect(marketOperator).setFee(25, marketOperator.address));
+  await measure("CarbonMarket.setFee", market.connect(admin).setFee(25, marketOperator.address));
   await measure("CarbonMarket.list", market.connect(a).list(batchId, 500n, 250_000n, 0n, 0n, ethers.ZeroAddress), { case: "credits into escrow; escrow empty for the batch" });
   await measure("CarbonMarket.list", market.connect(a).list(batchId, 100n, 250_000n, 0n, 0n, ethers.ZeroAddress), { variant: "escrow already holds the batch" });
   const listing = await market.lastListingId();

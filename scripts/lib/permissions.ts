@@ -22,11 +22,12 @@ export const PERMISSIONS = {
       "grantLicense",
       "revokeLicense",
       "recordValuation",
-      "setBaseURI",
     ],
     // Granted with an execution delay (DELAYS.RECOVERY_EXECUTION): every call is scheduled through the AccessManager.
     RECOVERY: ["recover"],
     GUARDIAN: ["pause", "unpause"],
+    // Governance: scheduled with the administrator's execution delay (deploySystem's adminExecutionDelay).
+    ADMIN: ["setBaseURI"],
   },
   CarbonCreditRegistry: {
     ISSUER: [
@@ -42,14 +43,16 @@ export const PERMISSIONS = {
     VERIFIER: ["attest"],
     GUARDIAN: ["pause", "unpause"],
     // Which market may retire from its escrow on a buyer's behalf is a wiring decision of the administrator.
-    ADMIN: ["setMarket"],
+    ADMIN: ["setMarket", "setURI"],
   },
   SettlementToken: {
     TREASURY: ["mint", "burn"],
     GUARDIAN: ["pause", "unpause"],
   },
   CarbonMarket: {
-    MARKET_OPERATOR: ["setFee"],
+    // The fee is governance (issue 11): scheduled with the administrator's execution delay. MARKET_OPERATOR keeps no
+    // function for now; the role stays defined so grants already on chain keep their meaning.
+    ADMIN: ["setFee"],
     GUARDIAN: ["pause", "unpause"],
   },
   AuditAnchor: {

@@ -66,6 +66,13 @@ interface SystemFactory {
 export interface DeployOptions {
   /** Delay before a newly granted administrator can act (seconds). Tests pass 0 where they need to. */
   adminGrantDelay?: number;
+  /**
+   * Execution delay (seconds) of the deploying administrator's ADMIN membership, set as the last step: when > 0, every
+   * ADMIN action (role grants and revocations, setAuthority through updateAuthority, base URIs, the market fee, the
+   * permission table) must be scheduled, waits this long, and the GUARDIAN can cancel it meanwhile. Default 0 (the
+   * administrator acts at once), which the gateway's bootstrap still needs; production passes ADMIN_DELAY.
+   */
+  adminExecutionDelay?: number;
   /** Called after each transaction is mined, so a deploy script can log progress. */
   onStep?: (step: string) => void;
 }
@@ -93,6 +100,9 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   await participants.waitForDeployment();
   step("ParticipantRegistry deployed");
   const participantsAddress = await participants.getAddress();
+  // From here on an account of an inactive organisation holds no role but ADMIN/PUBLIC (CityAccessManager.hasRole).
+  await (await accessManager.setParticipantRegistry(participantsAddress)).wait();
+  step("CityAccessManager: participant registry wired in");
 
   const dataAssets = await new DataAssetRegistry__factory(admin).deploy(authority, participantsAddress, forwarderAddress);
   await dataAssets.waitForDeployment();
@@ -123,6 +133,13 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   await labelRoles(accessManager, step);
   await (await accessManager.setGrantDelay(ROLES.ADMIN, options.adminGrantDelay ?? DELAYS.ADMIN_GRANT)).wait();
   step("admin grant delay set");
+  const adminExecutionDelay = options.adminExecutionDelay ?? 0;
+  if (adminExecutionDelay > 0) {
+    // Re-granting a held role only sets its execution delay; an increase applies at once. Last, since from now on
+    // the administrator schedules everything.
+    await (await accessManager.grantRole(ROLES.ADMIN, adminAddress, adminExecutionDelay)).wait();
+    step(`administrator's execution delay set to ${adminExecutionDelay} s`);
+  }
   return contracts;
 }
 
@@ -174,10 +191,15 @@ async function bootstrapMarket(contracts: SystemContracts, admin: Signer, step: 
   step("CarbonCreditRegistry: market set");
 }
 
+/**
+ * Labels every role and makes GUARDIAN the guardian of every role but ADMIN (OZ allows none for ADMIN; the
+ * CityAccessManager lets GUARDIAN cancel the administrator's operations too), so it can cancel any scheduled operation.
+ */
 async function labelRoles(accessManager: CityAccessManager, step: (s: string) => void): Promise<void> {
   for (const [role, id] of Object.entries(ROLES) as [RoleName, bigint][]) {
-    if (id === ROLES.ADMIN) continue; // OZ refuses to relabel the admin role
+    if (id === ROLES.ADMIN) continue; // OZ refuses to relabel the admin role or give it a guardian
     await (await accessManager.labelRole(id, ROLE_LABELS[role])).wait();
+    await (await accessManager.setRoleGuardian(id, ROLES.GUARDIAN)).wait();
   }
-  step("roles labelled");
+  step("roles labelled; GUARDIAN guards every role");
 }

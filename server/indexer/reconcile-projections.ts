@@ -6,7 +6,7 @@ import type { ChainView, Discrepancy } from "../../scripts/audit/types";
 /** What `projectionDiscrepancies` checks, for the report. */
 export const PROJECTION_CHECKS = [
   "organisations (kind, status) equal the participant registry",
-  "datasets (holder, custodian, class, status, transferability, metadata hash, parent) and licences equal the data registry",
+  "datasets (holder, custodian, class, status, transferability, parent) and licences equal the data registry (the metadata hash is in events only)",
   "batches (issued, circulating, retired, cancelled, frozen, adjustment), credit and retired balances, and certificates equal the carbon registry",
   "VND balances and supply equal the settlement token",
   "listings' remainders equal the market, and a listing is open exactly while something remains",
@@ -36,9 +36,9 @@ export async function projectionDiscrepancies(db: Database.Database, chain: Chai
     compare(`organisation ${o.org_id} status`, o.status, orgViews[i].status);
   });
 
-  type DatasetRow = { id: string; holder: string; custodian: string | null; classification: number; status: number; transferable: number; metadata_hash: string; parent_id: string | null };
-  const datasets = rows<DatasetRow>("SELECT id, holder, custodian, classification, status, transferable, metadata_hash, parent_id FROM idx_datasets");
-  type Asset = { holder: string; custodian: string; classification: bigint; status: bigint; transferable: boolean; metadataHash: string; parentId: bigint };
+  type DatasetRow = { id: string; holder: string; custodian: string | null; classification: number; status: number; transferable: number; parent_id: string | null };
+  const datasets = rows<DatasetRow>("SELECT id, holder, custodian, classification, status, transferable, parent_id FROM idx_datasets");
+  type Asset = { holder: string; custodian: string; classification: bigint; status: bigint; transferable: boolean; parentId: bigint };
   const assets = await mapConcurrent(datasets, 16, (d) => chain.call<Asset>("DataAssetRegistry", "assetOf", [d.id]).catch(() => undefined));
   datasets.forEach((d, i) => {
     const asset = assets[i];
@@ -48,7 +48,6 @@ export async function projectionDiscrepancies(db: Database.Database, chain: Chai
     compare(`dataset ${d.id} classification`, d.classification, asset.classification);
     compare(`dataset ${d.id} status`, d.status, asset.status);
     compare(`dataset ${d.id} transferable`, d.transferable === 1, asset.transferable);
-    compare(`dataset ${d.id} metadata hash`, d.metadata_hash, asset.metadataHash);
     compare(`dataset ${d.id} parent`, d.parent_id ?? ZeroHash, "0x" + asset.parentId.toString(16).padStart(64, "0"));
   });
 

@@ -21,6 +21,22 @@ describe("AuditAnchor", function () {
   }
 
   describe("#anchor", function () {
+    it("refuses a range larger than MAX_ENTRIES_PER_ANCHOR (attack: anchor to the top of the id space and block anchoring)", async function () {
+      const { auditAnchor, anchorer } = await loadFixture(anchorFixture);
+      const max = await auditAnchor.MAX_ENTRIES_PER_ANCHOR();
+      const root = ethers.id("root");
+      const top = 2n ** 64n - 1n;
+      await expect(auditAnchor.connect(anchorer).anchor(root, 1, top, root))
+        .to.be.revertedWithCustomError(auditAnchor, "AuditAnchorRangeTooLarge")
+        .withArgs(1, top, max);
+      await expect(auditAnchor.connect(anchorer).anchor(root, 1, max + 1n, root))
+        .to.be.revertedWithCustomError(auditAnchor, "AuditAnchorRangeTooLarge")
+        .withArgs(1, max + 1n, max);
+      // Exactly the maximum is accepted, and the next anchor still has ids to start at.
+      await expect(auditAnchor.connect(anchorer).anchor(root, 1, max, root)).to.emit(auditAnchor, "LogAnchored");
+      await expect(auditAnchor.connect(anchorer).anchor(root, max + 1n, max + 1n, root)).to.emit(auditAnchor, "LogAnchored");
+    });
+
     it("anchors the first range and records it", async function () {
       const { auditAnchor, anchorer } = await loadFixture(anchorFixture);
       const tree = treeOf(1, 5);

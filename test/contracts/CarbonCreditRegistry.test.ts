@@ -120,9 +120,10 @@ describe("CarbonCreditRegistry", function () {
       await expect(carbon.connect(signers.businessA).attest(projectKey, start, end, 1n, ethers.id("r")))
         .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryNotVerifier")
         .withArgs(signers.businessA.address);
+      // A suspended verifier's role is void before the registry even looks (CityAccessManager.hasRole).
       await participants.connect(signers.governor).suspend(orgs.verifier.id, "accreditation lapsed");
       await expect(carbon.connect(signers.verifier).attest(projectKey, start, end, 1n, ethers.id("r")))
-        .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryNotVerifier")
+        .to.be.revertedWithCustomError(carbon, "AccessManagedUnauthorized")
         .withArgs(signers.verifier.address);
     });
 
@@ -691,6 +692,30 @@ describe("CarbonCreditRegistry", function () {
       await expect(carbon.connect(signers.issuer).setMarket(signers.issuer.address))
         .to.be.revertedWithCustomError(carbon, "AccessManagedUnauthorized")
         .withArgs(signers.issuer.address);
+    });
+  });
+
+  describe("#setURI / #uri", function () {
+    it("builds each batch's metadata URL from the base and the decimal batch id", async function () {
+      const ctx = await loadFixture(carbonFixture);
+      const { carbon, signers, batchId } = ctx;
+      expect(await carbon.uri(batchId)).to.equal("");
+      const base = "https://ledger.danang.gov.vn/metadata/credits/";
+      await expect(carbon.connect(signers.admin).setURI(base)).to.emit(carbon, "BaseURIChanged").withArgs(base);
+      expect(await carbon.uri(batchId)).to.equal(`${base}1.json`);
+      const twelfth = await (async () => {
+        for (let i = 2; i < 12; i++) await issueBatch(ctx, signers.businessA, 1n, `uri-${i}`);
+        return issueBatch(ctx, signers.businessA, 1n, "uri-12");
+      })();
+      expect(await carbon.uri(twelfth)).to.equal(`${base}12.json`);
+      await expect(carbon.uri(13n)).to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryUnknownBatch").withArgs(13n);
+    });
+
+    it("is governance: refused to anyone but ADMIN, the issuer included", async function () {
+      const { carbon, signers } = await loadFixture(carbonFixture);
+      for (const caller of [signers.issuer, signers.stranger]) {
+        await expect(carbon.connect(caller).setURI("x")).to.be.revertedWithCustomError(carbon, "AccessManagedUnauthorized").withArgs(caller.address);
+      }
     });
   });
 

@@ -547,7 +547,7 @@ describe("Carbon invariants (stateful property test)", function () {
       await settlement.connect(s).approve(market.target, ethers.MaxUint256);
     }
     await settlement.connect(signers.stranger).approve(market.target, ethers.MaxUint256);
-    await market.connect(signers.marketOperator).setFee(Number(FEE_BPS), signers.marketOperator.address);
+    await market.connect(signers.admin).setFee(Number(FEE_BPS), signers.marketOperator.address);
     // Every participant starts with credits of two batches and with VND, so most steps have something to act on.
     const { attestationId } = await attestReport(ctx, 800n, "prop-initial");
     await carbon.connect(signers.issuer).issue(attestationId, signers.businessB.address, 800n);

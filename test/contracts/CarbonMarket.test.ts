@@ -12,7 +12,7 @@ const FEE_BPS = 50n;
 async function listedFixture() {
   const ctx = await carbonFixture();
   const { market, signers, batchId } = ctx;
-  await market.connect(signers.marketOperator).setFee(Number(FEE_BPS), signers.marketOperator.address);
+  await market.connect(signers.admin).setFee(Number(FEE_BPS), signers.marketOperator.address);
   await market.connect(signers.businessA).list(batchId, 100n, PRICE, 0n, 0n, ethers.ZeroAddress);
   return ctx;
 }
@@ -301,11 +301,10 @@ describe("CarbonMarket", function () {
   });
 
   describe("#cancelListing", function () {
-    it("returns the remainder to the seller, even while paused", async function () {
+    it("returns the remainder to the seller", async function () {
       const { market, carbon, signers, batchId, marketAddress } = await loadFixture(listedFixture);
       const seller = signers.businessA;
       await market.connect(signers.businessB).fill(1n, 30n, 30n * PRICE);
-      await market.connect(signers.guardian).pause();
       await expect(market.connect(seller).cancelListing(1n))
         .to.emit(market, "ListingCancelled")
         .withArgs(1n, seller.address, 70n)
@@ -363,7 +362,7 @@ describe("CarbonMarket", function () {
   describe("#setFee", function () {
     it("sets a capped fee with an active recipient", async function () {
       const { market, signers } = await loadFixture(carbonFixture);
-      const operator = market.connect(signers.marketOperator);
+      const operator = market.connect(signers.admin);
       await expect(operator.setFee(1_000, signers.marketOperator.address)).to.emit(market, "FeeChanged").withArgs(0, 1_000, signers.marketOperator.address);
       await expect(operator.setFee(0, ethers.ZeroAddress)).to.emit(market, "FeeChanged").withArgs(1_000, 0, ethers.ZeroAddress);
       expect(await market.feeBps()).to.equal(0n);
@@ -372,7 +371,7 @@ describe("CarbonMarket", function () {
 
     it("refuses a rate above the cap and a recipient that cannot receive VND", async function () {
       const { market, signers } = await loadFixture(carbonFixture);
-      const operator = market.connect(signers.marketOperator);
+      const operator = market.connect(signers.admin);
       await expect(operator.setFee(1_001, signers.marketOperator.address))
         .to.be.revertedWithCustomError(market, "CarbonMarketFeeTooHigh")
         .withArgs(1_001, 1_000);
@@ -381,11 +380,13 @@ describe("CarbonMarket", function () {
       }
     });
 
-    it("is refused to anyone without the MARKET_OPERATOR role", async function () {
+    it("is governance: refused to anyone but ADMIN, the market operator included", async function () {
       const { market, signers } = await loadFixture(carbonFixture);
-      await expect(market.connect(signers.admin).setFee(10, signers.admin.address))
-        .to.be.revertedWithCustomError(market, "AccessManagedUnauthorized")
-        .withArgs(signers.admin.address);
+      for (const caller of [signers.marketOperator, signers.stranger]) {
+        await expect(market.connect(caller).setFee(10, signers.marketOperator.address))
+          .to.be.revertedWithCustomError(market, "AccessManagedUnauthorized")
+          .withArgs(caller.address);
+      }
     });
   });
 

@@ -78,8 +78,9 @@ describe("DataAssetRegistry", function () {
       expect(asset.status).to.equal(AssetStatus.Active);
       expect(asset.transferable).to.equal(true);
       expect(asset.contentHash).to.equal(r.contentHash);
-      expect(asset.metadataHash).to.equal(r.metadataHash);
       expect(asset.parentId).to.equal(0n);
+      // The metadata hash is in the DatasetRegistered event only (checked above), not in storage.
+      expect(asset).not.to.have.property("metadataHash");
       expect(await registry.custodianOf(id)).to.equal(signers.agencyA.address);
     });
 
@@ -92,7 +93,6 @@ describe("DataAssetRegistry", function () {
       expect(asset.status).to.equal(AssetStatus.Active);
       expect(asset.transferable).to.equal(true);
       expect(asset.custodian).to.equal(ethers.ZeroAddress);
-      expect(asset.metadataHash).to.equal(r.metadataHash);
     });
 
     it("registers a soulbound dataset: emits Locked and reports locked", async function () {
@@ -304,6 +304,22 @@ describe("DataAssetRegistry", function () {
   });
 
   describe("#registerVersion", function () {
+    it("refuses a class lower than the parent's (attack: relabel Core data as Open to hand it to a business)", async function () {
+      const { registry, ids, signers } = await loadFixture(registeredFixture);
+      const lower = registration("core-v2", signers.businessA.address, { classification: Classification.Open });
+      await expect(registry.registerVersion(ids.core, lower))
+        .to.be.revertedWithCustomError(registry, "DataAssetRegistryClassificationLowered")
+        .withArgs(ids.core, Classification.Core, Classification.Open);
+      // One step below at the boundary is refused too; the same class is accepted.
+      await expect(registry.registerVersion(ids.core, registration("core-v2b", signers.agencyA.address, { classification: Classification.Important })))
+        .to.be.revertedWithCustomError(registry, "DataAssetRegistryClassificationLowered")
+        .withArgs(ids.core, Classification.Core, Classification.Important);
+      await expect(registry.registerVersion(ids.core, registration("core-v2c", signers.agencyA.address, { classification: Classification.Core }))).to.emit(
+        registry,
+        "DatasetVersioned",
+      );
+    });
+
     it("registers the new version linked to its parent and deprecates the parent", async function () {
       const { registry, ids, signers } = await loadFixture(registeredFixture);
       const v2 = registration("other-v2", signers.agencyA.address);
@@ -342,7 +358,7 @@ describe("DataAssetRegistry", function () {
       await expect(registry.registerVersion(ids.core, registration("core-v2b", signers.agencyA.address)))
         .to.be.revertedWithCustomError(registry, "DataAssetRegistryParentNotActive")
         .withArgs(ids.core, AssetStatus.Deprecated);
-      await registry.registerVersion(idOf(v2.contentHash), registration("core-v3", signers.agencyA.address));
+      await registry.registerVersion(idOf(v2.contentHash), registration("core-v3", signers.agencyA.address, { classification: Classification.Core }));
     });
 
     it("refuses to version a revoked dataset", async function () {
@@ -457,7 +473,6 @@ describe("DataAssetRegistry", function () {
         .withArgs(ids.core, meta, "Land parcels 2025", "https://data.danang.gov.vn/land")
         .and.to.emit(registry, "MetadataUpdate")
         .withArgs(ids.core);
-      expect((await registry.assetOf(ids.core)).metadataHash).to.equal(meta);
       expect((await registry.assetOf(ids.core)).contentHash).to.equal(ethers.toBeHex(ids.core, 32));
     });
 
@@ -747,18 +762,30 @@ describe("DataAssetRegistry", function () {
       expect(await registry.hasAccess(ids.other, signers.businessB.address)).to.equal(false);
     });
 
-    it("closes a revoked dataset to everyone but its holder and custodian accounts", async function () {
+    it("denies the holder and the custodian of non-Open data while their organisations are inactive", async function () {
+      const { registry, participants, ids, orgs, signers } = await loadFixture(registeredFixture);
+      await registry.setCustodian(ids.other, signers.agencyB.address);
+      expect(await registry.hasAccess(ids.other, signers.agencyA.address)).to.equal(true);
+      await participants.connect(signers.governor).suspend(orgs.agencyA.id, "audit");
+      await participants.connect(signers.governor).revoke(orgs.agencyB.id, "dissolved");
+      expect(await registry.hasAccess(ids.other, signers.agencyA.address)).to.equal(false);
+      expect(await registry.hasAccess(ids.other, signers.agencyB.address)).to.equal(false);
+      // Open data stays public.
+      expect(await registry.hasAccess(ids.open, signers.agencyA.address)).to.equal(true);
+    });
+
+    it("closes a revoked dataset to everyone, its holder and custodian included", async function () {
       const { registry, ids, orgs, signers, agencyA2 } = await loadFixture(registeredFixture);
       await registry.grantLicense(ids.other, orgs.businessA.id, 0, TERMS, TERMS_TEXT);
       await registry.setCustodian(ids.other, signers.agencyB.address);
       await registry.setStatus(ids.other, AssetStatus.Revoked, "unlawful");
       await registry.setStatus(ids.open, AssetStatus.Revoked, "unlawful");
-      expect(await registry.hasAccess(ids.other, signers.agencyA.address)).to.equal(true);
-      expect(await registry.hasAccess(ids.other, signers.agencyB.address)).to.equal(true);
+      expect(await registry.hasAccess(ids.other, signers.agencyA.address)).to.equal(false);
+      expect(await registry.hasAccess(ids.other, signers.agencyB.address)).to.equal(false);
       expect(await registry.hasAccess(ids.other, agencyA2.address)).to.equal(false);
       expect(await registry.hasAccess(ids.other, signers.businessA.address)).to.equal(false);
       expect(await registry.hasAccess(ids.open, signers.stranger.address)).to.equal(false);
-      expect(await registry.hasAccess(ids.open, signers.agencyA.address)).to.equal(true);
+      expect(await registry.hasAccess(ids.open, signers.agencyA.address)).to.equal(false);
     });
 
     it("keeps deprecated versions accessible", async function () {
@@ -1071,24 +1098,28 @@ describe("DataAssetRegistry", function () {
 
   describe("#setBaseURI / #tokenURI", function () {
     it("builds token URIs from the base and the content hash, with ERC-4906 BatchMetadataUpdate", async function () {
-      const { registry, ids } = await loadFixture(registeredFixture);
+      const { registry, dataAssets, signers, ids } = await loadFixture(registeredFixture);
       expect(await registry.tokenURI(ids.other)).to.equal("");
-      const base = "https://ledger.danang.gov.vn/v1/datasets/";
-      await expect(registry.setBaseURI(base))
+      const base = "https://ledger.danang.gov.vn/metadata/datasets/";
+      await expect(dataAssets.connect(signers.admin).setBaseURI(base))
         .to.emit(registry, "BaseURIChanged")
         .withArgs(base)
         .and.to.emit(registry, "BatchMetadataUpdate")
         .withArgs(0, ethers.MaxUint256);
-      expect(await registry.tokenURI(ids.other)).to.equal(base + ethers.toBeHex(ids.other, 32));
+      // 0x, 64 lowercase hex digits (leading zeros kept), .json: the form of GET /metadata/datasets/{id}.json.
+      expect(await registry.tokenURI(ids.other)).to.equal(base + ethers.toBeHex(ids.other, 32) + ".json");
+      expect(ethers.toBeHex(ids.other, 32)).to.match(/^0x[0-9a-f]{64}$/);
       const missing = idOf(contentHashOf("missing"));
       await expect(registry.tokenURI(missing)).to.be.revertedWithCustomError(registry, "ERC721NonexistentToken").withArgs(missing);
     });
 
-    it("refuses callers without the REGISTRAR role", async function () {
+    it("is governance: refused to anyone but ADMIN, the registrar included", async function () {
       const { dataAssets, signers } = await loadFixture(fixture);
-      await expect(dataAssets.connect(signers.stranger).setBaseURI("x"))
-        .to.be.revertedWithCustomError(dataAssets, "AccessManagedUnauthorized")
-        .withArgs(signers.stranger.address);
+      for (const caller of [signers.registrar, signers.stranger]) {
+        await expect(dataAssets.connect(caller).setBaseURI("x"))
+          .to.be.revertedWithCustomError(dataAssets, "AccessManagedUnauthorized")
+          .withArgs(caller.address);
+      }
     });
   });
 

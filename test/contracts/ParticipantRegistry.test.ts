@@ -202,9 +202,11 @@ describe("ParticipantRegistry", function () {
       await registry.addAccount(NEW_ORG, spare[1].address);
       await registry.addAccount(NEW_ORG, spare[2].address);
       await expect(registry.removeAccount(spare[0].address)).to.emit(registry, "AccountRemoved").withArgs(NEW_ORG, spare[0].address);
-      expect(await registry.orgOf(spare[0].address)).to.equal(ethers.ZeroHash);
+      // Bound for good, inactive for good.
+      expect(await registry.orgOf(spare[0].address)).to.equal(NEW_ORG);
       expect(await registry.isActive(spare[0].address)).to.equal(false);
-      expect(await registry.activeKind(spare[0].address)).to.deep.equal([BigInt(Kind.None), false]);
+      expect(await registry.mayExercisePowers(spare[0].address)).to.equal(false);
+      expect(await registry.activeKind(spare[0].address)).to.deep.equal([BigInt(Kind.Business), false]);
       // The last account takes the removed one's place.
       expect(await registry.accountsOf(NEW_ORG)).to.deep.equal([spare[2].address, spare[1].address]);
       expect((await registry.organization(NEW_ORG)).accountCount).to.equal(2);
@@ -218,12 +220,28 @@ describe("ParticipantRegistry", function () {
       expect(await registry.accountsOf(NEW_ORG)).to.deep.equal([spare[0].address]);
     });
 
-    it("frees the account to join another organisation", async function () {
+    it("keeps the account bound: it can join no other organisation, nor its own again (attack: moving a key between organisations)", async function () {
       const { registry, orgs } = await loadFixture(newOrgFixture);
       const account = orgs.businessA.account.address;
       await registry.removeAccount(account);
-      await registry.addAccount(NEW_ORG, account);
-      expect(await registry.orgOf(account)).to.equal(NEW_ORG);
+      await expect(registry.addAccount(NEW_ORG, account))
+        .to.be.revertedWithCustomError(registry, "ParticipantRegistryAccountTaken")
+        .withArgs(account, orgs.businessA.id);
+      await expect(registry.addAccount(orgs.businessA.id, account))
+        .to.be.revertedWithCustomError(registry, "ParticipantRegistryAccountTaken")
+        .withArgs(account, orgs.businessA.id);
+      // Reinstating or updating the organisation does not revive it either.
+      await registry.updateOrganization(orgs.businessA.id, 0, META);
+      expect(await registry.isActive(account)).to.equal(false);
+    });
+
+    it("refuses to remove an account twice", async function () {
+      const { registry, orgs } = await loadFixture(newOrgFixture);
+      const account = orgs.businessA.account.address;
+      await registry.removeAccount(account);
+      await expect(registry.removeAccount(account))
+        .to.be.revertedWithCustomError(registry, "ParticipantRegistryAccountRemoved")
+        .withArgs(account, orgs.businessA.id);
     });
 
     it("works for an account of a revoked organisation", async function () {

@@ -68,7 +68,7 @@ export class DataAssetsModule implements AuditModule {
     `${CHECK.revoked} (neither by the holder nor by recovery) and are never changed again`,
     CHECK.holderRules,
     `${CHECK.events}: status changes name the status they leave, versions extend an Active dataset, licences go to Active organisations for live datasets with an expiry still ahead, valuations are positive and dated no later than recorded (the registry keeps no valuation view: their history is the events)`,
-    `${CHECK.state}: holder (ownerOf and assetOf), custodian, class, status, transferability, content and metadata hashes, parent`,
+    `${CHECK.state}: holder (ownerOf and assetOf), custodian, class, status, transferability, content hash, parent (the metadata hash is in events only since the registry stopped storing it)`,
     `${CHECK.balances}: balanceOf of every account that ever held a dataset`,
     `${CHECK.licenses}: terms hash and expiry of every licence ever granted`,
     `${CHECK.access}: hasAccess of every licensed organisation's accounts`,
@@ -392,7 +392,6 @@ export class DataAssetsModule implements AuditModule {
       expectSame(ctx, CHECK.state, `${what} status`, DATA_STATUSES[model.status], DATA_STATUSES[Number(asset.status)], at);
       expectSame(ctx, CHECK.state, `${what} transferable`, model.transferable, asset.transferable, at);
       expectSame(ctx, CHECK.state, `${what} content hash`, label(id), asset.contentHash, at);
-      expectSame(ctx, CHECK.state, `${what} metadata hash`, model.metadataHash, asset.metadataHash, at);
       expectSame(ctx, CHECK.state, `${what} parent`, label(model.parentId), label(asset.parentId), at);
     });
 
@@ -459,7 +458,6 @@ interface AssetView {
   status: bigint;
   transferable: boolean;
   contentHash: string;
-  metadataHash: string;
   parentId: bigint;
 }
 
