@@ -20,6 +20,7 @@ import { auditRoutes } from "./routes/audit";
 import { auditLogRoutes } from "./routes/audit-log";
 import { carbonRoutes } from "./routes/carbon";
 import { datasetRoutes } from "./routes/datasets";
+import { eventRoutes } from "./routes/events";
 import { marketRoutes } from "./routes/market";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
@@ -112,6 +113,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   accountRoutes(routes, s);
   auditLogRoutes(routes, s);
   auditRoutes(routes, s);
+  eventRoutes(routes, s);
 
   app.use(
     "/docs",

@@ -115,6 +115,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config, indexDb });
     services.index.start();
     cleanups.push(() => services.index.stop());
+    services.webhooks.start();
+    cleanups.push(() => services.webhooks.stop());
 
     const credentialsFile = path.join(dataDir, "credentials.json");
     const boot = await bootstrap(services, {

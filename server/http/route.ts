@@ -50,6 +50,11 @@ export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject 
   storedAnswer?: (body: unknown) => unknown;
   /** Also accepts the raw bytes of a file (application/octet-stream) instead of the JSON body; the handler reads `req`. */
   upload?: { description: string };
+  /**
+   * The handler writes the answer itself (Server-Sent Events) and resolves when the connection ends; `success.schema`
+   * documents one event's data and `streamContentType` the media type.
+   */
+  stream?: { contentType: string };
   /** Error statuses this operation documents (401/403 are added on authenticated routes, 429 on all). */
   errors: number[];
   handler: (ctx: HandlerContext<Infer<P>, Infer<Q>, Infer<B>>, req: Request, res: Response) => Promise<Outcome>;
@@ -99,6 +104,10 @@ export class RouteBuilder {
       const isUpload = spec.upload !== undefined && req.is("application/octet-stream") === "application/octet-stream";
       const body = isUpload ? undefined : spec.body ? parse(spec.body, req.body, "body") : checkNoBody(req);
       const ctx = { params, query, body, principal: principal! } as HandlerContext<Infer<P>, Infer<Q>, Infer<B>>;
+      if (spec.stream) {
+        await spec.handler(ctx, req, res);
+        return;
+      }
 
       const answer =
         isWrite && principal && !spec.readOnly
@@ -121,7 +130,10 @@ export class RouteBuilder {
     const successSchema = spec.chainWrite
       ? writeResponse(spec.success.schema, `${capitalise(spec.operationId)}Response`)
       : spec.success.schema;
-    responses[spec.success.status] = { description: spec.success.description, content: json(successSchema) };
+    responses[spec.success.status] = {
+      description: spec.success.description,
+      content: spec.stream ? { [spec.stream.contentType]: { schema: successSchema } } : json(successSchema),
+    };
     if (spec.chainWrite) {
       responses[202] = {
         description: "Accepted (Prefer: respond-async, or not mined in time); follow the Location header",

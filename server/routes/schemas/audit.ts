@@ -25,7 +25,7 @@ export const AuditEventsQuery = z
     path: ["subject"],
   });
 
-const AuditEvent = z
+export const AuditEvent = z
   .object({
     blockNumber: z.number().int(),
     timestamp: z.string().openapi({ description: "The block's time (ISO 8601)" }),
@@ -39,7 +39,9 @@ const AuditEvent = z
     contract: z.string().openapi({ example: "DataAssetRegistry" }),
     address: z.string(),
     event: z.string().openapi({ example: "DatasetRegistered" }),
-    args: z.record(z.string(), z.unknown()).openapi({ description: "Decoded fields; amounts and ids as decimal strings" }),
+    args: z.record(z.string(), z.unknown()).openapi({
+      description: "Decoded fields, for people: enum values by name (Suspended, Core), dates in ISO 8601 (null for none), dataset ids in 0x-hex as in the rest of the API, amounts and other ids as decimal strings",
+    }),
   })
   .openapi("AuditEvent");
 

@@ -77,6 +77,7 @@ export async function startTestGateway(
     indexDb,
   });
   services.index.start();
+  services.webhooks.start();
   const boot = await bootstrap(services, { demo: true, credentialsFile: path.join(dataDir, "credentials.json"), log, adminApiKey: options.adminApiKey });
   const keys = Object.fromEntries(Object.entries(boot.credentials.organizations).map(([code, c]) => [code, c.apiKey!]));
   if (options.adminApiKey) keys["CITY-ADMIN"] = options.adminApiKey;
@@ -94,6 +95,7 @@ export async function startTestGateway(
     generatedAdminKey: boot.generatedAdminKey,
     auth: (org) => ({ Authorization: `Bearer ${keys[org]}` }),
     stop: async () => {
+      await services.webhooks.stop();
       await services.index.stop();
       await stack.tracker.stop();
       indexDb.close();
