@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
+import { WebhookReceiver } from "../../scripts/lib/webhook-receiver";
 import { signBody } from "../../server/services/webhooks";
 import { startTestGateway, type TestGateway } from "./helpers/gateway";
 import { expectError } from "./helpers/http";
@@ -30,52 +31,8 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
-interface Delivery {
-  ids: number[];
-  body: string;
-  signature: string;
-  timestamp: string;
-}
-
-/** A webhook receiver whose behaviour the test switches: answer 2xx, 500, or never. */
-class Receiver {
-  mode: "ok" | "fail" | "hang" = "ok";
-  readonly deliveries: Delivery[] = [];
-  readonly acknowledged: Delivery[] = [];
-  private server: http.Server | undefined;
-
-  async listen(port = 0): Promise<number> {
-    this.server = http.createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
-        const delivery = {
-          ids: (JSON.parse(body) as { events: { id: number }[] }).events.map((e) => e.id),
-          body,
-          signature: String(req.headers["x-ledger-signature"]),
-          timestamp: String(req.headers["x-ledger-timestamp"]),
-        };
-        this.deliveries.push(delivery);
-        if (this.mode === "hang") return; // never answers: the gateway's timeout must give up on it
-        if (this.mode === "fail") return void res.writeHead(500).end("boom");
-        this.acknowledged.push(delivery);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  async close(): Promise<void> {
-    if (!this.server) return;
-    const closed = new Promise((r) => this.server!.close(r));
-    this.server.closeAllConnections();
-    await closed;
-  }
-}
-
 async function freePort(): Promise<number> {
-  const probe = new Receiver();
+  const probe = new WebhookReceiver();
   const port = await probe.listen();
   await probe.close();
   return port;
@@ -172,7 +129,7 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
     });
 
     it("delivers every event, in order, through a receiver that is down, answers 500, times out and recovers", async function () {
-      const receiver = new Receiver();
+      const receiver = new WebhookReceiver();
       const port = await freePort();
       const from = await head();
       const sub = (
@@ -209,7 +166,7 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
 
       const expected = (await allEvents("contract=DataAssetRegistry")).filter((e) => e.id > from).map((e) => e.id);
       expect(expected.length).to.be.at.least(3);
-      const firstSeen = [...new Set(receiver.acknowledged.flatMap((d) => d.ids))];
+      const firstSeen = receiver.firstAcknowledged();
       expect(firstSeen).to.deep.equal(expected); // none missing, none out of order, nothing else
       for (const d of receiver.deliveries) {
         expect(d.signature).to.equal(signBody(SECRET, d.body, Number(d.timestamp)));
@@ -219,7 +176,7 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
     });
 
     it("keeps delivering to a healthy receiver while another one hangs", async function () {
-      const [slow, fast] = [new Receiver(), new Receiver()];
+      const [slow, fast] = [new WebhookReceiver(), new WebhookReceiver()];
       slow.mode = "hang";
       const [slowPort, fastPort] = [await slow.listen(), await fast.listen()];
       const subs = [];
