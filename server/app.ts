@@ -22,6 +22,7 @@ import { carbonRoutes } from "./routes/carbon";
 import { datasetRoutes } from "./routes/datasets";
 import { eventRoutes } from "./routes/events";
 import { marketRoutes } from "./routes/market";
+import { metadataRoutes } from "./routes/metadata";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { settlementRoutes } from "./routes/settlement";
@@ -114,6 +115,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   auditLogRoutes(routes, s);
   auditRoutes(routes, s);
   eventRoutes(routes, s);
+  metadataRoutes(routes, s);
 
   app.use(
     "/docs",

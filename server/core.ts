@@ -24,6 +24,7 @@ import { SubscriptionsRepository } from "./db/repositories/subscriptions";
 import { EventFeed } from "./services/events";
 import { SubscriptionService } from "./services/subscriptions";
 import { WebhookDispatcher } from "./services/webhooks";
+import { TokenMetadataService } from "./services/token-metadata";
 import { AccountService } from "./services/accounts";
 import { ApiKeyService } from "./services/api-keys";
 import { CarbonService } from "./services/carbon";
@@ -142,6 +143,7 @@ export interface GatewayServices {
   /** Delivers webhooks; the caller starts it with the index and stops it before closing the databases. */
   webhooks: WebhookDispatcher;
   eventStreamTiming: { heartbeatMs: number; pollMs: number };
+  tokenMetadata: TokenMetadataService;
   readiness: ReadinessCheck[];
 }
 
@@ -211,6 +213,7 @@ export function createServices(options: {
     subscriptions: new SubscriptionService(new SubscriptionsRepository(stack.db), events, index.db, directory, webhooks, admin.orgCode),
     webhooks,
     eventStreamTiming: { heartbeatMs: config.EVENT_STREAM_HEARTBEAT_MS, pollMs: config.INDEXER_POLL_INTERVAL_MS },
+    tokenMetadata: new TokenMetadataService(index.db, directory),
     readiness: [],
   };
   services.readiness.push({

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--out <file>] [--only gas,gateway,catalogue,audit,growth]`
+ * `npm run bench [-- --quick] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks]`
  *
  * Runs the benchmarks of issue 7 on this machine, prints readable tables and writes the JSON record (see
  * lib/report.ts for its shape). Everything runs on loopback, in throwaway directories, bounded in count and time.
@@ -16,6 +16,7 @@ import { runCatalogueBenchmark } from "./catalogue";
 import { runGasBenchmark } from "./gas";
 import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark } from "./growth";
+import { runWebhookBenchmark } from "./webhooks";
 import { growthFindings } from "./lib/findings";
 import { stopEverything } from "./lib/cleanup";
 import { startBenchGateway } from "./lib/gateway-system";
@@ -23,7 +24,7 @@ import { historyQueryBenchmark } from "./lib/history-query";
 import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
 
-const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth"] as const;
+const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 interface Plan {
@@ -31,6 +32,7 @@ interface Plan {
   audit: { sizes: number[] };
   history: { subjectEvents: number; queries: number };
   growth: { heights: number[]; transfers: number; variants: typeof GROWTH_VARIANTS; deadlineMs: number };
+  webhooks: { backlog: number; samples: number };
 }
 
 const QUICK: Plan = {
@@ -38,6 +40,7 @@ const QUICK: Plan = {
   audit: { sizes: [4_000] },
   history: { subjectEvents: 100_000, queries: 200 },
   growth: { heights: [0, 2_500], transfers: 60, variants: GROWTH_VARIANTS.slice(0, 2), deadlineMs: 60_000 },
+  webhooks: { backlog: 60, samples: 10 },
 };
 
 const FULL: Plan = {
@@ -45,6 +48,7 @@ const FULL: Plan = {
   audit: { sizes: [10_000, 50_000] },
   history: { subjectEvents: 100_000, queries: 1_000 },
   growth: { heights: [0, 5_000, 20_000], transfers: 300, variants: GROWTH_VARIANTS, deadlineMs: 30 * 60_000 },
+  webhooks: { backlog: 1_000, samples: 50 },
 };
 
 const say = (line = "") => process.stdout.write(line + "\n");
@@ -78,6 +82,7 @@ async function main(): Promise<number> {
     catalogue: skipped("not run"),
     audit: skipped("not run"),
     growth: skipped("not run"),
+    webhooks: skipped("not run"),
     findings: [],
     errors: {},
   };
@@ -105,9 +110,9 @@ async function main(): Promise<number> {
   }
 
   let history: Awaited<ReturnType<typeof historyQueryBenchmark>> | undefined;
-  if (only.has("gateway") || only.has("catalogue") || only.has("audit")) {
+  if (only.has("gateway") || only.has("catalogue") || only.has("audit") || only.has("webhooks")) {
     const sys = await attempt(
-      only.has("gateway") ? "gateway" : only.has("catalogue") ? "catalogue" : "audit",
+      only.has("gateway") ? "gateway" : only.has("catalogue") ? "catalogue" : only.has("audit") ? "audit" : "webhooks",
       () => startBenchGateway({ importKeysFor: keysToImport(plan.gateway.levels) }),
       "system start (npm start)",
     );
@@ -118,6 +123,8 @@ async function main(): Promise<number> {
         if (catalogue) report.catalogue = catalogue;
         const gateway = await attempt("gateway", () => runGatewayBenchmark(sys, plan.gateway, log));
         if (gateway) report.gateway = gateway;
+        const webhooks = await attempt("webhooks", () => runWebhookBenchmark(sys, plan.webhooks, log));
+        if (webhooks) report.webhooks = webhooks;
         history = await attempt("audit", async () => {
           const h = await historyQueryBenchmark(sys, plan.history);
           log(`audit: GET /v1/audit/events for one dataset with ${h.subjectEvents} events (${h.totalEvents} indexed, synthetic rows): p50 ${h.p50ms} ms, p95 ${h.p95ms} ms`);

@@ -18,6 +18,7 @@ export interface WebhookOptions {
 }
 
 export const SIGNATURE_HEADER = "X-Ledger-Signature";
+const WATCH_MS = 25;
 
 /**
  * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>`: the timestamp is signed with the body,
@@ -41,6 +42,7 @@ export const backoffMs = (failures: number, options: Pick<WebhookOptions, "minBa
 export class WebhookDispatcher {
   private readonly workers = new Map<string, Worker>();
   private running = false;
+  private watcher: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly repo: SubscriptionsRepository,
@@ -54,10 +56,16 @@ export class WebhookDispatcher {
     if (this.running) return;
     this.running = true;
     for (const row of this.repo.list()) this.spawn(row.id);
+    // Idle workers sleep; a cheap look at the feed's newest offset wakes them as soon as the indexer adds something.
+    this.watcher = setInterval(() => {
+      const head = this.feed.head();
+      for (const worker of this.workers.values()) worker.newHead(head);
+    }, WATCH_MS);
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.watcher);
     const workers = [...this.workers.values()];
     this.workers.clear();
     await Promise.all(workers.map((w) => w.stop()));
@@ -87,6 +95,8 @@ class Worker {
   private loop: Promise<void> | undefined;
   private readonly waker = new Waker();
   private inFlight: AbortController | undefined;
+  /** The cursor at which the worker went idle (nothing after it), if it is idle. */
+  private idleAt: number | undefined;
 
   constructor(
     private readonly id: string,
@@ -100,6 +110,10 @@ class Worker {
   start(): void {
     this.running = true;
     this.loop = this.run();
+  }
+
+  newHead(head: number): void {
+    if (this.idleAt !== undefined && head > this.idleAt) this.waker.wake();
   }
 
   async stop(): Promise<void> {
@@ -135,7 +149,9 @@ class Worker {
     const filter = JSON.parse(row.filter) as EventFilter;
     const { items, next } = this.feed.read(row.cursor, { limit: this.options.batchSize, filter, scopes: new Set(JSON.parse(row.scopes) as string[]) });
     if (next === row.cursor) {
+      this.idleAt = row.cursor;
       await this.sleep(this.options.pollMs);
+      this.idleAt = undefined;
       return;
     }
     if (items.length === 0) {
