@@ -37,8 +37,16 @@ export interface GatewayApp {
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
+export interface AppOptions {
+  /**
+   * Called with every JSON answer and the operation it answers (OpenAPI path form; undefined when no route matched).
+   * The test suite checks each against the OpenAPI document.
+   */
+  checkResponse?: (method: string, path: string | undefined, status: number, body: unknown) => void;
+}
+
 /** The Express application over the given services. Tests build it against Hardhat's in-process network. */
-export function createApp(s: GatewayServices): GatewayApp {
+export function createApp(s: GatewayServices, options: AppOptions = {}): GatewayApp {
   const app = express();
   const log = componentLogger(s.log, "http");
   app.disable("x-powered-by");
@@ -53,6 +61,18 @@ export function createApp(s: GatewayServices): GatewayApp {
     (req as { id?: string }).id = requestId;
     runWithRequestContext({ requestId }, next);
   });
+  const checkResponse = options.checkResponse;
+  if (checkResponse) {
+    app.use((req, res, next) => {
+      const json = res.json.bind(res);
+      res.json = (body: unknown) => {
+        const route = (req.route as { path?: string } | undefined)?.path;
+        checkResponse(req.method.toLowerCase(), route?.replace(/:(\w+)/g, "{$1}"), res.statusCode, body);
+        return json(body);
+      };
+      next();
+    });
+  }
   app.use(
     pinoHttp({
       logger: log,

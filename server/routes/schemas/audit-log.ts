@@ -1,5 +1,5 @@
 import { z } from "../../http/zod";
-import { Bytes32 } from "./common";
+import { Bytes32, decimalInt, pageLimit } from "./common";
 
 const LogEntry = z
   .object({
@@ -31,8 +31,11 @@ const LogAnchor = z
 
 export const LogQuery = z
   .object({
-    after: z.coerce.number().int().min(0).default(0).openapi({ type: "integer", description: "Entries with a greater id" }),
-    limit: z.coerce.number().int().min(1).max(1000).default(200).openapi({ type: "integer", minimum: 1, maximum: 1000, default: 200 }),
+    after: decimalInt(0, Number.MAX_SAFE_INTEGER)
+      .optional()
+      .transform((n) => n ?? 0)
+      .openapi({ type: "integer", description: "Entries with a greater id (default 0)" }),
+    limit: pageLimit(1000, 200),
   })
   .strict();
 
@@ -44,7 +47,9 @@ export const LogPage = z
   })
   .openapi("ActionLogPage");
 
-export const LogEntryParams = z.object({ id: z.coerce.number().int().min(1).openapi({ type: "integer", example: 1 }) }).strict();
+export const LogEntryParams = z
+  .object({ id: decimalInt(1, Number.MAX_SAFE_INTEGER).openapi({ type: "integer", minimum: 1, example: 1, description: "The entry's id, in plain decimal" }) })
+  .strict();
 
 export const LogProof = z
   .object({

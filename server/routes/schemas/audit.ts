@@ -1,6 +1,6 @@
 import { z } from "../../http/zod";
 import { BatchId } from "./carbon";
-import { Address, Bytes32, OrgCode } from "./common";
+import { Address, Bytes32, OrgCode, pageLimit } from "./common";
 import { DatasetId } from "./datasets";
 import { ListingId } from "./market";
 
@@ -13,7 +13,7 @@ export const AuditEventsQuery = z
     listing: ListingId.optional().openapi({ description: "A market listing id" }),
     org: z.union([OrgCode, Bytes32]).optional().openapi({ description: "An organisation: its code, or its on-chain id (bytes32)" }),
     account: Address.optional().openapi({ description: "An account address" }),
-    limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ type: "integer", minimum: 1, maximum: 500, default: 100 }),
+    limit: pageLimit(500, 100),
     cursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "nextCursor of the previous page")

@@ -1,7 +1,7 @@
 import { z } from "../../http/zod";
 import { AuditEvent } from "./audit";
 import { BatchId } from "./carbon";
-import { Bytes32, OrgCode } from "./common";
+import { Bytes32, OrgCode, pageLimit } from "./common";
 import { DatasetId } from "./datasets";
 import { ListingId } from "./market";
 
@@ -104,7 +104,7 @@ export const EventsQuery = z
   .strictObject({
     ...filterFields,
     after: Offset.optional().openapi({ description: "Entries after this offset (default 0: from the beginning)" }),
-    limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ type: "integer", minimum: 1, maximum: 500, default: 100 }),
+    limit: pageLimit(500, 100),
   })
   .openapi("EventsQuery");
 
