@@ -150,11 +150,10 @@ export class RouteBuilder {
       errorStatuses.add(401);
       errorStatuses.add(403);
     }
-    if (spec.params || spec.query || spec.body) errorStatuses.add(400);
-    if (spec.body) {
-      errorStatuses.add(413);
-      errorStatuses.add(415);
-    }
+    // Every operation refuses unknown query parameters (400) and a body that is not JSON (415).
+    errorStatuses.add(400);
+    errorStatuses.add(415);
+    if (spec.body) errorStatuses.add(413);
     if (spec.method !== "get" && !spec.readOnly) errorStatuses.add(422);
     errorStatuses.add(429);
     for (const status of [...errorStatuses].sort()) {
