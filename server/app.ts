@@ -26,6 +26,7 @@ import { metadataRoutes } from "./routes/metadata";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { settlementRoutes } from "./routes/settlement";
+import { SHARED_COMPONENTS } from "./routes/schemas/common";
 import { SCOPE_DESCRIPTIONS } from "./services/scopes";
 
 export interface GatewayApp {
@@ -104,6 +105,7 @@ export function createApp(s: GatewayServices, options: AppOptions = {}): Gateway
     scheme: "bearer",
     description: "An API key: Authorization: Bearer <key>",
   });
+  for (const [name, schema] of Object.entries(SHARED_COMPONENTS)) registry.register(name, schema);
   const writes = new WriteResponder(s.stack.pipeline, s.transactions, s.config.TX_WAIT_TIMEOUT_MS, s.index);
   const routes = new RouteBuilder(app, registry, new IdempotencyHandler(s.stack.repos.idempotency, writes, s.transactions));
 

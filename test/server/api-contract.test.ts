@@ -39,6 +39,15 @@ describe("API contract: errors, media types, strict input", function () {
     ]);
   });
 
+  it("a shared schema keeps its own description; each field that reuses it says what it is", function () {
+    const doc = gw.document() as { components: { schemas: Record<string, any> } };
+    expect(doc.components.schemas.Bytes32.description).to.match(/^32 bytes/);
+    const project = doc.components.schemas.RegisterProject ?? Object.values(doc.components.schemas).find((s: any) => s.properties?.developer && s.properties?.metadataHash);
+    expect(JSON.stringify(project.properties.metadataHash)).to.include("Hash of the project document");
+    const valuation = doc.components.schemas.RecordValuation;
+    expect(JSON.stringify(valuation.properties.reportHash)).to.not.include("project document");
+  });
+
   it("every error carries details, an object even when empty: 401, 404, malformed JSON, query errors", async function () {
     shaped(await request(gw.app).get("/v1/participants"), 401);
     shaped(await request(gw.app).get("/v1/participants").set({ Authorization: "Bearer nope" }), 401);

@@ -8,11 +8,11 @@ const LogEntry = z
     org: z.string(),
     apiKeyId: z.string(),
     action: z.string().openapi({ example: "POST /v1/datasets" }),
-    requestHash: Bytes32,
+    requestHash: Bytes32.openapi({ description: "keccak256 of the canonical JSON of the request (method, path, query, body)" }),
     status: z.number().int(),
     txHash: z.string().nullable(),
-    prevHash: Bytes32,
-    hash: Bytes32,
+    prevHash: Bytes32.openapi({ description: "The previous entry's hash (zero for the first)" }),
+    hash: Bytes32.openapi({ description: "This entry's chained hash" }),
   })
   .openapi("ActionLogEntry", { description: "hash = keccak256(abi.encode(prevHash, keccak256(canonical JSON of the other fields)))" });
 
@@ -21,8 +21,9 @@ const LogAnchor = z
     anchorId: z.number().int(),
     firstEntryId: z.number().int(),
     lastEntryId: z.number().int(),
-    merkleRoot: Bytes32,
-    headHash: Bytes32,
+    merkleRoot: Bytes32.openapi({ description: "Merkle root of the anchored range, as stored in AuditAnchor" }),
+    headHash: Bytes32.openapi({ description: "Hash of the range's last entry (the chain head at anchoring)" }),
+    submissionId: z.string().nullable().openapi({ description: "The gateway's transaction id of the anchoring write (GET /v1/transactions/{id})" }),
     txHash: z.string().nullable(),
     blockNumber: z.number().int().nullable(),
     anchoredAt: z.string(),

@@ -41,9 +41,16 @@ export const Bytes32 = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")
   .transform((v) => v.toLowerCase())
-  .openapi("Bytes32", { type: "string", example: `0x${"ab".repeat(32)}` });
+  .openapi("Bytes32", { type: "string", example: `0x${"ab".repeat(32)}`, description: "32 bytes as 0x + 64 hex digits (a hash or an on-chain id)" });
 
-export const TxHash = z.string().openapi("TxHash", { example: `0x${"12".repeat(32)}` });
+export const TxHash = z.string().openapi("TxHash", { example: `0x${"12".repeat(32)}`, description: "A chain transaction's hash" });
+
+/**
+ * Named schemas that fields reuse with their own descriptions. They are registered before any route: otherwise the
+ * generator makes the component from the first field that uses one, and that field's description ("Hash of the
+ * project document") would describe every other use.
+ */
+export const SHARED_COMPONENTS = { Bytes32, TxHash, Address, OrgCode, Amount, PositiveAmount } as const;
 
 /** An instant given as ISO 8601 (with a time zone) and stored on chain as unix seconds. */
 export const Instant = z
@@ -108,7 +115,10 @@ export const Transaction = z
     blockNumber: z.number().int().nullable(),
     chainTransactions: z.array(ChainTransaction),
     result: z.unknown().optional(),
-    error: ErrorBody.shape.error.nullable().optional(),
+    error: ErrorBody.shape.error
+      .extend({ status: z.number().int().openapi({ description: "The HTTP status the write answered (or would answer) with" }) })
+      .nullable()
+      .optional(),
     createdAt: z.string(),
     completedAt: z.string().nullable(),
   })

@@ -109,7 +109,7 @@ export const LicenseBody = z
   .strictObject({
     organization: OrgCode,
     expiresAt: Instant.optional().openapi({ description: "End of the licence; none when omitted" }),
-    termsHash: Bytes32,
+    termsHash: Bytes32.openapi({ description: "Hash of the licence terms document" }),
     terms: z.string().trim().min(1).max(2_000).openapi({ description: "Licence text or a link to it (kept in the event)" }),
   })
   .openapi("GrantLicense");
@@ -125,7 +125,7 @@ export const ValuationBody = z
       .refine((v) => !/^\d{4}-\d{2}-\d{2}$/.test(v) || isRealDate(v), REAL_DATE_MESSAGE),
     method: z.string().trim().min(1).max(200),
     appraiser: z.string().trim().min(1).max(200),
-    reportHash: Bytes32,
+    reportHash: Bytes32.openapi({ description: "Hash of the valuation report" }),
   })
   .openapi("RecordValuation");
 

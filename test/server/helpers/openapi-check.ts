@@ -56,9 +56,12 @@ function walk(doc: Doc, raw: Schema, value: unknown, where: string, out: string[
     }
   }
   if (schema.allOf) {
-    const parts = (schema.allOf as Schema[]).map((p) => resolve(doc, p));
-    const properties = Object.assign({}, ...parts.map((p) => p.properties ?? {}));
-    walk(doc, { type: "object", properties, additionalProperties: parts.some((p) => p.additionalProperties) ? true : undefined }, value, where, out);
+    // A reference with a description beside it, or an extension: one schema made of all the parts.
+    const merged: Schema = {};
+    for (const part of (schema.allOf as Schema[]).map((p) => resolve(doc, p))) {
+      for (const [k, v] of Object.entries(part)) merged[k] = k === "properties" ? { ...merged.properties, ...v } : k === "required" ? [...(merged.required ?? []), ...v] : v;
+    }
+    walk(doc, merged, value, where, out);
     return;
   }
   if (Array.isArray(value)) {
