@@ -21,11 +21,14 @@ import { auditRoutes } from "./routes/audit";
 import { auditLogRoutes } from "./routes/audit-log";
 import { carbonRoutes } from "./routes/carbon";
 import { datasetRoutes } from "./routes/datasets";
+import { eventRoutes } from "./routes/events";
 import { marketRoutes } from "./routes/market";
+import { metadataRoutes } from "./routes/metadata";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { settlementRoutes } from "./routes/settlement";
 import { signedRequestRoutes } from "./routes/signed-requests";
+import { SHARED_COMPONENTS } from "./routes/schemas/common";
 import { SCOPE_DESCRIPTIONS } from "./services/scopes";
 
 export interface GatewayApp {
@@ -37,8 +40,16 @@ export interface GatewayApp {
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
+export interface AppOptions {
+  /**
+   * Called with every JSON answer and the operation it answers (OpenAPI path form; undefined when no route matched).
+   * The test suite checks each against the OpenAPI document.
+   */
+  checkResponse?: (method: string, path: string | undefined, status: number, body: unknown) => void;
+}
+
 /** The Express application over the given services. Tests build it against Hardhat's in-process network. */
-export function createApp(s: GatewayServices): GatewayApp {
+export function createApp(s: GatewayServices, options: AppOptions = {}): GatewayApp {
   const app = express();
   const log = componentLogger(s.log, "http");
   app.disable("x-powered-by");
@@ -53,6 +64,18 @@ export function createApp(s: GatewayServices): GatewayApp {
     (req as { id?: string }).id = requestId;
     runWithRequestContext({ requestId }, next);
   });
+  const checkResponse = options.checkResponse;
+  if (checkResponse) {
+    app.use((req, res, next) => {
+      const json = res.json.bind(res);
+      res.json = (body: unknown) => {
+        const route = (req.route as { path?: string } | undefined)?.path;
+        checkResponse(req.method.toLowerCase(), route?.replace(/:(\w+)/g, "{$1}"), res.statusCode, body);
+        return json(body);
+      };
+      next();
+    });
+  }
   app.use(
     pinoHttp({
       logger: log,
@@ -84,6 +107,7 @@ export function createApp(s: GatewayServices): GatewayApp {
     scheme: "bearer",
     description: "An API key: Authorization: Bearer <key>",
   });
+  for (const [name, schema] of Object.entries(SHARED_COMPONENTS)) registry.register(name, schema);
   const writes = new WriteResponder(s.stack.pipeline, s.transactions, s.config.TX_WAIT_TIMEOUT_MS, s.index);
   const routes = new RouteBuilder(
     app,
@@ -120,6 +144,8 @@ export function createApp(s: GatewayServices): GatewayApp {
   auditLogRoutes(routes, s);
   auditRoutes(routes, s);
   signedRequestRoutes(routes, s);
+  eventRoutes(routes, s);
+  metadataRoutes(routes, s);
 
   app.use(
     "/docs",

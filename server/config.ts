@@ -112,6 +112,15 @@ export const ConfigSchema = z
     INDEXER_WRITE_WAIT_MS: int(0, 60_000)
       .default(2_000)
       .describe("A mined write waits up to this long for the index to reach its block, so the client's next GET sees it"),
+    WEBHOOK_TIMEOUT_MS: int(100, 120_000)
+      .default(10_000)
+      .describe("A webhook receiver that has not answered within this long has failed the attempt (retried later)"),
+    WEBHOOK_MAX_BACKOFF_MS: int(100, 3_600_000)
+      .default(60_000)
+      .describe("Longest wait between retries of a failing webhook (the wait doubles from 1 s up to this)"),
+    EVENT_STREAM_HEARTBEAT_MS: int(100, 300_000)
+      .default(15_000)
+      .describe("An idle Server-Sent Events stream (GET /v1/events/stream) gets a comment line this often, so proxies keep it open"),
     BOOTSTRAP_DEMO: bool
       .optional()
       .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),

@@ -21,6 +21,11 @@ import { IndexAccountReader } from "./indexer/readers/accounts";
 import { IndexCarbonReader } from "./indexer/readers/carbon";
 import { IndexMarketReader } from "./indexer/readers/market";
 import { AuditService } from "./services/audit";
+import { SubscriptionsRepository } from "./db/repositories/subscriptions";
+import { EventFeed } from "./services/events";
+import { SubscriptionService } from "./services/subscriptions";
+import { WebhookDispatcher } from "./services/webhooks";
+import { TokenMetadataService } from "./services/token-metadata";
 import { AccountService } from "./services/accounts";
 import { ApiKeyService } from "./services/api-keys";
 import { CarbonService } from "./services/carbon";
@@ -57,6 +62,9 @@ export type GatewayConfig = Pick<
   | "INDEXER_POLL_INTERVAL_MS"
   | "INDEXER_MAX_LAG"
   | "INDEXER_WRITE_WAIT_MS"
+  | "WEBHOOK_TIMEOUT_MS"
+  | "WEBHOOK_MAX_BACKOFF_MS"
+  | "EVENT_STREAM_HEARTBEAT_MS"
 >;
 
 /** The datasources of the write path: repositories, the pipeline and its tracker. Exists before any deployment. */
@@ -133,6 +141,13 @@ export interface GatewayServices {
   /** The event index behind every read; the caller starts it once the deployment exists and stops it before closing its database. */
   index: GatewayIndex;
   audit: AuditService;
+  /** The event feed (pull and Server-Sent Events) and its webhook subscriptions. */
+  events: EventFeed;
+  subscriptions: SubscriptionService;
+  /** Delivers webhooks; the caller starts it with the index and stops it before closing the databases. */
+  webhooks: WebhookDispatcher;
+  eventStreamTiming: { heartbeatMs: number; pollMs: number };
+  tokenMetadata: TokenMetadataService;
   readiness: ReadinessCheck[];
 }
 
@@ -165,6 +180,14 @@ export function createServices(options: {
   const carbon = new CarbonService(contracts, stack.pipeline, participants, directory, carbonReader, stack.operations);
   const approvals = new MarketApprovals(contracts, stack.pipeline, config.TX_WAIT_TIMEOUT_MS, stack.operations);
   const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
+  const events = new EventFeed(index.db, directory);
+  const webhooks = new WebhookDispatcher(new SubscriptionsRepository(stack.db), repos.apiKeys, events, componentLogger(log, "webhooks"), {
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    minBackoffMs: Math.min(1_000, config.WEBHOOK_MAX_BACKOFF_MS),
+    maxBackoffMs: config.WEBHOOK_MAX_BACKOFF_MS,
+    batchSize: 100,
+    pollMs: config.INDEXER_POLL_INTERVAL_MS,
+  });
   const services: GatewayServices = {
     log,
     config,
@@ -204,6 +227,11 @@ export function createServices(options: {
     }),
     index,
     audit: new AuditService(index, directory),
+    events,
+    subscriptions: new SubscriptionService(new SubscriptionsRepository(stack.db), events, index.db, directory, webhooks, admin.orgCode),
+    webhooks,
+    eventStreamTiming: { heartbeatMs: config.EVENT_STREAM_HEARTBEAT_MS, pollMs: config.INDEXER_POLL_INTERVAL_MS },
+    tokenMetadata: new TokenMetadataService(index.db, directory),
     readiness: [],
   };
   services.readiness.push({

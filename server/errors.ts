@@ -41,6 +41,13 @@ export class PayloadTooLargeError extends ApiError {
   }
 }
 
+/** 415: a body that is not JSON (a form, plain text): the API speaks JSON only (and raw bytes where an upload says so). */
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(contentType: string | undefined) {
+    super(415, "UNSUPPORTED_MEDIA_TYPE", "Send the request body as JSON (Content-Type: application/json)", { contentType: contentType ?? null });
+  }
+}
+
 export class UnauthorizedError extends ApiError {
   constructor(message = "A valid API key is required (Authorization: Bearer <key>)") {
     super(401, "UNAUTHENTICATED", message);

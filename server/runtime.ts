@@ -124,6 +124,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     }
     services.index.start();
     cleanups.push(() => services.index.stop());
+    services.webhooks.start();
+    cleanups.push(() => services.webhooks.stop());
 
     const credentialsFile = path.join(dataDir, "credentials.json");
     const boot = await bootstrap(services, {

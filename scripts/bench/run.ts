@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth]`
+ * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks]`
  *
  * Runs the benchmarks of issue 7 on this machine, prints readable tables and writes the JSON record (see
  * lib/report.ts for its shape). Everything runs on loopback, in throwaway directories, bounded in count and time.
@@ -18,6 +18,8 @@ import { runCatalogueBenchmark } from "./catalogue";
 import { runGasBenchmark } from "./gas";
 import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark, type GrowthMeasurement, type GrowthOptions } from "./growth";
+import { GROWTH_VARIANTS, runGrowthBenchmark } from "./growth";
+import { runWebhookBenchmark } from "./webhooks";
 import { growthFindings } from "./lib/findings";
 import { stopEverything } from "./lib/cleanup";
 import { startBenchGateway } from "./lib/gateway-system";
@@ -25,7 +27,7 @@ import { historyQueryBenchmark } from "./lib/history-query";
 import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
 
-const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth"] as const;
+const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 interface Plan {
@@ -35,6 +37,7 @@ interface Plan {
   audit: { sizes: number[] };
   history: { subjectEvents: number; queries: number };
   growth: GrowthOptions;
+  webhooks: { backlog: number; samples: number };
 }
 
 const SMOKE: Plan = {
@@ -44,6 +47,7 @@ const SMOKE: Plan = {
   audit: { sizes: [300] },
   history: { subjectEvents: 1_000, queries: 10 },
   growth: { datasets: [0, 400], transfers: 16, clients: 8, variants: GROWTH_VARIANTS, deadlineMs: 60_000 },
+  webhooks: { backlog: 20, samples: 3 },
 };
 
 const QUICK: Plan = {
@@ -53,6 +57,7 @@ const QUICK: Plan = {
   audit: { sizes: [4_000] },
   history: { subjectEvents: 100_000, queries: 200 },
   growth: { datasets: [0, 5_000], transfers: 256, clients: 16, variants: GROWTH_VARIANTS, deadlineMs: 120_000 },
+  webhooks: { backlog: 60, samples: 10 },
 };
 
 const FULL: Plan = {
@@ -62,6 +67,7 @@ const FULL: Plan = {
   audit: { sizes: [10_000, 50_000] },
   history: { subjectEvents: 100_000, queries: 1_000 },
   growth: { datasets: [0, 10_000, 50_000], transfers: 1_024, clients: 32, variants: GROWTH_VARIANTS, deadlineMs: 30 * 60_000 },
+  webhooks: { backlog: 1_000, samples: 50 },
 };
 
 const say = (line = "") => process.stdout.write(line + "\n");
@@ -95,6 +101,7 @@ async function main(): Promise<number> {
     catalogue: skipped("not run"),
     audit: skipped("not run"),
     growth: skipped("not run"),
+    webhooks: skipped("not run"),
     findings: [],
     errors: {},
   };
@@ -122,9 +129,9 @@ async function main(): Promise<number> {
   }
 
   let history: Awaited<ReturnType<typeof historyQueryBenchmark>> | undefined;
-  if (only.has("gateway") || only.has("catalogue") || only.has("audit")) {
+  if (only.has("gateway") || only.has("catalogue") || only.has("audit") || only.has("webhooks")) {
     const sys = await attempt(
-      only.has("gateway") ? "gateway" : only.has("catalogue") ? "catalogue" : "audit",
+      only.has("gateway") ? "gateway" : only.has("catalogue") ? "catalogue" : only.has("audit") ? "audit" : "webhooks",
       () => startBenchGateway({ importKeysFor: keysToImport(plan.gateway.levels) }),
       "system start (npm start)",
     );
@@ -135,6 +142,8 @@ async function main(): Promise<number> {
         if (catalogue) report.catalogue = catalogue;
         const gateway = await attempt("gateway", () => runGatewayBenchmark(sys, plan.gateway, log));
         if (gateway) report.gateway = gateway;
+        const webhooks = await attempt("webhooks", () => runWebhookBenchmark(sys, plan.webhooks, log));
+        if (webhooks) report.webhooks = webhooks;
         history = await attempt("audit", async () => {
           const h = await historyQueryBenchmark(sys, plan.history);
           log(`audit: GET /v1/audit/events for one dataset with ${h.subjectEvents} events (${h.totalEvents} indexed, synthetic rows): p50 ${h.p50ms} ms, p95 ${h.p95ms} ms`);

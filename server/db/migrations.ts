@@ -122,6 +122,32 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 3,
+    name: "event subscriptions (webhooks) with their delivery cursor",
+    sql: `
+      -- A webhook subscription. cursor is the offset (in the index's event feed) of the last entry the receiver
+      -- acknowledged with a 2xx, or skipped because it did not match; it only moves forward, and only then.
+      -- scopes: the read scopes of the API key that created it, which bound what it receives.
+      CREATE TABLE subscriptions (
+        id                 TEXT PRIMARY KEY,
+        org_code           TEXT NOT NULL,
+        api_key_id         TEXT NOT NULL,
+        scopes             TEXT NOT NULL,
+        url                TEXT NOT NULL,
+        filter             TEXT NOT NULL,
+        secret             TEXT NOT NULL,
+        cursor             INTEGER NOT NULL,
+        created_at         TEXT NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at    TEXT,
+        last_status        INTEGER,
+        last_error         TEXT,
+        last_delivered_at  TEXT
+      );
+      CREATE INDEX subscriptions_org ON subscriptions(org_code);
+      `,
+  },
+  {
     // Numbered after issue 10 so that migrations added on other branches meanwhile keep their numbers.
     version: 10,
     name: "own-key organisations, signed requests relayed through the Forwarder, account proofs",

@@ -34,8 +34,14 @@ export function errorHandler(log: Logger, bodyLimit: string): ErrorRequestHandle
       const retry = (apiError.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
       if (retry && !res.getHeader("retry-after")) res.setHeader("Retry-After", String(retry));
     }
+    // details is always an object: empty when there is nothing to add, wrapped when a thrower gave something else.
+    const details = apiError.details;
     res.status(apiError.status).json({
-      error: { code: apiError.code, message: apiError.message, ...(apiError.details === undefined ? {} : { details: apiError.details }) },
+      error: {
+        code: apiError.code,
+        message: apiError.message,
+        details: details === undefined || details === null ? {} : typeof details === "object" && !Array.isArray(details) ? details : { value: details },
+      },
     });
   };
 }

@@ -59,6 +59,13 @@ export class IdempotencyHandler {
           path: existing.path,
         });
       }
+      if (existing.state === "completed" && existing.responseStatus === 202 && existing.submissionId) {
+        // The first answer only said "accepted": a replay answers what became of it (the final result once mined,
+        // else 202 again with its Location), and the final answer is kept from then on.
+        const answer = await this.writes.answer(existing.submissionId, { preferAsync: true, successStatus: existing.successStatus });
+        if (answer.status !== 202) this.repo.complete(orgCode, key, answer.status, answer.status < 300 ? storedAnswer(answer.body) : answer.body);
+        return { ...answer, headers: { ...answer.headers, "Idempotent-Replayed": "true" } };
+      }
       if (existing.state === "completed") {
         return { status: existing.responseStatus!, body: existing.responseBody, headers: { "Idempotent-Replayed": "true" } };
       }

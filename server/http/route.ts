@@ -2,7 +2,7 @@ import type { OpenAPIRegistry, ResponseConfig } from "@asteasolutions/zod-to-ope
 import type { Express, Request, Response } from "express";
 import type { ZodObject, ZodType } from "zod";
 import type { SubmitOutcome } from "../chain/tx/pipeline";
-import { MissingScopeError, UnauthorizedError, ValidationError } from "../errors";
+import { MissingScopeError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from "../errors";
 import type { Principal } from "../services/principal";
 import type { Scope } from "../services/scopes";
 import { AcceptedResponse, ErrorBody, writeResponse } from "../routes/schemas/common";
@@ -54,6 +54,11 @@ export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject 
   storedAnswer?: (body: unknown) => unknown;
   /** Also accepts the raw bytes of a file (application/octet-stream) instead of the JSON body; the handler reads `req`. */
   upload?: { description: string };
+  /**
+   * The handler writes the answer itself (Server-Sent Events) and resolves when the connection ends; `success.schema`
+   * documents one event's data and `streamContentType` the media type.
+   */
+  stream?: { contentType: string };
   /** Error statuses this operation documents (401/403 are added on authenticated routes, 429 on all). */
   errors: number[];
   handler: (ctx: HandlerContext<Infer<P>, Infer<Q>, Infer<B>>, req: Request, res: Response) => Promise<Outcome>;
@@ -68,6 +73,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: "Not found",
   409: "Conflicts with the current state (on chain or an idempotent request in progress)",
   413: "Request body too large",
+  415: "The body is not JSON (send Content-Type: application/json)",
   422: "Refused by a contract rule, or Idempotency-Key reused with another body",
   429: "Rate limit exceeded",
   502: "The node refused the transaction",
@@ -99,11 +105,18 @@ export class RouteBuilder {
         if (!principal) throw new UnauthorizedError();
         if (!principal.scopes.has(spec.scope)) throw new MissingScopeError(spec.scope);
       }
+      const isUploadBody = spec.upload !== undefined && req.is("application/octet-stream") === "application/octet-stream";
+      if (hasBody(req) && !isUploadBody && !req.is(["application/json", "application/*+json"])) {
+        throw new UnsupportedMediaTypeError(req.get("content-type"));
+      }
       const params = parse(spec.params, req.params, "params");
       const query = parse(spec.query, req.query, "query");
-      const isUpload = spec.upload !== undefined && req.is("application/octet-stream") === "application/octet-stream";
-      const body = isUpload ? undefined : spec.body ? parse(spec.body, req.body, "body") : checkNoBody(req);
+      const body = isUploadBody ? undefined : spec.body ? parse(spec.body, req.body, "body") : checkNoBody(req);
       const ctx = { params, query, body, principal: principal! } as HandlerContext<Infer<P>, Infer<Q>, Infer<B>>;
+      if (spec.stream) {
+        await spec.handler(ctx, req, res);
+        return;
+      }
 
       const signing = spec.chainWrite && principal && this.clientSigning ? clientSigningPreference(req) : undefined;
       const answer = signing
@@ -129,7 +142,10 @@ export class RouteBuilder {
     const successSchema = spec.chainWrite
       ? writeResponse(spec.success.schema, `${capitalise(spec.operationId)}Response`)
       : spec.success.schema;
-    responses[spec.success.status] = { description: spec.success.description, content: json(successSchema) };
+    responses[spec.success.status] = {
+      description: spec.success.description,
+      content: spec.stream ? { [spec.stream.contentType]: { schema: successSchema } } : json(successSchema),
+    };
     if (spec.chainWrite) {
       responses[202] = {
         description: "Accepted (Prefer: respond-async, or not mined in time); follow the Location header",
@@ -142,7 +158,9 @@ export class RouteBuilder {
       errorStatuses.add(401);
       errorStatuses.add(403);
     }
-    if (spec.params || spec.query || spec.body) errorStatuses.add(400);
+    // Every operation refuses unknown query parameters (400) and a body that is not JSON (415).
+    errorStatuses.add(400);
+    errorStatuses.add(415);
     if (spec.body) errorStatuses.add(413);
     if (spec.method !== "get" && !spec.readOnly) errorStatuses.add(422);
     errorStatuses.add(429);
@@ -215,6 +233,11 @@ function parse(schema: ZodType | undefined, value: unknown, location: "params" |
       code: issue.code,
     })),
   );
+}
+
+/** Whether the request carries a body at all (a length, or chunked), whatever its type. */
+function hasBody(req: Request): boolean {
+  return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
 }
 
 /** Operations without a body refuse one rather than silently ignore it. */

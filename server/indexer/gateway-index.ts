@@ -103,7 +103,8 @@ export class GatewayIndex {
     const lag = Math.max(0, head - status.indexedBlock);
     return {
       ok: status.running && lag <= this.maxLag,
-      details: { indexedBlock: status.indexedBlock, headBlock: head, lag, maxLag: this.maxLag, running: status.running, lastError: status.lastError },
+      // The last error stays in the log: /ready is public and says only whether the indexer is failing.
+      details: { indexedBlock: status.indexedBlock, headBlock: head, lag, maxLag: this.maxLag, running: status.running, failing: status.lastError !== null },
     };
   }
 }

@@ -39,6 +39,33 @@ export const INDEXER_SCHEMA = [
      tx_hash TEXT NOT NULL,
      PRIMARY KEY (subject, block_number, log_index)
    ) WITHOUT ROWID`,
+  // The event feed of subscriptions: every event added to the index and every one a reorg rolled back, in the order it
+  // happened, numbered by an offset that is never reused (AUTOINCREMENT), so a subscriber's cursor stays meaningful
+  // across reorgs. Kept by triggers, so the indexer's write path is unchanged. A removed event keeps its row as a
+  // snapshot (with its subjects) since the event itself is gone from idx_events.
+  `CREATE TABLE IF NOT EXISTS idx_feed (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     removed INTEGER NOT NULL,
+     tx_hash TEXT NOT NULL,
+     log_index INTEGER NOT NULL,
+     block_hash TEXT NOT NULL,
+     snapshot TEXT
+   )`,
+  // An index built before the feed existed: number its events once, in chain order.
+  `INSERT INTO idx_feed (removed, tx_hash, log_index, block_hash)
+     SELECT 0, tx_hash, log_index, block_hash FROM idx_events
+     WHERE NOT EXISTS (SELECT 1 FROM idx_feed) ORDER BY block_number, log_index`,
+  `CREATE TRIGGER IF NOT EXISTS idx_feed_added AFTER INSERT ON idx_events BEGIN
+     INSERT INTO idx_feed (removed, tx_hash, log_index, block_hash) VALUES (0, NEW.tx_hash, NEW.log_index, NEW.block_hash);
+   END`,
+  `CREATE TRIGGER IF NOT EXISTS idx_feed_removed AFTER DELETE ON idx_events BEGIN
+     INSERT INTO idx_feed (removed, tx_hash, log_index, block_hash, snapshot) VALUES (1, OLD.tx_hash, OLD.log_index, OLD.block_hash,
+       json_object('tx_hash', OLD.tx_hash, 'log_index', OLD.log_index, 'block_number', OLD.block_number, 'block_hash', OLD.block_hash,
+         'timestamp', OLD.timestamp, 'contract', OLD.contract, 'address', OLD.address, 'name', OLD.name, 'args', OLD.args,
+         'actor_account', OLD.actor_account, 'actor_org', OLD.actor_org,
+         'subjects', (SELECT json_group_array(subject) FROM idx_event_subjects
+                      WHERE block_number = OLD.block_number AND log_index = OLD.log_index AND tx_hash = OLD.tx_hash)));
+   END`,
 ];
 
 export function migrateIndexer(db: Database.Database): void {

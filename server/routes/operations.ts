@@ -5,8 +5,22 @@ import { SCOPE } from "../services/scopes";
 import { Transaction } from "./schemas/common";
 
 const Health = z.object({ status: z.literal("ok"), uptimeSeconds: z.number() }).openapi("Health");
-const Check = z.object({ ok: z.boolean(), details: z.unknown().optional() });
-const Ready = z.object({ status: z.literal("ready"), checks: z.record(z.string(), Check) }).openapi("Ready");
+const Check = z
+  .object({
+    ok: z.boolean().openapi({ description: "Whether this part is ready" }),
+    details: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({
+        description:
+          "Operational figures only, never internal error text: chain: blockNumber, latencyMs, trackerSeesChain, or reason " +
+          "\"unreachable\"; indexer: indexedBlock, headBlock, lag, maxLag, running, failing (its last pass failed; the log says why)",
+      }),
+  })
+  .openapi("ReadinessCheck");
+const Ready = z
+  .object({ status: z.literal("ready"), checks: z.record(z.string(), Check).openapi({ description: "By part: chain, indexer" }) })
+  .openapi("Ready", { description: "Public and operational: what a load balancer or supervisor needs, nothing internal" });
 
 export function operationRoutes(routes: RouteBuilder, s: GatewayServices, getDocument: () => unknown): void {
   const started = Date.now();
@@ -28,12 +42,15 @@ export function operationRoutes(routes: RouteBuilder, s: GatewayServices, getDoc
     path: "/ready",
     operationId: "ready",
     summary: "Readiness: the chain answers and the event index is at most INDEXER_MAX_LAG blocks behind (no auth)",
+    description:
+      "Public. 200 `Ready` when every check passes, else 503 with code NOT_READY and the same checks in `details.checks`. " +
+      "The checks carry operational figures only (block numbers, lag, latency); why something failed is in the gateway's log.",
     tags: ["operations"],
     scope: null,
     success: { status: 200, description: "Ready", schema: Ready },
     errors: [503],
     handler: async () => {
-      const results = await Promise.all(s.readiness.map(async (c) => [c.name, await runCheck(c.check)] as const));
+      const results = await Promise.all(s.readiness.map(async (c) => [c.name, await runCheck(c.check, c.name, s.log)] as const));
       const checks = Object.fromEntries(results);
       const ok = results.every(([, r]) => r.ok);
       return ok
@@ -68,11 +85,17 @@ export function operationRoutes(routes: RouteBuilder, s: GatewayServices, getDoc
   });
 }
 
-async function runCheck(check: () => Promise<{ ok: boolean; details?: unknown }>): Promise<{ ok: boolean; details?: unknown }> {
+/** A check that throws is not ready; what it threw goes to the log, not to the public answer. */
+async function runCheck(
+  check: () => Promise<{ ok: boolean; details?: unknown }>,
+  name: string,
+  log: GatewayServices["log"],
+): Promise<{ ok: boolean; details?: unknown }> {
   try {
     return await check();
-  } catch {
-    // Not the error's own text: /ready is public, and that text names hosts, ports and files.
+  } catch (err) {
+    // Not the error's own text: /ready is public, and that text names hosts, ports and files. The log has it.
+    log.warn({ err, check: name }, "readiness check failed");
     return { ok: false, details: { reason: "no answer" } };
   }
 }

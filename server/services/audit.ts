@@ -1,10 +1,11 @@
-import { ZeroHash, encodeBytes32String } from "ethers";
+import { encodeBytes32String } from "ethers";
 import { argsForJson } from "../indexer/codec";
 import type { GatewayIndex } from "../indexer/gateway-index";
 import { getBatch, getDataset, getListing, historyOf } from "../indexer/queries";
 import { ApiError, NotFoundError } from "../errors";
 import { readChain } from "./chain-read";
 import { idHex } from "./datasets";
+import { formatEvent } from "./event-format";
 import type { OrgDirectory } from "./org-directory";
 
 /** Exactly one of these names whose history is asked for. */
@@ -33,18 +34,7 @@ export class AuditService {
     const page = await readChain(async () => historyOf(this.index.db, subject.key, { after: query.cursor, limit: query.limit }));
     return {
       subject: subject.label,
-      items: page.events.map((e) => ({
-        blockNumber: e.blockNumber,
-        timestamp: new Date(e.timestamp * 1000).toISOString(),
-        transactionHash: e.txHash,
-        logIndex: e.logIndex,
-        actor: e.actorAccount,
-        organization: e.actorOrg && e.actorOrg !== ZeroHash ? { orgId: e.actorOrg, code: this.directory.codeOf(e.actorOrg) } : null,
-        contract: e.contract,
-        address: e.address,
-        event: e.name,
-        args: argsForJson(e.args),
-      })),
+      items: page.events.map((e) => formatEvent(e, this.directory)),
       nextCursor: page.next,
       indexedBlock: this.index.status().indexedBlock,
     };

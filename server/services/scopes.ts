@@ -24,6 +24,7 @@ export const SCOPE = {
   ACCOUNTS_READ: "accounts:read",
   AUDIT_READ: "audit:read",
   REQUESTS_RELAY: "requests:relay",
+  EVENTS_READ: "events:read",
 } as const;
 
 export type Scope = (typeof SCOPE)[keyof typeof SCOPE];
@@ -48,6 +49,7 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   "accounts:read": "Read any organisation's balances (datasets, credits, retired credits, VND)",
   "audit:read": "Export the gateway's action log and its proofs; read histories and reconciliations",
   "requests:relay": "Post requests signed by a participant's own key (the signature, not the API key, is the authority)",
+  "events:read": "Follow the event feed (pull, Server-Sent Events) and manage webhook subscriptions; each sees only what its read scopes show",
 };
 
 // The ledger is transparent to its participants: every organisation may read what the chain shows anyway.
@@ -59,6 +61,7 @@ const EVERYONE: Scope[] = [
   SCOPE.MARKET_READ,
   SCOPE.ACCOUNTS_READ,
   SCOPE.REQUESTS_RELAY,
+  SCOPE.EVENTS_READ,
 ];
 
 // Holding and trading credits is for the organisations that take part in the market; verifiers, auditors and the

@@ -75,7 +75,11 @@ describe("audit API and the index behind reads", function () {
       expect(registered).to.include({ transactionHash: tx, blockNumber: block, contract: "DataAssetRegistry" });
       expect(registered.organization).to.deep.equal({ orgId: ethers.encodeBytes32String("DATA-OFFICE"), code: "DATA-OFFICE" });
       expect(registered.actor).to.equal(gw.services.participants.find("DATA-OFFICE")!.address.toLowerCase());
-      expect(registered.args.id).to.equal(BigInt(id).toString());
+      // For people: dataset ids as the API writes them, enum values by name.
+      expect(registered.args).to.include({ id, classification: "Open" });
+      const status = all.items.find((e: { event: string }) => e.event === "DatasetStatusChanged");
+      expect(status.args).to.include({ id, previousStatus: "Active" });
+      expect(status.args.newStatus).to.be.oneOf(["Deprecated", "Revoked"]);
       expect(registered.timestamp).to.match(/^\d{4}-\d\d-\d\dT/);
       expect(all.nextCursor).to.equal(null);
       const order = all.items.map((e: { blockNumber: number; logIndex: number }) => [e.blockNumber, e.logIndex]);
@@ -102,6 +106,10 @@ describe("audit API and the index behind reads", function () {
       const issued = batch.items.find((e: { event: string }) => e.event === "BatchIssued");
       expect(issued.args.amount).to.equal("500");
       expect(issued.organization.code).to.equal("DONRE");
+
+      const verifier = (await get("/v1/audit/events?org=VVB-1&limit=500").expect(200)).body;
+      const attested = verifier.items.filter((e: { event: string }) => e.event === "Attested").pop();
+      expect(attested.args).to.include({ periodStart: "2024-01-01T00:00:00.000Z", periodEnd: "2024-12-31T00:00:00.000Z", amount: "500" });
 
       const listing = (await get(`/v1/audit/events?listing=${listingId}`).expect(200)).body;
       expect(listing.items.map((e: { event: string }) => e.event)).to.include("Listed");

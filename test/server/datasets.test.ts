@@ -399,8 +399,11 @@ describe("datasets API", function () {
         await expectError(post(`/v1/datasets/${d.id}/valuations`, { ...base, amountVnd }), 400, "VALIDATION_FAILED");
       }
       await post(`/v1/datasets/${d.id}/valuations`, { ...base, amountVnd: ((1n << 256n) - 1n).toString() }).expect(201);
-      const zero = await expectError(post(`/v1/datasets/${d.id}/valuations`, { ...base, amountVnd: "0" }), 422, "CONTRACT_RULE");
-      expect(zero.body.error.details.error).to.equal("DataAssetRegistryZeroValuation");
+      const zero = await expectError(post(`/v1/datasets/${d.id}/valuations`, { ...base, amountVnd: "0" }), 400, "VALIDATION_FAILED");
+      expect(zero.body.error.details.issues[0]).to.include({ path: "amountVnd", message: "must be more than 0" });
+      for (const valuationDate of ["2024-02-30", "2023-02-29", "1969-12-31"]) {
+        await expectError(post(`/v1/datasets/${d.id}/valuations`, { ...base, valuationDate }), 400, "VALIDATION_FAILED");
+      }
       const future = await expectError(post(`/v1/datasets/${d.id}/valuations`, { ...base, amountVnd: "1", valuationDate: "2099-01-01" }), 422, "CONTRACT_RULE");
       expect(future.body.error.details.error).to.equal("DataAssetRegistryInvalidValuationDate");
       await expectError(post(`/v1/datasets/${d.id}/valuations`, { ...base, amountVnd: "1", valuationDate: "2025-13-45" }), 400, "VALIDATION_FAILED");

@@ -43,8 +43,8 @@ describe("market and settlement API", function () {
     it("403 for anyone but the treasury; 422 for zero, more than the balance or an inactive receiver; 400 for overflow; 404", async function () {
       await expectError(api.post("/v1/settlement/mint", { to: "BIZ-SOLAR", amount: "1", reference: "r" }, "BIZ-SOLAR"), 403, "MISSING_SCOPE");
       await expectError(api.post("/v1/settlement/burn", { from: "BIZ-SOLAR", amount: "1", reference: "r" }, "DONRE"), 403, "MISSING_SCOPE");
-      const zero = await expectError(api.post("/v1/settlement/mint", { to: "BIZ-SOLAR", amount: "0", reference: "r" }, "TREASURY"), 422, "CONTRACT_RULE");
-      expect(zero.body.error.details.error).to.equal("SettlementTokenZeroAmount");
+      const zero = await expectError(api.post("/v1/settlement/mint", { to: "BIZ-SOLAR", amount: "0", reference: "r" }, "TREASURY"), 400, "VALIDATION_FAILED");
+      expect(zero.body.error.details.issues[0]).to.include({ path: "amount", message: "must be more than 0" });
       const org = await api.newOrg("Business");
       await api.mint(org.code, "10");
       const over = await expectError(api.post("/v1/settlement/burn", { from: org.code, amount: "11", reference: "r" }, "TREASURY"), 422, "CONTRACT_RULE");

@@ -225,6 +225,34 @@ describe("transactions: pipeline, async writes, idempotency", function () {
       await expectError(register(uniqueCode(), { "Idempotency-Key": key }), 422, "IDEMPOTENCY_KEY_REUSED");
     });
 
+    it("a replay of a write first answered 202 answers 202 with Location while pending, then the final result once mined", async function () {
+      const code = uniqueCode();
+      const key = `async-${code}`;
+      await network.provider.send("evm_setAutomine", [false]);
+      let accepted;
+      try {
+        accepted = await register(code, { "Idempotency-Key": key, Prefer: "respond-async" }).expect(202);
+        expect(accepted.headers.location).to.equal(`/v1/transactions/${accepted.body.transaction.id}`);
+        const pending = await register(code, { "Idempotency-Key": key, Prefer: "respond-async" }).expect(202);
+        expect(pending.headers.location).to.equal(accepted.headers.location);
+        expect(pending.headers["idempotent-replayed"]).to.equal("true");
+        await network.provider.send("evm_mine", []);
+      } finally {
+        await network.provider.send("evm_setAutomine", [true]);
+      }
+      let final;
+      for (let i = 0; i < 100; i++) {
+        final = await register(code, { "Idempotency-Key": key });
+        if (final.status !== 202) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(final!.status, JSON.stringify(final!.body)).to.equal(201);
+      expect(final!.body.result.code).to.equal(code);
+      expect(final!.body.transaction.id).to.equal(accepted.body.transaction.id);
+      // The final answer is kept: a later replay gives it again, without asking the chain.
+      expect((await register(code, { "Idempotency-Key": key }).expect(201)).body).to.deep.equal(final!.body);
+    });
+
     it("a request accepted but not answered before the restart is answered from its transaction", async function () {
       const code = uniqueCode();
       const key = `accepted-${code}`;

@@ -1,3 +1,4 @@
+import type { WebhookBenchResult } from "../webhooks";
 /**
  * The benchmark record, in the shape of issue 7 so other tools can read it:
  * `{ machine, gas: { "<contract>.<function>": { gas, baseline, ratio } }, gateway: { c1, c8, c32 }, catalogue, audit, growth }`.
@@ -109,6 +110,8 @@ export interface BenchReport {
   growth: GrowthPoint[] | Skipped;
   /** The same measurement with other node options, by name. */
   growthVariants?: Record<string, { args: string[]; points: GrowthPoint[] }>;
+  /** Webhook delivery rate and block-to-receiver latency (scripts/bench/webhooks.ts). */
+  webhooks?: WebhookBenchResult | Skipped;
   findings?: string[];
   errors?: Record<string, string>;
 }

@@ -1,5 +1,5 @@
 import { z } from "../../http/zod";
-import { Bytes32 } from "./common";
+import { Bytes32, decimalInt, pageLimit } from "./common";
 
 const LogEntry = z
   .object({
@@ -8,11 +8,11 @@ const LogEntry = z
     org: z.string(),
     apiKeyId: z.string(),
     action: z.string().openapi({ example: "POST /v1/datasets" }),
-    requestHash: Bytes32,
+    requestHash: Bytes32.openapi({ description: "keccak256 of the canonical JSON of the request (method, path, query, body)" }),
     status: z.number().int(),
     txHash: z.string().nullable(),
-    prevHash: Bytes32,
-    hash: Bytes32,
+    prevHash: Bytes32.openapi({ description: "The previous entry's hash (zero for the first)" }),
+    hash: Bytes32.openapi({ description: "This entry's chained hash" }),
   })
   .openapi("ActionLogEntry", { description: "hash = keccak256(abi.encode(prevHash, keccak256(canonical JSON of the other fields)))" });
 
@@ -21,8 +21,9 @@ const LogAnchor = z
     anchorId: z.number().int(),
     firstEntryId: z.number().int(),
     lastEntryId: z.number().int(),
-    merkleRoot: Bytes32,
-    headHash: Bytes32,
+    merkleRoot: Bytes32.openapi({ description: "Merkle root of the anchored range, as stored in AuditAnchor" }),
+    headHash: Bytes32.openapi({ description: "Hash of the range's last entry (the chain head at anchoring)" }),
+    submissionId: z.string().nullable().openapi({ description: "The gateway's transaction id of the anchoring write (GET /v1/transactions/{id})" }),
     txHash: z.string().nullable(),
     blockNumber: z.number().int().nullable(),
     anchoredAt: z.string(),
@@ -31,8 +32,11 @@ const LogAnchor = z
 
 export const LogQuery = z
   .object({
-    after: z.coerce.number().int().min(0).default(0).openapi({ type: "integer", description: "Entries with a greater id" }),
-    limit: z.coerce.number().int().min(1).max(1000).default(200).openapi({ type: "integer", minimum: 1, maximum: 1000, default: 200 }),
+    after: decimalInt(0, Number.MAX_SAFE_INTEGER)
+      .optional()
+      .transform((n) => n ?? 0)
+      .openapi({ type: "integer", description: "Entries with a greater id (default 0)" }),
+    limit: pageLimit(1000, 200),
   })
   .strict();
 
@@ -44,7 +48,9 @@ export const LogPage = z
   })
   .openapi("ActionLogPage");
 
-export const LogEntryParams = z.object({ id: z.coerce.number().int().min(1).openapi({ type: "integer", example: 1 }) }).strict();
+export const LogEntryParams = z
+  .object({ id: decimalInt(1, Number.MAX_SAFE_INTEGER).openapi({ type: "integer", minimum: 1, example: 1, description: "The entry's id, in plain decimal" }) })
+  .strict();
 
 export const LogProof = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from "../../http/zod";
 import { BatchId } from "./carbon";
-import { Address, Bytes32, OrgCode } from "./common";
+import { Address, Bytes32, OrgCode, pageLimit } from "./common";
 import { DatasetId } from "./datasets";
 import { ListingId } from "./market";
 
@@ -13,7 +13,7 @@ export const AuditEventsQuery = z
     listing: ListingId.optional().openapi({ description: "A market listing id" }),
     org: z.union([OrgCode, Bytes32]).optional().openapi({ description: "An organisation: its code, or its on-chain id (bytes32)" }),
     account: Address.optional().openapi({ description: "An account address" }),
-    limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ type: "integer", minimum: 1, maximum: 500, default: 100 }),
+    limit: pageLimit(500, 100),
     cursor: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, "nextCursor of the previous page")
@@ -25,7 +25,7 @@ export const AuditEventsQuery = z
     path: ["subject"],
   });
 
-const AuditEvent = z
+export const AuditEvent = z
   .object({
     blockNumber: z.number().int(),
     timestamp: z.string().openapi({ description: "The block's time (ISO 8601)" }),
@@ -39,7 +39,9 @@ const AuditEvent = z
     contract: z.string().openapi({ example: "DataAssetRegistry" }),
     address: z.string(),
     event: z.string().openapi({ example: "DatasetRegistered" }),
-    args: z.record(z.string(), z.unknown()).openapi({ description: "Decoded fields; amounts and ids as decimal strings" }),
+    args: z.record(z.string(), z.unknown()).openapi({
+      description: "Decoded fields, for people: enum values by name (Suspended, Core), dates in ISO 8601 (null for none), dataset ids in 0x-hex as in the rest of the API, amounts and other ids as decimal strings",
+    }),
   })
   .openapi("AuditEvent");
 

@@ -1,7 +1,7 @@
 import { z } from "../../http/zod";
 import { ADJUSTMENT_STATUSES } from "../../services/readers/carbon";
-import { secondsOf } from "../../util/time";
-import { Amount, Bytes32, OrgCode, Reason } from "./common";
+import { REAL_DATE_MESSAGE, isRealDate, secondsOf } from "../../util/time";
+import { PositiveAmount, Bytes32, OrgCode, Reason } from "./common";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -30,7 +30,7 @@ export const Moment = z
   .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v), {
     message: "must be a date (2024-12-31) or an ISO 8601 date-time with a time zone",
   })
-  .refine((v) => !Number.isNaN(Date.parse(/T/.test(v) ? v : `${v}T00:00:00Z`)), "not a calendar date")
+  .refine((v) => !/^\d{4}-\d{2}-\d{2}/.test(v) || isRealDate(v), REAL_DATE_MESSAGE)
   .transform(secondsOf)
   .refine((s) => s >= 0 && BigInt(s) <= MAX_UINT64, "must be after 1970-01-01")
   .openapi({ type: "string", example: "2024-12-31" });
@@ -56,7 +56,7 @@ export const AttestBody = z
   .strictObject({
     project: ProjectId,
     monitoringPeriod: Period,
-    amount: Amount.openapi({ description: "Reductions attested, in tCO2e (at most 2^56-1: the contract refuses more)" }),
+    amount: PositiveAmount.openapi({ description: "Reductions attested, in tCO2e (at most 2^56-1: the contract refuses more)" }),
     reportHash: Bytes32.openapi({ description: "Hash of the monitoring report" }),
   })
   .openapi("Attest");
@@ -67,7 +67,7 @@ export const IssueBody = z
   .strictObject({
     attestationId: Bytes32.openapi({ description: "The verifier's attestation the batch is issued against (once)" }),
     to: OrgCode.openapi({ description: "The first holder (usually the project developer)" }),
-    amount: Amount.openapi({ description: "tCO2e, at most the amount attested" }),
+    amount: PositiveAmount.openapi({ description: "tCO2e, at most the amount attested" }),
   })
   .openapi("IssueBatch");
 
@@ -76,7 +76,7 @@ export const RetirementParams = z.strictObject({ id: RetirementId });
 export const AccountParams = z.strictObject({ org: OrgCode });
 
 export const CancelBody = z
-  .strictObject({ holder: OrgCode.openapi({ description: "Whose credits are invalidated" }), amount: Amount, reason: Reason })
+  .strictObject({ holder: OrgCode.openapi({ description: "Whose credits are invalidated" }), amount: PositiveAmount, reason: Reason })
   .openapi("CancelCredits");
 
 export const ReasonBody = z.strictObject({ reason: Reason }).openapi("Reason");
@@ -87,7 +87,7 @@ export const AdjustmentBody = z
   .openapi("SetAdjustment");
 
 export const TransferCreditsBody = z
-  .strictObject({ batchId: BatchId, to: OrgCode, amount: Amount })
+  .strictObject({ batchId: BatchId, to: OrgCode, amount: PositiveAmount })
   .openapi("TransferCredits", { description: "Moves the caller's own credits of a batch to another active participant" });
 
 export const RetirementClaim = z.strictObject({
@@ -110,7 +110,7 @@ export const claimOf = (body: z.output<typeof RetirementClaim>) => ({
 });
 
 export const RetireBody = z
-  .strictObject({ batchId: BatchId, amount: Amount, ...RetirementClaim.shape })
+  .strictObject({ batchId: BatchId, amount: PositiveAmount, ...RetirementClaim.shape })
   .openapi("Retire", { description: "Retires the caller's own credits for a beneficiary; the answer names the certificate" });
 
 const ChainPlace = z

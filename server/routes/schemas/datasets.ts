@@ -1,5 +1,6 @@
 import { z } from "../../http/zod";
 import { ASSET_STATUSES, CLASSIFICATIONS } from "../../services/datasets";
+import { REAL_DATE_MESSAGE, isRealDate } from "../../util/time";
 import { Bytes32, Instant, Limit, OrgCode, Reason, uintString } from "./common";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
@@ -108,21 +109,23 @@ export const LicenseBody = z
   .strictObject({
     organization: OrgCode,
     expiresAt: Instant.optional().openapi({ description: "End of the licence; none when omitted" }),
-    termsHash: Bytes32,
+    termsHash: Bytes32.openapi({ description: "Hash of the licence terms document" }),
     terms: z.string().trim().min(1).max(2_000).openapi({ description: "Licence text or a link to it (kept in the event)" }),
   })
   .openapi("GrantLicense");
 export const RevokeLicenseQuery = z.strictObject({ reason: Reason.optional() });
 export const ValuationBody = z
   .strictObject({
-    amountVnd: uintString(256).openapi({ description: "Appraised value in whole VND, as a decimal string" }),
+    amountVnd: uintString(256)
+      .refine((v) => v !== "0", "must be more than 0")
+      .openapi({ description: "Appraised value in whole VND, as a decimal string (more than 0)" }),
     valuationDate: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, "a date like 2025-06-30")
-      .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), "not a calendar date"),
+      .refine((v) => !/^\d{4}-\d{2}-\d{2}$/.test(v) || isRealDate(v), REAL_DATE_MESSAGE),
     method: z.string().trim().min(1).max(200),
     appraiser: z.string().trim().min(1).max(200),
-    reportHash: Bytes32,
+    reportHash: Bytes32.openapi({ description: "Hash of the valuation report" }),
   })
   .openapi("RecordValuation");
 

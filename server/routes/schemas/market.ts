@@ -1,7 +1,7 @@
 import { z } from "../../http/zod";
 import { LISTING_STATUSES } from "../../services/readers/market";
 import { BatchId, Moment, RetirementClaim, uintId } from "./carbon";
-import { Amount, Limit, OrgCode } from "./common";
+import { Amount, PositiveAmount, Limit, OrgCode } from "./common";
 
 export const ListingId = uintId("listing");
 export const ListingParams = z.strictObject({ id: ListingId });
@@ -10,7 +10,7 @@ export const ListingStatus = z.enum(LISTING_STATUSES).openapi("ListingStatus");
 export const CreateListingBody = z
   .strictObject({
     batchId: BatchId,
-    amount: Amount.openapi({ description: "tCO2e to sell; they move into the market's escrow" }),
+    amount: PositiveAmount.openapi({ description: "tCO2e to sell; they move into the market's escrow" }),
     unitPrice: Amount.openapi({ description: "VND per tCO2e", example: "250000" }),
     minFill: Amount.optional().openapi({ description: "Smallest fill accepted (unless it takes the whole remainder); none when omitted" }),
     expiresAt: Moment.optional().openapi({ description: "Last moment a fill is accepted; never when omitted" }),
@@ -20,7 +20,7 @@ export const CreateListingBody = z
 
 export const FillBody = z
   .strictObject({
-    amount: Amount.openapi({ description: "tCO2e to buy" }),
+    amount: PositiveAmount.openapi({ description: "tCO2e to buy" }),
     maxCost: Amount.openapi({ description: "The most VND the buyer pays (amount × unit price, fee included); refused above it" }),
     retire: RetirementClaim.optional().openapi({ description: "Retire the credits on purchase (they never reach the buyer's wallet)" }),
   })

@@ -1,6 +1,6 @@
 import { encodeBytes32String } from "ethers";
 import { z } from "../../http/zod";
-import { Amount, OrgCode } from "./common";
+import { PositiveAmount, OrgCode } from "./common";
 
 /** The treasury's reference of a deposit or withdrawal: a text of up to 31 bytes, or a bytes32 in hex. */
 export const Reference = z
@@ -14,11 +14,11 @@ export const referenceBytes32 = (reference: string): string =>
   /^0x[0-9a-fA-F]{64}$/.test(reference) ? reference.toLowerCase() : encodeBytes32String(reference);
 
 export const MintBody = z
-  .strictObject({ to: OrgCode, amount: Amount.openapi({ description: "Whole VND" }), reference: Reference })
+  .strictObject({ to: OrgCode, amount: PositiveAmount.openapi({ description: "Whole VND" }), reference: Reference })
   .openapi("MintVnd");
 
 export const BurnBody = z
-  .strictObject({ from: OrgCode, amount: Amount.openapi({ description: "Whole VND" }), reference: Reference })
+  .strictObject({ from: OrgCode, amount: PositiveAmount.openapi({ description: "Whole VND" }), reference: Reference })
   .openapi("BurnVnd");
 
 export const SettlementResult = z

@@ -17,6 +17,7 @@ import { createServices, createTxStack, type GatewayServices } from "../../../se
 import { openDatabase, type Db } from "../../../server/db/connection";
 import { openIndexDatabase } from "../../../server/indexer/gateway-index";
 import { createLogger } from "../../../server/logger";
+import { responseChecker } from "./openapi-check";
 
 export const TEST_ENV = {
   KEYSTORE_PASSWORD: "test-keystore-password",
@@ -77,10 +78,13 @@ export async function startTestGateway(
     indexDb,
   });
   services.index.start();
+  services.webhooks.start();
   const boot = await bootstrap(services, { demo: true, credentialsFile: path.join(dataDir, "credentials.json"), log, adminApiKey: options.adminApiKey });
   const keys = Object.fromEntries(Object.entries(boot.credentials.organizations).map(([code, c]) => [code, c.apiKey!]));
   if (options.adminApiKey) keys["CITY-ADMIN"] = options.adminApiKey;
-  const { app, routes, document } = createApp(services);
+  const checked: { document?: () => Record<string, unknown> } = {};
+  const { app, routes, document } = createApp(services, { checkResponse: responseChecker(() => checked.document!()) });
+  checked.document = document;
   return {
     app,
     routes,
@@ -94,6 +98,7 @@ export async function startTestGateway(
     generatedAdminKey: boot.generatedAdminKey,
     auth: (org) => ({ Authorization: `Bearer ${keys[org]}` }),
     stop: async () => {
+      await services.webhooks.stop();
       await services.index.stop();
       await stack.tracker.stop();
       indexDb.close();

@@ -1,0 +1,118 @@
+import { encodeBytes32String } from "ethers";
+import type Database from "better-sqlite3";
+import { feedHead, readFeed, subjectEventsIn, type FeedEntry } from "../indexer/queries/feed";
+import { idHex } from "./datasets";
+import { formatEvent, type FormattedEvent } from "./event-format";
+import type { OrgDirectory } from "./org-directory";
+import { SCOPE, type Scope } from "./scopes";
+
+/** What a subscriber or a reader of the feed asks for; every criterion given must match (AND). */
+export interface EventFilterInput {
+  contract?: string;
+  event?: string;
+  dataset?: bigint;
+  batch?: bigint;
+  listing?: bigint;
+  /** An organisation code or its on-chain id (bytes32). */
+  org?: string;
+}
+
+/** The filter as stored: subjects as the index names them (`dataset:0x…`, `batch:12`, `org:0x…`). */
+export interface EventFilter {
+  contract?: string;
+  event?: string;
+  subjects: string[];
+}
+
+/** One item of the feed: the event as `GET /v1/audit/events` shows it, its offset, and whether a reorg removed it. */
+export type FeedItem = { id: number; removed: boolean } & FormattedEvent;
+
+/**
+ * Which read scope shows a contract's events. What the chain shows is readable by every participant, scope by scope;
+ * anything else (the audit anchor, the access manager) is for holders of `audit:read`.
+ */
+const SCOPE_OF_CONTRACT: Record<string, Scope> = {
+  ParticipantRegistry: SCOPE.PARTICIPANTS_READ,
+  DataAssetRegistry: SCOPE.DATASETS_READ,
+  DataExchange: SCOPE.DATASETS_READ,
+  CarbonCreditRegistry: SCOPE.CARBON_READ,
+  CarbonMarket: SCOPE.MARKET_READ,
+  SettlementToken: SCOPE.ACCOUNTS_READ,
+};
+
+export const scopeOfContract = (contract: string): Scope => SCOPE_OF_CONTRACT[contract] ?? SCOPE.AUDIT_READ;
+
+export function normaliseFilter(input: EventFilterInput): EventFilter {
+  const subjects: string[] = [];
+  if (input.dataset !== undefined) subjects.push(`dataset:${idHex(input.dataset)}`);
+  if (input.batch !== undefined) subjects.push(`batch:${input.batch}`);
+  if (input.listing !== undefined) subjects.push(`listing:${input.listing}`);
+  if (input.org !== undefined) {
+    subjects.push(`org:${/^0x[0-9a-fA-F]{64}$/.test(input.org) ? input.org.toLowerCase() : encodeBytes32String(input.org)}`);
+  }
+  return { ...(input.contract ? { contract: input.contract } : {}), ...(input.event ? { event: input.event } : {}), subjects };
+}
+
+/** The filter as the API shows it back. */
+export function describeFilter(filter: EventFilter, directory: OrgDirectory): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (filter.contract) out.contract = filter.contract;
+  if (filter.event) out.event = filter.event;
+  for (const subject of filter.subjects) {
+    const [kind, value] = subject.split(/:(.*)/s);
+    if (kind === "org") out.org = directory.codeOf(value);
+    else out[kind] = value;
+  }
+  return out;
+}
+
+/** The gateway's event feed: every indexed event and every removal, by offset, filtered and limited to what a reader may see. */
+export class EventFeed {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly directory: OrgDirectory,
+  ) {}
+
+  head(): number {
+    return feedHead(this.db);
+  }
+
+  /**
+   * The matching items after `after`: at most `limit` of them, looking at no more than `scan` entries. `next` is the
+   * offset to continue from (past entries that did not match, so a sparse filter still moves on).
+   */
+  read(after: number, options: { limit: number; scan?: number; filter: EventFilter; scopes: ReadonlySet<string> }): { items: FeedItem[]; next: number } {
+    const { entries, scannedTo } = readFeed(this.db, after, options.scan ?? Math.max(500, options.limit));
+    const matches = this.matcher(entries, options.filter, options.scopes);
+    const items: FeedItem[] = [];
+    let next = after;
+    for (const entry of entries) {
+      if (items.length >= options.limit) return { items, next };
+      next = entry.offset;
+      if (matches(entry)) items.push(this.item(entry));
+    }
+    return { items, next: Math.max(next, scannedTo) };
+  }
+
+  item(entry: FeedEntry): FeedItem {
+    return { id: entry.offset, removed: entry.removed, ...formatEvent(entry.event, this.directory) };
+  }
+
+  private matcher(entries: FeedEntry[], filter: EventFilter, scopes: ReadonlySet<string>): (entry: FeedEntry) => boolean {
+    let bySubject: Set<string>[] = [];
+    const added = entries.filter((e) => !e.removed);
+    if (filter.subjects.length > 0 && added.length > 0) {
+      const from = Math.min(...added.map((e) => e.event.blockNumber));
+      const to = Math.max(...added.map((e) => e.event.blockNumber));
+      bySubject = filter.subjects.map((s) => subjectEventsIn(this.db, s, from, to));
+    }
+    return (entry) => {
+      const e = entry.event;
+      if (!scopes.has(scopeOfContract(e.contract))) return false;
+      if (filter.contract && filter.contract !== e.contract) return false;
+      if (filter.event && filter.event !== e.name) return false;
+      if (entry.removed) return filter.subjects.every((s) => entry.removedSubjects!.includes(s));
+      return bySubject.every((set) => set.has(`${e.blockNumber}:${e.logIndex}`));
+    };
+  }
+}

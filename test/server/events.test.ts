@@ -1,0 +1,260 @@
+import crypto from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import request from "supertest";
+import { WebhookReceiver } from "../../scripts/lib/webhook-receiver";
+import { signBody } from "../../server/services/webhooks";
+import { startTestGateway, type TestGateway } from "./helpers/gateway";
+import { expectError } from "./helpers/http";
+
+const SECRET = "a-webhook-secret-of-some-length";
+
+function datasetBody(holder = "AGENCY-TRANSPORT") {
+  const sha = crypto.randomBytes(32).toString("hex");
+  return {
+    contentHash: sha,
+    metadataHash: ethers.sha256(ethers.toUtf8Bytes(`metadata ${sha}`)),
+    holder,
+    classification: "Core",
+    title: `Water quality ${sha.slice(0, 6)}`,
+    uri: `https://opendata.cantho.gov.vn/dataset/${sha.slice(0, 8)}.csv`,
+  };
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const probe = new WebhookReceiver();
+  const port = await probe.listen();
+  await probe.close();
+  return port;
+}
+
+describe("events: feed, webhook subscriptions, Server-Sent Events", function () {
+  let gw: TestGateway;
+  before(async function () {
+    gw = await startTestGateway({ env: { WEBHOOK_TIMEOUT_MS: "300", WEBHOOK_MAX_BACKOFF_MS: "200", EVENT_STREAM_HEARTBEAT_MS: "200" } });
+  });
+  after(async () => gw?.stop());
+
+  const as = (org: string) => ({
+    get: (path: string) => request(gw.app).get(path).set(gw.auth(org)),
+    post: (path: string, body: object) => request(gw.app).post(path).set(gw.auth(org)).send(body),
+    del: (path: string) => request(gw.app).delete(path).set(gw.auth(org)),
+  });
+  const register = async (holder?: string) => {
+    const res = await as("DATA-OFFICE").post("/v1/datasets", datasetBody(holder));
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body.result.id as string;
+  };
+  const head = async () => (await as("AUDITOR").get("/v1/events?limit=1").expect(200)).body.head as number;
+  const allEvents = async (query: string, org = "AUDITOR") => {
+    const items: { id: number; event: string; removed: boolean; args: Record<string, unknown> }[] = [];
+    for (let after = 0; ; ) {
+      const page = (await as(org).get(`/v1/events?after=${after}&limit=500&${query}`).expect(200)).body;
+      items.push(...page.items);
+      if (page.next === after || page.next >= page.head) break;
+      after = page.next;
+    }
+    return items;
+  };
+
+  describe("GET /v1/events", function () {
+    it("pages the feed by offset with filters, each entry decoded as in the audit history", async function () {
+      const from = await head();
+      const id = await register();
+      const page = (await as("AUDITOR").get(`/v1/events?after=${from}&dataset=${id}`).expect(200)).body;
+      const registered = page.items.find((e: { event: string }) => e.event === "DatasetRegistered");
+      expect(registered).to.include({ removed: false, contract: "DataAssetRegistry" });
+      expect(registered.id).to.be.greaterThan(from);
+      expect(registered.args).to.include({ id, classification: "Core" });
+      expect(page.items.every((e: { id: number }, i: number, all: { id: number }[]) => i === 0 || e.id > all[i - 1].id)).to.equal(true);
+      const history = (await as("AUDITOR").get(`/v1/audit/events?dataset=${id}`).expect(200)).body.items;
+      const { id: _offset, removed: _removed, ...asInHistory } = registered;
+      expect(history.find((e: { event: string }) => e.event === "DatasetRegistered")).to.deep.equal(asInHistory);
+      // A filter that matches nothing still moves on, so a reader never stalls.
+      const none = (await as("AUDITOR").get(`/v1/events?after=${from}&event=NoSuchEvent`).expect(200)).body;
+      expect(none.items).to.deep.equal([]);
+      expect(none.next).to.equal(none.head);
+    });
+
+    it("shows an organisation only what its read scopes show", async function () {
+      const key = (
+        await as("CITY-ADMIN").post("/v1/api-keys", { organization: "DATA-OFFICE", scopes: ["events:read", "carbon:read"] }).expect(201)
+      ).body.key as string;
+      const from = await head();
+      await register();
+      const page = (await request(gw.app).get(`/v1/events?after=${from}`).set({ Authorization: `Bearer ${key}` }).expect(200)).body;
+      expect(page.items).to.deep.equal([]);
+      expect(page.next).to.be.greaterThan(from);
+      expect((await as("DATA-OFFICE").get(`/v1/events?after=${from}&contract=DataAssetRegistry`).expect(200)).body.items).to.not.deep.equal([]);
+    });
+
+    it("refuses offsets that are not plain decimals", async function () {
+      for (const bad of ["1e3", "0x10", "%201", "-1", "01"]) {
+        await expectError(as("AUDITOR").get(`/v1/events?after=${bad}`), 400, "VALIDATION_FAILED");
+      }
+    });
+  });
+
+  describe("subscriptions", function () {
+    it("refuses webhook URLs that are not http(s) or that carry credentials", async function () {
+      for (const url of ["ftp://example.org/hook", "javascript:alert(1)", "https://user:pw@example.org/hook", "not a url", "https://example.org/#frag"]) {
+        await expectError(as("AGENCY-TRANSPORT").post("/v1/subscriptions", { url, secret: SECRET }), 400, "INVALID_WEBHOOK_URL");
+      }
+      await expectError(as("AGENCY-TRANSPORT").post("/v1/subscriptions", { url: "https://example.org/hook", secret: "short" }), 400, "VALIDATION_FAILED");
+    });
+
+    it("lists an organisation's own subscriptions (the administrator's: all), never the secret", async function () {
+      const created = (await as("AGENCY-TRANSPORT").post("/v1/subscriptions", { url: "https://example.org/hook", secret: SECRET, filter: { org: "AGENCY-TRANSPORT" } }).expect(201)).body;
+      expect(JSON.stringify(created)).to.not.include(SECRET);
+      expect(created.filter).to.deep.equal({ org: "AGENCY-TRANSPORT" });
+      expect(created.lag).to.deep.equal({ events: 0, seconds: 0 });
+      const own = (await as("AGENCY-TRANSPORT").get("/v1/subscriptions").expect(200)).body.items.map((s: { id: string }) => s.id);
+      expect(own).to.include(created.id);
+      expect((await as("CITY-ADMIN").get("/v1/subscriptions").expect(200)).body.items.map((s: { id: string }) => s.id)).to.include(created.id);
+      expect((await as("DONRE").get("/v1/subscriptions").expect(200)).body.items.map((s: { id: string }) => s.id)).to.not.include(created.id);
+      await expectError(as("DONRE").get(`/v1/subscriptions/${created.id}`), 404, "SUBSCRIPTION_NOT_FOUND");
+      await expectError(as("DONRE").del(`/v1/subscriptions/${created.id}`), 404, "SUBSCRIPTION_NOT_FOUND");
+      await as("AGENCY-TRANSPORT").del(`/v1/subscriptions/${created.id}`).expect(200, { id: created.id, deleted: true });
+      await expectError(as("AGENCY-TRANSPORT").get(`/v1/subscriptions/${created.id}`), 404, "SUBSCRIPTION_NOT_FOUND");
+    });
+
+    it("delivers every event, in order, through a receiver that is down, answers 500, times out and recovers", async function () {
+      const receiver = new WebhookReceiver();
+      const port = await freePort();
+      const from = await head();
+      const sub = (
+        await as("DATA-OFFICE").post("/v1/subscriptions", { url: `http://127.0.0.1:${port}/hook`, secret: SECRET, filter: { contract: "DataAssetRegistry" } }).expect(201)
+      ).body;
+      const state = async () => (await as("DATA-OFFICE").get(`/v1/subscriptions/${sub.id}`).expect(200)).body;
+      try {
+        await register();
+        await until("a refused connection", async () => /cannot reach/.test((await state()).lastDelivery.error ?? ""));
+        const down = await state();
+        expect(down.cursor).to.equal(from);
+        expect(down.lag.events).to.be.greaterThan(0);
+
+        receiver.mode = "fail";
+        await receiver.listen(port);
+        await register();
+        await until("an answer of 500", async () => (await state()).lastDelivery.status === 500);
+        expect((await state()).cursor).to.equal(from);
+
+        receiver.mode = "hang";
+        await until("a timeout", async () => /no answer within 300 ms/.test((await state()).lastDelivery.error ?? ""));
+        expect((await state()).lastDelivery.consecutiveFailures).to.be.greaterThan(1);
+
+        receiver.mode = "ok";
+        await register();
+        await until("delivery to catch up", async () => (await state()).lag.events === 0 && (await head()) === (await state()).cursor);
+        const caughtUp = await state();
+        expect(caughtUp.lastDelivery).to.include({ status: 204, error: null, consecutiveFailures: 0 });
+        expect(caughtUp.lag).to.deep.equal({ events: 0, seconds: 0 });
+      } finally {
+        await as("DATA-OFFICE").del(`/v1/subscriptions/${sub.id}`);
+        await receiver.close();
+      }
+
+      const expected = (await allEvents("contract=DataAssetRegistry")).filter((e) => e.id > from).map((e) => e.id);
+      expect(expected.length).to.be.at.least(3);
+      const firstSeen = receiver.firstAcknowledged();
+      expect(firstSeen).to.deep.equal(expected); // none missing, none out of order, nothing else
+      for (const d of receiver.deliveries) {
+        expect(d.signature).to.equal(signBody(SECRET, d.body, Number(d.timestamp)));
+        expect(d.ids).to.deep.equal([...d.ids].sort((a, b) => a - b));
+      }
+      expect(receiver.deliveries.length).to.be.greaterThan(receiver.acknowledged.length);
+    });
+
+    it("keeps delivering to a healthy receiver while another one hangs", async function () {
+      const [slow, fast] = [new WebhookReceiver(), new WebhookReceiver()];
+      slow.mode = "hang";
+      const [slowPort, fastPort] = [await slow.listen(), await fast.listen()];
+      const subs = [];
+      try {
+        for (const port of [slowPort, fastPort]) {
+          subs.push((await as("DATA-OFFICE").post("/v1/subscriptions", { url: `http://127.0.0.1:${port}/`, secret: SECRET }).expect(201)).body.id as string);
+        }
+        const id = await register();
+        await until("the fast receiver", () => fast.acknowledged.some((d) => JSON.parse(d.body).events.some((e: { args: { id?: string } }) => e.args.id === id)));
+        expect(slow.acknowledged).to.deep.equal([]);
+      } finally {
+        for (const sub of subs) await as("DATA-OFFICE").del(`/v1/subscriptions/${sub}`);
+        await slow.close();
+        await fast.close();
+      }
+    });
+  });
+
+  describe("GET /v1/events/stream", function () {
+    let server: http.Server;
+    let base: string;
+    before(async function () {
+      server = http.createServer(gw.app);
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    after(async function () {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+
+    /** Reads the stream until `enough` says stop, then disconnects. */
+    function follow(path: string, headers: Record<string, string>, enough: (messages: { id?: number; event?: string; data?: string }[], raw: string) => boolean) {
+      return new Promise<{ messages: { id?: number; event?: string; data?: string }[]; raw: string; contentType: string }>((resolve, reject) => {
+        const req = http.get(`${base}${path}`, { headers: { ...gw.auth("AUDITOR"), ...headers } }, (res) => {
+          let raw = "";
+          const timer = setTimeout(() => (req.destroy(), reject(new Error(`stream timed out: ${raw}`))), 15_000);
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            raw += chunk;
+            const messages = raw
+              .split("\n\n")
+              .slice(0, -1)
+              .filter((block) => !block.startsWith(":"))
+              .map((block) => Object.fromEntries(block.split("\n").map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)])))
+              .map((m) => ({ ...m, id: m.id === undefined ? undefined : Number(m.id) }));
+            if (enough(messages, raw)) {
+              clearTimeout(timer);
+              req.destroy();
+              resolve({ messages, raw, contentType: String(res.headers["content-type"]) });
+            }
+          });
+        });
+        req.on("error", (err) => (err.message.includes("aborted") ? undefined : reject(err)));
+      });
+    }
+
+    it("streams new events with heartbeats and resumes after a disconnect from Last-Event-ID", async function () {
+      const from = await head();
+      await register();
+      await register();
+      const first = await follow(`/v1/events/stream?after=${from}&event=DatasetRegistered`, {}, (m) => m.length >= 1);
+      expect(first.contentType).to.match(/^text\/event-stream/);
+      const seen = first.messages[0];
+      expect(seen.event).to.equal("event");
+      expect(JSON.parse(seen.data!)).to.include({ id: seen.id, event: "DatasetRegistered" });
+
+      await register();
+      const expected = (await allEvents("event=DatasetRegistered")).filter((e) => e.id > seen.id!).map((e) => e.id);
+      expect(expected.length).to.equal(2);
+      const resumed = await follow(`/v1/events/stream?event=DatasetRegistered`, { "Last-Event-ID": String(seen.id) }, (m, raw) => m.length >= 2 && raw.includes(": heartbeat"));
+      expect(resumed.messages.map((m) => m.id)).to.deep.equal(expected);
+    });
+
+    it("refuses a Last-Event-ID that is not an offset", async function () {
+      const res = await request(gw.app).get("/v1/events/stream").set({ ...gw.auth("AUDITOR"), "Last-Event-ID": "0x10" });
+      expect(res.status).to.equal(400);
+      expect(res.body.error).to.include({ code: "VALIDATION_FAILED" });
+    });
+  });
+});
