@@ -174,6 +174,48 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     }
 
     /// @inheritdoc IDataAssetRegistry
+    function grantPurchasedLicense(uint256 id, bytes32 orgId, uint64 term, uint64 endsAt, bytes32 termsHash)
+        external
+        restricted
+        whenNotPaused
+        returns (PurchaseGrant memory grant)
+    {
+        address holder = _requireOwned(id);
+        AssetRecord memory record = _records[id];
+        if (termsHash == bytes32(0)) revert DataAssetRegistryZeroTermsHash();
+        IParticipantRegistry.OrgStatus orgStatus = _PARTICIPANTS.organization(orgId).status;
+        if (orgStatus != IParticipantRegistry.OrgStatus.Active) {
+            revert DataAssetRegistryOrganizationNotActive(orgId, orgStatus);
+        }
+        License storage license = _licenses[id][orgId];
+        uint64 previous = license.expiresAt;
+        bool held = license.termsHash != bytes32(0);
+        // A licence without expiry cannot get longer; selling it again would take money for nothing.
+        if (held && previous == 0) revert DataAssetRegistryLicenseNotExtended(id, orgId, 0);
+        uint64 expiresAt;
+        if (term != 0) {
+            // An unexpired licence runs on from its expiry, so renewing early loses nothing of what was paid.
+            uint64 start = held && previous > block.timestamp ? previous : uint64(block.timestamp);
+            expiresAt = start + term;
+        } else {
+            if (held && previous >= endsAt) revert DataAssetRegistryLicenseNotExtended(id, orgId, previous);
+            expiresAt = endsAt;
+        }
+        if (expiresAt <= block.timestamp) revert DataAssetRegistryLicenseExpiryPassed(expiresAt);
+        license.termsHash = termsHash;
+        license.expiresAt = expiresAt;
+        emit LicenseGranted(id, orgId, expiresAt, termsHash, "");
+        grant = PurchaseGrant({
+            holder: holder,
+            custodian: record.custodian,
+            classification: record.classification,
+            status: record.status,
+            previousExpiresAt: held ? previous : 0,
+            expiresAt: expiresAt
+        });
+    }
+
+    /// @inheritdoc IDataAssetRegistry
     function revokeLicense(uint256 id, bytes32 orgId, string calldata reason) external restricted {
         // Allowed on a revoked dataset too: licences of a revoked dataset are void anyway, cleaning up is harmless.
         if (_licenses[id][orgId].termsHash == bytes32(0)) revert DataAssetRegistryNoLicense(id, orgId);

@@ -5,6 +5,7 @@ import {
   CarbonMarket__factory,
   CityAccessManager__factory,
   DataAssetRegistry__factory,
+  DataExchange__factory,
   ParticipantRegistry__factory,
   SettlementToken__factory,
 } from "../../typechain-types";
@@ -22,6 +23,7 @@ export const CONTRACT_ABIS = {
   SettlementToken: SettlementToken__factory.abi,
   CarbonMarket: CarbonMarket__factory.abi,
   AuditAnchor: AuditAnchor__factory.abi,
+  DataExchange: DataExchange__factory.abi,
 } as const;
 
 export type ContractName = keyof typeof CONTRACT_ABIS;
@@ -38,6 +40,7 @@ export const SYSTEM_CONTRACT_NAMES = {
   settlement: "SettlementToken",
   market: "CarbonMarket",
   auditAnchor: "AuditAnchor",
+  exchange: "DataExchange",
 } as const satisfies Record<keyof SystemContracts, ContractName>;
 
 /** The contract name for a key of a deployment record, accepting contract names as they are too; undefined if unknown. */

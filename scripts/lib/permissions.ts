@@ -27,6 +27,8 @@ export const PERMISSIONS = {
     // Granted with an execution delay (DELAYS.RECOVERY_EXECUTION): every call is scheduled through the AccessManager.
     RECOVERY: ["recover"],
     GUARDIAN: ["pause", "unpause"],
+    // Held by the DataExchange contract alone: a licence granted here is always one that was paid for.
+    DATA_EXCHANGE: ["grantPurchasedLicense"],
   },
   CarbonCreditRegistry: {
     ISSUER: [
@@ -54,6 +56,10 @@ export const PERMISSIONS = {
   },
   AuditAnchor: {
     ANCHORER: ["anchor"],
+  },
+  DataExchange: {
+    MARKET_OPERATOR: ["setFee"],
+    GUARDIAN: ["pause", "unpause"],
   },
 } as const satisfies PermissionTable;
 

@@ -6,6 +6,7 @@ import {
   CarbonMarket__factory,
   CityAccessManager__factory,
   DataAssetRegistry__factory,
+  DataExchange__factory,
   ParticipantRegistry__factory,
   SettlementToken__factory,
   type AuditAnchor,
@@ -13,6 +14,7 @@ import {
   type CarbonMarket,
   type CityAccessManager,
   type DataAssetRegistry,
+  type DataExchange,
   type ParticipantRegistry,
   type SettlementToken,
 } from "../../typechain-types";
@@ -29,6 +31,13 @@ export const MARKET_ORG = {
   name: "City carbon market (escrow)",
 } as const;
 
+/** The Operator organisation whose account is the data exchange contract, so its role-gated licence grants come from an active participant. */
+export const EXCHANGE_ORG = {
+  code: "CITY-EXCHANGE",
+  id: ethers.encodeBytes32String("CITY-EXCHANGE"),
+  name: "City data exchange",
+} as const;
+
 export interface SystemContracts {
   accessManager: CityAccessManager;
   participants: ParticipantRegistry;
@@ -37,6 +46,7 @@ export interface SystemContracts {
   settlement: SettlementToken;
   market: CarbonMarket;
   auditAnchor: AuditAnchor;
+  exchange: DataExchange;
 }
 
 /**
@@ -51,6 +61,7 @@ export const SYSTEM_FACTORIES = {
   settlement: SettlementToken__factory,
   market: CarbonMarket__factory,
   auditAnchor: AuditAnchor__factory,
+  exchange: DataExchange__factory,
 } as const satisfies Record<keyof SystemContracts, SystemFactory>;
 
 interface SystemFactory {
@@ -101,7 +112,17 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   await auditAnchor.waitForDeployment();
   step("AuditAnchor deployed");
 
-  const contracts: SystemContracts = { accessManager, participants, dataAssets, carbon, settlement, market, auditAnchor };
+  // Trusts the forwarder once the system deploys one (participants with their own keys buy through it).
+  const exchange = await new DataExchange__factory(admin).deploy(
+    authority,
+    await dataAssets.getAddress(),
+    await settlement.getAddress(),
+    ethers.ZeroAddress,
+  );
+  await exchange.waitForDeployment();
+  step("DataExchange deployed");
+
+  const contracts: SystemContracts = { accessManager, participants, dataAssets, carbon, settlement, market, auditAnchor, exchange };
   await applyPermissions(contracts, step);
   await bootstrapMarket(contracts, admin, step);
   await labelRoles(accessManager, step);
@@ -119,6 +140,7 @@ export function managedTargets(contracts: SystemContracts): Record<ManagedContra
     SettlementToken: contracts.settlement,
     CarbonMarket: contracts.market,
     AuditAnchor: contracts.auditAnchor,
+    DataExchange: contracts.exchange,
   };
 }
 
@@ -152,10 +174,18 @@ async function bootstrapMarket(contracts: SystemContracts, admin: Signer, step: 
     await participants.registerOrganization(MARKET_ORG.id, orgKind("Operator"), 0, ethers.ZeroHash, MARKET_ORG.name)
   ).wait();
   await (await participants.addAccount(MARKET_ORG.id, marketAddress)).wait();
+  const exchangeAddress = await contracts.exchange.getAddress();
+  await (
+    await participants.registerOrganization(EXCHANGE_ORG.id, orgKind("Operator"), 0, ethers.ZeroHash, EXCHANGE_ORG.name)
+  ).wait();
+  await (await participants.addAccount(EXCHANGE_ORG.id, exchangeAddress)).wait();
   await (await accessManager.renounceRole(ROLES.GOVERNOR, adminAddress)).wait();
   step("market registered as an account of the Operator organisation " + MARKET_ORG.code);
   await (await carbon.setMarket(marketAddress)).wait();
   step("CarbonCreditRegistry: market set");
+  // The exchange's own role, so it can grant the licences it sells and nothing else.
+  await (await accessManager.grantRole(ROLES.DATA_EXCHANGE, exchangeAddress, 0)).wait();
+  step("exchange registered as an account of " + EXCHANGE_ORG.code + " and granted DATA_EXCHANGE");
 }
 
 async function labelRoles(accessManager: CityAccessManager, step: (s: string) => void): Promise<void> {
