@@ -21,6 +21,7 @@ import { auditLogRoutes } from "./routes/audit-log";
 import { carbonRoutes } from "./routes/carbon";
 import { datasetRoutes } from "./routes/datasets";
 import { marketRoutes } from "./routes/market";
+import { exchangeRoutes } from "./routes/exchange";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { settlementRoutes } from "./routes/settlement";
@@ -108,6 +109,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   datasetRoutes(routes, s);
   carbonRoutes(routes, s);
   marketRoutes(routes, s);
+  exchangeRoutes(routes, s);
   settlementRoutes(routes, s);
   accountRoutes(routes, s);
   auditLogRoutes(routes, s);

@@ -26,6 +26,9 @@ import { CarbonService } from "./services/carbon";
 import { DatasetService } from "./services/datasets";
 import { MarketApprovals } from "./services/market-approvals";
 import { MarketService } from "./services/market";
+import { ExchangeService } from "./services/exchange";
+import { PolicyStore } from "./services/policies";
+import { PoliciesRepository } from "./db/repositories/policies";
 import { SettlementService } from "./services/settlement";
 import { OrgDirectory } from "./services/org-directory";
 import { ParticipantService } from "./services/participants";
@@ -121,6 +124,7 @@ export interface GatewayServices {
   datasets: DatasetService;
   carbon: CarbonService;
   market: MarketService;
+  exchange: ExchangeService;
   settlement: SettlementService;
   accounts: AccountService;
   transactions: TransactionService;
@@ -172,6 +176,16 @@ export function createServices(options: {
     datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations, index),
     carbon,
     market,
+    exchange: new ExchangeService(
+      contracts,
+      stack.pipeline,
+      participants,
+      directory,
+      new PolicyStore(new PoliciesRepository(stack.db)),
+      index,
+      provider as unknown as ConstructorParameters<typeof ExchangeService>[6],
+      stack.operations,
+    ),
     settlement: new SettlementService(contracts, stack.pipeline, participants, directory, stack.operations),
     accounts: new AccountService(contracts, directory, accountReader, carbonReader, marketReader, carbon),
     transactions: new TransactionService(repos.submissions, repos.outbox),

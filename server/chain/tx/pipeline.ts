@@ -28,6 +28,11 @@ export interface SubmitRequest {
   calls: TxCall[];
   /** The idempotency claim this request holds; linked to the submission in the same database transaction. */
   idempotency?: { orgCode: string; key: string };
+  /**
+   * Gas limits of calls the caller has already simulated together (e.g. an approval and the purchase it allows, which
+   * per-call estimates cannot check because the second needs the first's state); the pipeline then skips its own.
+   */
+  gasLimits?: bigint[];
 }
 
 export interface SubmitOutcome {
@@ -101,7 +106,7 @@ export class TxPipeline {
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
     const { wallet, calls } = request;
     if (calls.length === 0) throw new Error("A submission needs at least one call");
-    const gasLimits = await this.simulate(wallet.address, calls);
+    const gasLimits = request.gasLimits ?? (await this.simulate(wallet.address, calls));
     const chainId = await this.chainId().catch((err) => {
       throw isChainUnreachable(err) ? new ChainUnavailableError() : err;
     });
