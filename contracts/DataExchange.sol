@@ -10,6 +10,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 import {IDataExchange} from "./interfaces/IDataExchange.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+import {ForwardedSender} from "./libraries/ForwardedSender.sol";
 
 /**
  * @title DataExchange
@@ -337,9 +338,10 @@ contract DataExchange is IDataExchange, AccessManaged, ERC2771Context, Reentranc
         if (terms.allowed.length > MAX_ALLOWED) revert DataExchangeTooManyAllowed(terms.allowed.length, MAX_ALLOWED);
     }
 
-    /// @dev Both AccessManaged and ERC2771Context build on Context; the forwarder-aware versions win.
+    /// @dev The signer of a request relayed by the trusted forwarder, otherwise the direct caller (ERC2771Context's
+    /// answer, computed by ForwardedSender without a calldata slice).
     function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
-        return ERC2771Context._msgSender();
+        return ForwardedSender.from(trustedForwarder());
     }
 
     /// @dev See `_msgSender`.

@@ -21,6 +21,9 @@ export interface ActionLogContent {
   /** HTTP status answered, and the resulting transaction, if any. */
   status: number;
   txHash: string | null;
+  /** A relayed request (Prefer: sign=client → POST /v1/signed-requests): the account that signed it and its signature. */
+  signer?: string | null;
+  signature?: string | null;
 }
 
 export interface ActionLogEntry extends ActionLogContent {
@@ -44,8 +47,10 @@ export function canonicalJson(value: unknown): string {
 export const requestHashOf = (body: unknown): string => keccak256(toUtf8Bytes(canonicalJson(body ?? null)));
 
 export function contentHashOf(content: ActionLogContent): string {
-  const { id, at, org, apiKeyId, action, requestHash, status, txHash } = content;
-  return keccak256(toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash })));
+  const { id, at, org, apiKeyId, action, requestHash, status, txHash, signer, signature } = content;
+  // Entries of requests the gateway signed itself hash as they always did; a relayed one also binds its signer and signature.
+  const relayed = signer ? { signer, signature: signature ?? null } : {};
+  return keccak256(toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash, ...relayed })));
 }
 
 /** The chain link: hash = keccak256(abi.encode(prevHash, contentHash)). The first entry's prevHash is zero. */

@@ -31,7 +31,15 @@ export function recordActions(actionLog: ActionLogService, log: Logger) {
       if (!principal) return; // unauthenticated: no one to attribute it to
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : req.path;
       try {
-        actionLog.record({ principal, action: `${req.method} ${route}`, body: req.body, at, status: res.statusCode, txHash: txHashOf(answered) });
+        actionLog.record({
+          principal,
+          action: `${req.method} ${route}`,
+          body: req.body,
+          at,
+          status: res.statusCode,
+          txHash: txHashOf(answered),
+          relayed: res.locals.relayed as { signer: string; signature: string } | undefined,
+        });
       } catch (err) {
         log.error({ err }, "could not append to the action log");
       }

@@ -26,7 +26,15 @@ export interface LogProof {
 export class ActionLogService {
   constructor(private readonly repo: ActionLogRepository) {}
 
-  record(request: { principal: Principal; action: string; body: unknown; at: Date; status: number; txHash: string | null }): ActionLogEntry {
+  record(request: {
+    principal: Principal;
+    action: string;
+    body: unknown;
+    at: Date;
+    status: number;
+    txHash: string | null;
+    relayed?: { signer: string; signature: string };
+  }): ActionLogEntry {
     return this.repo.append({
       at: request.at.toISOString(),
       org: request.principal.orgCode,
@@ -36,6 +44,7 @@ export class ActionLogService {
       requestHash: Buffer.isBuffer(request.body) ? keccak256(request.body) : requestHashOf(request.body ?? null),
       status: request.status,
       txHash: request.txHash,
+      ...(request.relayed ? { signer: request.relayed.signer, signature: request.relayed.signature } : {}),
     });
   }
 

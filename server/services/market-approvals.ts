@@ -1,6 +1,7 @@
-import { MaxUint256, type Wallet } from "ethers";
+import { MaxUint256 } from "ethers";
 import type { ChainContracts } from "../chain/contracts";
 import { ContractRevertError } from "../chain/revert";
+import { clientSigningScope, type TxSigner } from "../chain/tx/client-signing";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { TxCall, TxPipeline } from "../chain/tx/pipeline";
 import { ApiError, ConflictError } from "../errors";
@@ -43,13 +44,15 @@ export class MarketApprovals {
    * Simulates `call` from the signer; if the only obstacle is the market's missing approval of `kind`, approves
    * (once, waiting until mined). Any other contract error is thrown as it is.
    */
-  async ensure(kind: keyof typeof NEEDS, signer: { orgCode: string; wallet: Wallet }, call: TxCall): Promise<void> {
+  async ensure(kind: keyof typeof NEEDS, signer: { orgCode: string; wallet: TxSigner }, call: TxCall): Promise<void> {
     try {
       await this.pipeline.simulate(signer.wallet.address, [call]);
       return;
     } catch (err) {
       if (!(err instanceof ContractRevertError) || err.revert?.name !== NEEDS[kind]) throw err;
     }
+    // Signing for the client: the approval is the request the client signs first (the pipeline captures it).
+    if (clientSigningScope()) return this.approve(kind, signer);
     const key = `${kind}:${signer.wallet.address}`;
     let pending = this.#inflight.get(key);
     if (!pending) {
@@ -59,7 +62,7 @@ export class MarketApprovals {
     await pending;
   }
 
-  private async approve(kind: keyof typeof NEEDS, signer: { orgCode: string; wallet: Wallet }): Promise<void> {
+  private async approve(kind: keyof typeof NEEDS, signer: { orgCode: string; wallet: TxSigner }): Promise<void> {
     const { carbon, settlement, addresses } = this.contracts;
     const market = addresses.market;
     const call: TxCall =

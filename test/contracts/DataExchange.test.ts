@@ -5,6 +5,7 @@ import { EXCHANGE_ORG } from "../../scripts/lib/system";
 import { ROLES } from "../../scripts/lib/roles";
 import { FUNDS, PRICE, TERM, TERMS_HASH, chainNow, exchangeFixture, offeredFixture, terms } from "./fixtures/exchange";
 import { AssetStatus, Classification } from "./helpers/datasets";
+import { relay } from "./helpers/forwarder";
 import { expectStrangerRefused, expectWiredRoles } from "./helpers/restricted";
 
 const OrgKind = { None: 0, CityAgency: 1, Business: 2 } as const;
@@ -366,6 +367,23 @@ describe("DataExchange", function () {
       await dataAssets.connect(signers.guardian).unpause();
       await settlement.connect(signers.guardian).pause();
       await expect(exchange.connect(signers.businessA).purchase(1n, PRICE)).to.be.revertedWithCustomError(settlement, "EnforcedPause");
+    });
+
+    it("serves an own-key buyer whose signed request a relayer forwards", async function () {
+      const { exchange, forwarder, dataAssets, settlement, signers, datasetId, orgs } = await loadFixture(offeredFixture);
+      expect(await exchange.trustedForwarder()).to.equal(await forwarder.getAddress());
+      const tx = relay(forwarder, signers.stranger, signers.businessA, exchange, "purchase", [1n, PRICE]);
+      await expect(tx)
+        .to.emit(exchange, "LicensePurchased")
+        .withArgs(1n, datasetId, signers.businessA.address, orgs.businessA.id, signers.agencyA.address, PRICE, 0n, 0n, anyId());
+      await expect(tx).to.changeTokenBalances(settlement, [signers.businessA, signers.agencyA, signers.stranger], [-PRICE, PRICE, 0n]);
+      expect(await dataAssets.hasAccess(datasetId, signers.businessA.address)).to.equal(true);
+      // The relayer gains nothing: the rules apply to the signer, so a suspended signer is refused even when relayed.
+      await exchange.connect(signers.agencyA).offer(terms(datasetId));
+      await expect(relay(forwarder, signers.businessB, signers.stranger, exchange, "purchase", [2n, PRICE])).to.be.reverted;
+      await expect(exchange.connect(signers.stranger).purchase(2n, PRICE))
+        .to.be.revertedWithCustomError(exchange, "DataExchangeInactiveParticipant")
+        .withArgs(signers.stranger.address);
     });
 
     it("grants nothing when the payment fails", async function () {

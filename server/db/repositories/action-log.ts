@@ -10,6 +10,8 @@ interface EntryRow {
   request_hash: string;
   status: number;
   tx_hash: string | null;
+  signer: string | null;
+  signature: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -42,6 +44,7 @@ const toEntry = (r: EntryRow): ActionLogEntry => ({
   requestHash: r.request_hash,
   status: r.status,
   txHash: r.tx_hash,
+  ...(r.signer ? { signer: r.signer, signature: r.signature } : {}),
   prevHash: r.prev_hash,
   hash: r.hash,
 });
@@ -69,10 +72,10 @@ export class ActionLogRepository {
       const entry = appendEntry(last, { ...content, id: (last?.id ?? 0) + 1 });
       this.db
         .prepare(
-          `INSERT INTO action_log (id, at, org, api_key_id, action, request_hash, status, tx_hash, prev_hash, hash)
-           VALUES (@id, @at, @org, @apiKeyId, @action, @requestHash, @status, @txHash, @prevHash, @hash)`,
+          `INSERT INTO action_log (id, at, org, api_key_id, action, request_hash, status, tx_hash, signer, signature, prev_hash, hash)
+           VALUES (@id, @at, @org, @apiKeyId, @action, @requestHash, @status, @txHash, @signer, @signature, @prevHash, @hash)`,
         )
-        .run(entry);
+        .run({ ...entry, signer: entry.signer ?? null, signature: entry.signature ?? null });
       return entry;
     }).immediate();
   }
