@@ -27,6 +27,9 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     /// @notice The most registrations one `registerBatch` call may carry (about 80k gas each).
     uint256 public constant MAX_BATCH = 200;
 
+    /// @notice The `terms` of the LicenseGranted event of every licence sold on the data exchange.
+    string public constant PURCHASED_TERMS = "purchased";
+
     /// @dev ERC-4906 has no functions, so its id is fixed by the standard rather than computed.
     bytes4 private constant _ERC4906_INTERFACE_ID = 0x49064906;
 
@@ -208,7 +211,8 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         if (expiresAt <= block.timestamp) revert DataAssetRegistryLicenseExpiryPassed(expiresAt);
         license.termsHash = termsHash;
         license.expiresAt = expiresAt;
-        emit LicenseGranted(id, orgId, expiresAt, termsHash, "");
+        // The marker tells auditors this licence was sold: each such grant must have its sale in the same transaction.
+        emit LicenseGranted(id, orgId, expiresAt, termsHash, PURCHASED_TERMS);
         grant = PurchaseGrant({
             holder: holder,
             custodian: record.custodian,

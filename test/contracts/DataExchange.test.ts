@@ -176,7 +176,7 @@ describe("DataExchange", function () {
         .to.emit(exchange, "LicensePurchased")
         .withArgs(1n, datasetId, buyer.address, orgs.businessA.id, signers.agencyA.address, PRICE, 0n, 0n, at + TERM)
         .and.to.emit(dataAssets, "LicenseGranted")
-        .withArgs(datasetId, orgs.businessA.id, at + TERM, TERMS_HASH, "")
+        .withArgs(datasetId, orgs.businessA.id, at + TERM, TERMS_HASH, "purchased")
         .and.to.emit(settlement, "Transfer")
         .withArgs(buyer.address, signers.agencyA.address, PRICE);
       await expect(tx).to.changeTokenBalances(settlement, [buyer, signers.agencyA, exchangeAddress], [-PRICE, PRICE, 0n]);
