@@ -28,6 +28,7 @@ import { DatasetService } from "./services/datasets";
 import { MarketApprovals } from "./services/market-approvals";
 import { MarketService } from "./services/market";
 import { ExchangeService } from "./services/exchange";
+import { dataEarningsOf, licencePurchasesOf } from "./indexer/queries";
 import { PolicyStore } from "./services/policies";
 import { PoliciesRepository } from "./db/repositories/policies";
 import { SettlementService } from "./services/settlement";
@@ -192,7 +193,10 @@ export function createServices(options: {
       stack.operations,
     ),
     settlement: new SettlementService(contracts, stack.pipeline, participants, directory, stack.operations),
-    accounts: new AccountService(contracts, directory, accountReader, carbonReader, marketReader, carbon),
+    accounts: new AccountService(contracts, directory, accountReader, carbonReader, marketReader, carbon, {
+      licencesBought: (orgId) => licencePurchasesOf(index.db, orgId),
+      earned: (accounts) => dataEarningsOf(index.db, accounts),
+    }),
     transactions: new TransactionService(repos.submissions, repos.outbox),
     relay: new RelayService(
       {

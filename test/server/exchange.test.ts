@@ -136,6 +136,12 @@ describe("data exchange API", function () {
       expect(await gw.services.contracts.dataAssets.hasAccess(id, accountOf("BIZ-LOGISTICS"))).to.equal(true);
       const got = await api.get(`/v1/offers/${offerId}`).expect(200);
       expect(got.body.sold).to.equal(1);
+      const bought = (await api.get("/v1/accounts/BIZ-LOGISTICS/balances").expect(200)).body;
+      expect(bought.licencesBought.filter((l: { offerId: string }) => l.offerId === offerId)).to.deep.equal([
+        { offerId, datasetId: id, priceVnd: PRICE, expiresAt: res.body.result.expiresAt, transactionHash: res.body.transaction.hash, href: `/v1/offers/${offerId}` },
+      ]);
+      const earned = (await api.get("/v1/accounts/AGENCY-TRANSPORT/balances").expect(200)).body;
+      expect(BigInt(earned.vnd.earnedFromData)).to.be.at.least(BigInt(PRICE));
 
       const history = await api.get(`/v1/audit/events?dataset=${id}`).expect(200);
       const names = history.body.items.map((e: { contract: string; event: string }) => `${e.contract}.${e.event}`);
