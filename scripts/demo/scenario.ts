@@ -227,7 +227,8 @@ export async function runDemo(api: GatewayClient, options: DemoOptions = {}): Pr
 
   // 5. Data exchange: the Department of Transport sells a usage licence of a dataset to the logistics company.
   log("Data exchange");
-  const sold = transport[1] ?? transport[0];
+  // A dataset that needs a licence (class Other) when the catalogue has one, so the licence is what gives access.
+  const sold = imported.datasets.find((d) => d.holder === "AGENCY-TRANSPORT" && d.classification === "Other") ?? transport[1];
   const offer = await write<{ offerId: string }>(
     "AGENCY-TRANSPORT",
     `offered licences of ${sold.identifier} at ${A.licencePrice.toLocaleString("en")} VND for 90 days`,
