@@ -18,10 +18,29 @@ export const ConfigSchema = z
       .url({ protocol: /^https?$/ })
       .optional()
       .describe("JSON-RPC endpoint of an existing chain (e.g. a Besu node). Unset: start the embedded anvil node"),
+    RPC_URLS: z
+      .string()
+      .transform((v, ctx) => {
+        const urls = v.split(",").map((u) => u.trim()).filter(Boolean);
+        for (const u of urls) {
+          if (!z.url({ protocol: /^https?$/ }).safeParse(u).success) ctx.addIssue({ code: "custom", message: `not an http(s) URL: ${u}` });
+        }
+        if (urls.length < 1 || urls.length > 16) ctx.addIssue({ code: "custom", message: "1 to 16 comma-separated URLs" });
+        return urls;
+      })
+      .optional()
+      .describe("Several JSON-RPC endpoints of the same network, comma-separated (e.g. two Besu nodes): calls fail over between them. Implies RPC_URL's mode"),
     CHAIN_PORT: int(1, 65535).default(8545).describe("Port of the embedded node (only without RPC_URL), on 127.0.0.1"),
     CHAIN_STATE_INTERVAL: int(1, 3600)
       .default(1)
       .describe("Seconds between the embedded node's state dumps to DATA_DIR/chain-state.json"),
+    CHAIN_BLOCK_PERIOD_MS: int(0, 10_000)
+      .default(50)
+      .describe(
+        "Embedded node only: a block is mined as soon as a transaction is pending, at most one per this many ms (like " +
+          "a QBFT block period), so concurrent writes share a block; adds up to a poll (≤ 25 ms) to an idle write. " +
+          "0: one block per transaction (anvil's automine), whose cost grows with the ledger",
+      ),
     DATA_DIR: z
       .string()
       .min(1)
@@ -99,7 +118,7 @@ export const ConfigSchema = z
     TRUST_PROXY: bool.default(false).describe("Trust X-Forwarded-For (only behind a reverse proxy)"),
   })
   .superRefine((cfg, ctx) => {
-    if (cfg.RPC_URL && !cfg.KEYSTORE_PASSWORD) {
+    if ((cfg.RPC_URL || cfg.RPC_URLS) && !cfg.KEYSTORE_PASSWORD) {
       ctx.addIssue({
         code: "custom",
         path: ["KEYSTORE_PASSWORD"],

@@ -43,14 +43,15 @@ async function main(): Promise<void> {
   if (gateway.generatedAdminKey) {
     say(`  Admin key    ${gateway.generatedAdminKey}  (shown once; also in the credentials file)`);
   }
-  if (config.BOOTSTRAP_DEMO ?? !config.RPC_URL) {
+  if (config.BOOTSTRAP_DEMO ?? !(config.RPC_URL || config.RPC_URLS)) {
     say(`  Demo         npm run demo -- --url ${gateway.url} --credentials ${gateway.credentialsFile}`);
   }
   say("  Stop with Ctrl-C.");
   say("");
 
   let stopping = false;
-  const stop = (signal: string) => {
+  // A gateway that cannot go on exits non-zero, so that its supervisor (systemd, Compose, Kubernetes) starts it again.
+  const stop = (signal: string, exitCode = 0) => {
     if (stopping) {
       log.warn({ signal }, "second signal: exiting at once");
       process.exit(1);
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
       .stop()
       .then(() => {
         log.info("stopped");
-        process.exit(0);
+        process.exit(exitCode);
       })
       .catch((err) => {
         log.error({ err }, "error while stopping");
@@ -72,7 +73,15 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("uncaughtException", (err) => {
     log.fatal({ err }, "uncaught exception");
-    stop("uncaughtException");
+    stop("uncaughtException", 1);
+  });
+  process.on("unhandledRejection", (err) => {
+    log.fatal({ err }, "unhandled rejection");
+    stop("unhandledRejection", 1);
+  });
+  gateway.onFatal((err) => {
+    log.fatal({ err }, "the gateway cannot go on");
+    stop("fatal", 1);
   });
 }
 

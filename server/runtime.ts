@@ -15,6 +15,7 @@ import { PipelineSigner } from "./chain/tx/pipeline-signer";
 import type { Config } from "./config";
 import { createServices, createTxStack } from "./core";
 import { openDatabase, type Db } from "./db/connection";
+import { watchDatabase } from "./db/watchdog";
 import { openIndexDatabase } from "./indexer/gateway-index";
 import { componentLogger, type Logger } from "./logger";
 
@@ -25,6 +26,8 @@ export interface RunningGateway {
   /** Set on the start that generated the administrator's key (it is printed once). */
   generatedAdminKey?: string;
   embeddedNode?: EmbeddedNode;
+  /** Called once when the gateway cannot go on (its database became unusable): the caller exits non-zero. */
+  onFatal(handler: (err: Error) => void): void;
   stop(): Promise<void>;
 }
 
@@ -55,12 +58,13 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const password = keystorePassword(config, log);
 
     let node: EmbeddedNode | undefined;
-    let rpcUrl = config.RPC_URL;
+    let rpcUrl: string | string[] | undefined = config.RPC_URLS ?? config.RPC_URL;
     if (!rpcUrl) {
       node = new EmbeddedNode({
         port: config.CHAIN_PORT,
         dataDir,
         stateIntervalSeconds: config.CHAIN_STATE_INTERVAL,
+        blockPeriodMs: config.CHAIN_BLOCK_PERIOD_MS,
         log: componentLogger(log, "embedded-node"),
       });
       await node.start();
@@ -86,6 +90,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       password,
       scryptN: config.KEYSTORE_SCRYPT_N,
       log: componentLogger(log, "keystore"),
+      verifyWith: ADMIN_ORG.code,
     });
     const adminWallet = await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
     if (config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {
@@ -113,12 +118,16 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       indexDb.close();
     });
     const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config, indexDb });
+    if (node) {
+      const embedded = node;
+      services.readiness.push({ name: "node", check: async () => ({ ok: embedded.health().state === "running", details: embedded.health() }) });
+    }
     services.index.start();
     cleanups.push(() => services.index.stop());
 
     const credentialsFile = path.join(dataDir, "credentials.json");
     const boot = await bootstrap(services, {
-      demo: config.BOOTSTRAP_DEMO ?? !config.RPC_URL,
+      demo: config.BOOTSTRAP_DEMO ?? !(config.RPC_URL || config.RPC_URLS),
       adminApiKey: config.ADMIN_API_KEY,
       credentialsFile,
       log: componentLogger(log, "bootstrap"),
@@ -130,12 +139,17 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       cleanups.push(() => services.anchorer.stop());
     }
 
+    let fatalHandler: (err: Error) => void = (err) => log.fatal({ err }, "the gateway cannot go on");
+    cleanups.push(watchDatabase({ "gateway.db": db, "index.db": indexDb }, { intervalMs: 5_000, onFatal: (err) => fatalHandler(err) }));
+
     const { app } = createApp(services);
     const server = await listen(app, config.PORT, config.HOST);
     cleanups.push(() => closeServer(server));
     const { port } = server.address() as AddressInfo;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
     log.info({ url, docs: `${url}/docs`, contracts: contracts.addresses, credentialsFile }, "gateway ready");
+    // Warm the other keys up after the start, one at a time, so that an organisation's first write does not wait for it.
+    keystore.unlockAll().catch((err) => log.error({ err: (err as Error).message }, "a key of the keystore cannot be unlocked"));
 
     return {
       url,
@@ -143,6 +157,9 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       credentialsFile,
       generatedAdminKey: boot.generatedAdminKey,
       embeddedNode: node,
+      onFatal: (handler) => {
+        fatalHandler = handler;
+      },
       stop: stopAll,
     };
   } catch (err) {

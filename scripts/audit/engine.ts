@@ -1,18 +1,23 @@
-import type { Log } from "ethers";
-import type { AuditEvent, AuditModule, AuditReport, ChainView, Discrepancy, Location, ReplayContext } from "./types";
+import type { LogLike } from "./history";
+import type { AuditEvent, AuditModule, AuditReport, ChainView, Discrepancy, Location, ReplayContext, SubjectSection } from "./types";
 
 export interface AuditRun {
   chainId: number;
   fromBlock: number;
   toBlock: number;
-  events: AsyncIterable<AuditEvent | { unknown: Log }> | Iterable<AuditEvent | { unknown: Log }>;
+  events: AsyncIterable<AuditEvent | { unknown: LogLike }> | Iterable<AuditEvent | { unknown: LogLike }>;
   chain: ChainView;
   modules: AuditModule[];
   /** Extra discrepancies found outside the replay (e.g. the gateway log check), merged into the report. */
   extra?: () => Promise<Discrepancy[]>;
   /** What `extra` checks, in words, for the report. */
   extraChecks?: { module: string; description: string }[];
+  /** More named subjects (e.g. the log entries checked), for the report. */
+  extraSubjects?: () => SubjectSection[];
 }
+
+/** How many subjects of each kind the readable summary lists (and dates); the JSON report has them all. */
+export const SUBJECTS_SHOWN = 25;
 
 /**
  * Replays every event once, in chain order, through the modules that own its contract, then lets each module
@@ -77,6 +82,28 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
   const replayed = Date.now();
   for (const module of run.modules) await module.reconcile(ctx);
   if (run.extra) discrepancies.push(...(await run.extra()));
+  const subjects = [...run.modules.flatMap((m) => m.subjects?.() ?? []), ...(run.extraSubjects?.() ?? [])];
+  // Dates for people: of the subjects the summary shows, of the discrepancies, of the first and last block.
+  const shown = subjects.flatMap((section) => section.items.slice(0, SUBJECTS_SHOWN));
+  const dated = discrepancies.slice(0, 200);
+  const blocks = new Set<number>([run.fromBlock, run.toBlock]);
+  for (const item of shown) if (item.blockNumber !== undefined) blocks.add(item.blockNumber);
+  for (const d of dated) {
+    const block = d.location?.blockNumber ?? d.since?.blockNumber;
+    if (block !== undefined) blocks.add(block);
+  }
+  const times = new Map<number, string>();
+  await run.chain.prefetchTimestamps?.([...blocks]);
+  await mapConcurrent([...blocks], VIEW_CALLS_IN_FLIGHT, async (block) => {
+    const seconds = await run.chain.blockTimestamp(block).catch(() => undefined);
+    if (seconds !== undefined) times.set(block, new Date(seconds * 1000).toISOString());
+  });
+  for (const item of shown) if (item.blockNumber !== undefined) item.date = times.get(item.blockNumber);
+  for (const d of dated) {
+    const block = d.location?.blockNumber ?? d.since?.blockNumber;
+    if (block !== undefined && times.has(block)) d.time = times.get(block);
+  }
+  const [fromTime, toTime] = [times.get(run.fromBlock), times.get(run.toBlock)];
 
   return {
     chainId: run.chainId,
@@ -90,6 +117,9 @@ export async function runAudit(run: AuditRun): Promise<AuditReport> {
     checks: [...run.modules.flatMap((m) => m.checks.map((description) => ({ module: m.name, description }))), ...(run.extraChecks ?? [])],
     checkedCounts,
     discrepancies,
+    subjects,
+    fromTime,
+    toTime,
     passed: discrepancies.length === 0,
   };
 }
@@ -113,6 +143,12 @@ export function expectSame(
   ctx.reportSince(check, `${what}: replayed ${a}, on chain ${b}`, since, { replayed: a, onChain: b });
   return false;
 }
+
+/**
+ * View calls a reconciliation keeps in flight: RpcChainView sends those of one turn of the event loop as JSON-RPC
+ * batches, so this is what one round trip can carry.
+ */
+export const VIEW_CALLS_IN_FLIGHT = 500;
 
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight and returns the results in order. Reconciliation makes

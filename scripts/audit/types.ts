@@ -29,6 +29,26 @@ export interface Discrepancy {
    */
   since?: Location;
   details?: Record<string, unknown>;
+  /** ISO 8601 time of the block of `location` (or `since`), for people. */
+  time?: string;
+}
+
+/** One thing the audit checked, named for people: an organisation, a dataset, a batch, a transaction… */
+export interface Subject {
+  /** Its id as the API shows it (organisation code, 0x-hex dataset id, batch number, transaction hash). */
+  id: string;
+  /** What it is now, in words, with enum names. */
+  text: string;
+  /** The block it was created in (its date is then given), if any. */
+  blockNumber?: number;
+  /** ISO 8601 time of `blockNumber`, filled in for the subjects the summary shows. */
+  date?: string;
+}
+
+export interface SubjectSection {
+  title: string;
+  total: number;
+  items: Subject[];
 }
 
 /** Reads contract state at the audited block. Implemented over typechain contracts with `{ blockTag }`. */
@@ -38,6 +58,8 @@ export interface ChainView {
   call<T = unknown>(contract: string, fn: string, args?: unknown[]): Promise<T>;
   /** Timestamp of a block (cached), for rules that depend on time. */
   blockTimestamp(blockNumber: number): Promise<number>;
+  /** Optionally fetches the times of many blocks at once, before they are asked for one by one. */
+  prefetchTimestamps?(blocks: readonly number[]): Promise<void>;
 }
 
 export interface ReplayContext {
@@ -63,6 +85,8 @@ export interface AuditModule {
   apply(event: AuditEvent, ctx: ReplayContext): void | Promise<void>;
   /** Compares the rebuilt model with the contracts' own view at the audited block. */
   reconcile(ctx: ReplayContext): Promise<void>;
+  /** What the module checked, named, for the report (after reconcile). */
+  subjects?(): SubjectSection[];
 }
 
 export interface AuditReport {
@@ -79,5 +103,10 @@ export interface AuditReport {
   checks: { module: string; description: string }[];
   checkedCounts: Record<string, number>;
   discrepancies: Discrepancy[];
+  /** What was checked, by name: organisations, datasets, batches, retirements, listings, anchors, log entries. */
+  subjects: SubjectSection[];
+  /** ISO 8601 times of the first and the audited block. */
+  fromTime?: string;
+  toTime?: string;
   passed: boolean;
 }

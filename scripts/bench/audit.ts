@@ -7,6 +7,7 @@
  * started with the embedded node's options. Replay rate = events / time to fetch, decode and replay them; reconcile
  * = the rest of the audit (comparing the rebuilt state with the contracts at the audited block).
  */
+import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { ethers, type Wallet } from "ethers";
@@ -66,8 +67,18 @@ export async function runAuditBenchmark(options: AuditOptions, log: (line: strin
 
 async function auditOnce(node: StartedNode, world: World, toBlock: number, log: (line: string) => void): Promise<AuditRun> {
   const started = performance.now();
+  // CPU seconds of the auditor and of the node beside wall time: on a shared machine wall time says more about the
+  // neighbours than about the audit.
+  const cpu0 = process.cpuUsage();
+  const nodeCpu0 = node.cpuMs();
   const report = await auditChain({ provider: node.provider, deployment: world.record, toBlock });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const nodeCpu1 = node.cpuMs();
+  log(
+    `audit: auditor CPU ${round((cpu.user + cpu.system) / 1e6, 2)} s, node CPU ${nodeCpu0 === null || nodeCpu1 === null ? "?" : round((nodeCpu1 - nodeCpu0) / 1000, 2)} s ` +
+      `for ${report.events} events (wall ${round(seconds, 2)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`,
+  );
   const replaySeconds = report.replaySeconds;
   const { contracts } = resolveDeployment(world.record);
 
@@ -117,7 +128,7 @@ async function auditOnce(node: StartedNode, world: World, toBlock: number, log: 
 }
 
 /** A growing, varied history, built with pipelined transactions per signer. */
-class History {
+export class History {
   events = 0;
   datasets = 0;
   transactions = 0;

@@ -7,20 +7,21 @@ import { task, types } from "hardhat/config";
 
 task("audit", "Replays the on-chain history and reconciles it with the contracts' state")
   .addOptionalParam("deployment", "deployment record", path.join(process.env.DATA_DIR ?? ".data", "deployment.json"))
-  .addOptionalParam("log", "exported gateway action log (JSON) to verify against the anchors")
+  .addOptionalParam("log", "exported gateway action log (JSON: entries, optionally the gateway's accounts) to verify against the anchors and the chain")
   .addOptionalParam("toBlock", "audit up to this block (default: latest)", undefined, types.int)
   .addOptionalParam("out", "report file (JSON; a .txt summary is written beside it)", path.join(process.env.DATA_DIR ?? ".data", "audit-report.json"))
   .setAction(async (args: { deployment: string; log?: string; toBlock?: number; out: string }, hre) => {
     const { auditChain } = await import("../audit/audit-chain");
     const { reportJson, summarise } = await import("../audit/report");
+    const { readLogExport } = await import("../audit/log-export");
     if (!fs.existsSync(args.deployment)) throw new Error(`No deployment record at ${args.deployment}`);
     const deployment = JSON.parse(fs.readFileSync(args.deployment, "utf8"));
-    const log = args.log ? JSON.parse(fs.readFileSync(args.log, "utf8")) : undefined;
+    const log = args.log ? readLogExport(JSON.parse(fs.readFileSync(args.log, "utf8"))) : undefined;
     const report = await auditChain({
       provider: hre.ethers.provider,
       deployment,
       toBlock: args.toBlock,
-      actionLog: log ? (Array.isArray(log) ? log : log.entries) : undefined,
+      ...(log ? { actionLog: log.entries, gatewayAccounts: log.accounts } : {}),
     });
     fs.mkdirSync(path.dirname(args.out), { recursive: true });
     fs.writeFileSync(args.out, reportJson(report));

@@ -164,8 +164,8 @@ async function ensureOrganization(s: GatewayServices, def: OrgDefinition, log: L
   if (s.participants.find(def.code)) return;
   // On chain but unknown to this database (the database was deleted): adopt it if our keystore holds its account.
   const accounts = await s.contracts.participants.accountsOf(orgId);
-  if (s.keystore.has(def.code) && accounts.includes(s.keystore.get(def.code).address)) {
-    s.stack.repos.organizations.insert({ code: def.code, orgId, name: def.name, kind: def.kind, address: s.keystore.get(def.code).address, roles: def.roles });
+  if (s.keystore.has(def.code) && accounts.includes(s.keystore.address(def.code))) {
+    s.stack.repos.organizations.insert({ code: def.code, orgId, name: def.name, kind: def.kind, address: s.keystore.address(def.code), roles: def.roles });
   } else {
     log.warn({ org: def.code }, "demo organisation exists on chain with an account this keystore does not hold; skipped");
   }

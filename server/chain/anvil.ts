@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger";
+import { BlockProducer } from "./block-producer";
 import { fetchChainId } from "./provider";
 
 export interface EmbeddedNodeOptions {
@@ -9,9 +10,63 @@ export interface EmbeddedNodeOptions {
   /** Directory for chain-state.json, chain.log and chain.pid. */
   dataDir: string;
   stateIntervalSeconds: number;
+  /**
+   * 0: anvil mines every transaction into its own block at once (automine). Above 0: blocks are mined by a
+   * BlockProducer, as soon as a transaction is pending but at most one per this many ms, so concurrent transactions
+   * share a block and the node's per-block cost (a hash over the whole state) is not paid per transaction.
+   */
+  blockPeriodMs?: number;
   log: Logger;
   /** How long to wait for the node to answer JSON-RPC after spawning it. */
   startTimeoutMs?: number;
+  /**
+   * anvil options on top of the defaults (benchmark variants, tests). An option given here replaces the default of
+   * the same name (anvil refuses an option given twice); `--flag` alone is a switch.
+   */
+  extraArgs?: string[];
+  /** Wait before restarting a node that died: doubles per death in a row, from `minMs` up to `maxMs`. */
+  restartBackoff?: { minMs: number; maxMs: number };
+}
+
+/** How the embedded node is doing, for GET /ready (no internal error text). */
+export interface NodeHealth {
+  state: "running" | "restarting" | "starting" | "stopped";
+  /** Deaths since the gateway started, and in a row (reset once the node has stayed up for a while). */
+  restarts: number;
+  deathsInARow: number;
+  reason?: string;
+  nextAttemptInMs?: number;
+}
+
+/** A node that stayed up this long is healthy again: the next death restarts it after the shortest wait. */
+const STABLE_AFTER_MS = 15_000;
+
+/** anvil's command line as a list of options, each with its values (none for a switch). */
+type AnvilOptions = [flag: string, ...values: string[]][];
+
+/** Splits `["--port", "1", "--quiet"]` into `[["--port", "1"], ["--quiet"]]`. */
+export function parseAnvilArgs(args: readonly string[]): AnvilOptions {
+  const options: AnvilOptions = [];
+  for (const arg of args) {
+    if (arg.startsWith("-")) options.push([arg]);
+    else if (options.length) options[options.length - 1].push(arg);
+    else throw new Error(`anvil argument "${arg}" does not follow an option`);
+  }
+  return options;
+}
+
+/**
+ * The defaults with the overrides applied: an override replaces the default of the same option in place, new options
+ * are appended. The one place anvil's argument list is built, so no option ever reaches anvil twice.
+ */
+export function mergeAnvilArgs(defaults: readonly string[], overrides: readonly string[]): string[] {
+  const merged = parseAnvilArgs(defaults);
+  for (const option of parseAnvilArgs(overrides)) {
+    const at = merged.findIndex(([flag]) => flag === option[0]);
+    if (at >= 0) merged[at] = option;
+    else merged.push(option);
+  }
+  return merged.flat();
 }
 
 /**
@@ -43,7 +98,16 @@ export function anvilBinary(): string {
 export class EmbeddedNode {
   #child: ChildProcess | undefined;
   #stopping = false;
-  #restarts: number[] = [];
+  #restarts = 0;
+  #deathsInARow = 0;
+  #upSince = 0;
+  #state: NodeHealth["state"] = "stopped";
+  #reason: string | undefined;
+  #nextAttemptAt: number | undefined;
+  #restartTimer: NodeJS.Timeout | undefined;
+  /** Set once the first start succeeded: from then on a death restarts the node (before, start() fails instead). */
+  #supervising = false;
+  #producer: BlockProducer | undefined;
   readonly url: string;
   readonly stateFile: string;
   readonly logFile: string;
@@ -63,6 +127,10 @@ export class EmbeddedNode {
   }
 
   args(): string[] {
+    return mergeAnvilArgs(this.defaultArgs(), this.options.extraArgs ?? []);
+  }
+
+  private defaultArgs(): string[] {
     return [
       "--host", "127.0.0.1",
       "--port", String(this.options.port),
@@ -78,6 +146,10 @@ export class EmbeddedNode {
       // anvil spills old blocks' states to a disk cache (8 GB after 20,000 blocks) that it never deletes; keep it in
       // DATA_DIR, where each start clears it (it only serves historical calls of the run that wrote it).
       "--cache-path", this.cacheDir,
+      // A block holds transactions of several senders: keep them in arrival order, as each sender saw them answered
+      // (a buyer's fill sent after the seller's listing must not be mined before it; fees are all zero anyway).
+      "--order", "fifo",
+      ...((this.options.blockPeriodMs ?? 0) > 0 ? ["--no-mining"] : []),
       "--quiet",
     ];
   }
@@ -86,6 +158,16 @@ export class EmbeddedNode {
     fs.mkdirSync(this.options.dataDir, { recursive: true });
     await this.stopLeftover();
     await this.spawnAndWait();
+    this.#supervising = true;
+    if ((this.options.blockPeriodMs ?? 0) > 0 && !this.#producer) {
+      this.#producer = new BlockProducer({ url: this.url, periodMs: this.options.blockPeriodMs!, log: this.options.log });
+      this.#producer.start();
+    }
+  }
+
+  /** Blocks the producer mined and the transactions they carried (zeros under automine). */
+  producerStats(): { blocks: number; transactions: number } {
+    return { ...(this.#producer?.stats ?? { blocks: 0, transactions: 0 }) };
   }
 
   private async spawnAndWait(): Promise<void> {
@@ -94,6 +176,7 @@ export class EmbeddedNode {
     const child = spawn(anvilBinary(), this.args(), { detached: true, stdio: ["ignore", out, out] });
     fs.closeSync(out);
     this.#child = child;
+    this.#state = "starting";
     fs.writeFileSync(this.pidFile, String(child.pid));
     const log = this.options.log;
     log.info({ pid: child.pid, port: this.options.port, state: this.stateFile }, "embedded node starting");
@@ -102,7 +185,7 @@ export class EmbeddedNode {
     child.once("exit", (code, signal) => {
       exited = { code, signal };
       if (this.#child === child) this.#child = undefined;
-      if (!this.#stopping) this.onUnexpectedExit(code, signal);
+      if (!this.#stopping && this.#supervising) this.onUnexpectedExit(code, signal);
     });
 
     const deadline = this.options.startTimeoutMs ?? 30_000;
@@ -111,6 +194,11 @@ export class EmbeddedNode {
       try {
         await fetchChainId(this.url, 0, 1_000);
         log.info({ ms: Date.now() - started }, "embedded node ready");
+        if (this.#child === child) {
+          this.#state = "running";
+          this.#reason = undefined;
+          this.#upSince = Date.now();
+        }
         return;
       } catch {
         if (Date.now() - started > deadline) break;
@@ -118,7 +206,12 @@ export class EmbeddedNode {
       }
     }
     const tail = this.logTail();
-    if (!exited) await this.stop();
+    if (!exited) {
+      // Never answered: kill it (its exit restarts it when supervising).
+      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      signalGroup(child.pid!, "SIGKILL");
+      await gone;
+    }
     throw new Error(
       `The embedded node did not start on 127.0.0.1:${this.options.port}` +
         (exited ? ` (exited with ${exited.code ?? exited.signal})` : ` within ${deadline} ms`) +
@@ -126,25 +219,50 @@ export class EmbeddedNode {
     );
   }
 
+  /** The node's state for GET /ready: why it is not serving, and when the next attempt comes. */
+  health(): NodeHealth {
+    const health: NodeHealth = { state: this.#state, restarts: this.#restarts, deathsInARow: this.#deathsInARow };
+    if (this.#reason) health.reason = this.#reason;
+    if (this.#nextAttemptAt !== undefined) health.nextAttemptInMs = Math.max(0, this.#nextAttemptAt - Date.now());
+    return health;
+  }
+
+  /**
+   * A node that dies is started again from its last state dump, for as long as it keeps dying: a chain that is
+   * down stops every write, so giving up helps no one. The wait doubles with each death in a row (capped), so a node
+   * that cannot stay up does not spin; a node that stayed up for STABLE_AFTER_MS starts the count afresh.
+   */
   private onUnexpectedExit(code: number | null, signal: NodeJS.Signals | null): void {
     const log = this.options.log;
-    const now = Date.now();
-    this.#restarts = this.#restarts.filter((t) => now - t < 60_000);
-    if (this.#restarts.length >= 5) {
-      log.fatal({ code, signal }, "embedded node keeps dying; not restarting it again");
-      return;
-    }
-    this.#restarts.push(now);
-    log.error({ code, signal }, "embedded node died; restarting it from its last state dump");
-    setTimeout(() => {
+    if (this.#state === "running" && Date.now() - this.#upSince >= STABLE_AFTER_MS) this.#deathsInARow = 0;
+    this.#deathsInARow++;
+    this.#restarts++;
+    const { minMs, maxMs } = this.options.restartBackoff ?? { minMs: 250, maxMs: 3_000 };
+    const wait = Math.min(maxMs, minMs * 2 ** Math.min(this.#deathsInARow - 1, 20));
+    this.#state = "restarting";
+    this.#reason = `the embedded node exited (${code ?? signal}); restarting it from its last state dump`;
+    this.#nextAttemptAt = Date.now() + wait;
+    log.error({ code, signal, restarts: this.#restarts, deathsInARow: this.#deathsInARow, waitMs: wait }, "embedded node died; restarting it from its last state dump");
+    this.scheduleRestart(wait);
+  }
+
+  private scheduleRestart(wait: number): void {
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = setTimeout(() => {
+      this.#nextAttemptAt = undefined;
       if (this.#stopping) return;
-      this.spawnAndWait().catch((err) => log.error({ err: (err as Error).message }, "embedded node restart failed"));
-    }, 200);
+      // A node that does not come up has exited (or was killed): its exit schedules the next attempt.
+      this.spawnAndWait().catch((err) => this.options.log.error({ err: (err as Error).message }, "embedded node restart failed"));
+    }, wait);
   }
 
   /** Stops the node cleanly (SIGTERM to its process group, so it dumps its state), SIGKILL after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     this.#stopping = true;
+    clearTimeout(this.#restartTimer);
+    this.#state = "stopped";
+    await this.#producer?.stop();
+    this.#producer = undefined;
     const child = this.#child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       fs.rmSync(this.pidFile, { force: true });

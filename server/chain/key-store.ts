@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { Wallet, encryptKeystoreJson, decryptKeystoreJson, scrypt, type Provider } from "ethers";
+import { Wallet, encryptKeystoreJson, decryptKeystoreJson, getAddress, scrypt, type Provider } from "ethers";
 import type { Logger } from "../logger";
 
 let nativeScryptRegistered = false;
@@ -27,11 +27,16 @@ export function useNativeScrypt(): void {
 const ALIAS = /^[A-Z0-9][A-Z0-9._-]{0,30}$/;
 
 /**
- * The gateway's custodial keys: one encrypted JSON keystore file per organisation under DATA_DIR/keystore/,
- * decrypted once at start and kept in memory. Files are written atomically with mode 0600.
+ * The gateway's custodial keys: one encrypted JSON keystore file per organisation under DATA_DIR/keystore/, written
+ * atomically with mode 0600. A key is decrypted when it is first needed and then kept in memory: decryption is the
+ * point of the file's scrypt cost (about a second per key, far more on a loaded machine), so a start that unlocked
+ * every key first would wait that long per organisation. Addresses are public in the files and need no password.
  */
 export class Keystore {
-  readonly #wallets = new Map<string, Wallet>();
+  /** Address of every key, from its file. */
+  readonly #addresses = new Map<string, string>();
+  /** Unlocked (or being unlocked) keys; a failed unlock is forgotten so the next use tries again. */
+  readonly #wallets = new Map<string, Promise<Wallet>>();
 
   private constructor(
     private readonly dir: string,
@@ -40,62 +45,94 @@ export class Keystore {
     private readonly log: Logger,
   ) {}
 
-  /** Opens the keystore directory and decrypts every key in it (a wrong password fails here, at start). */
-  static async open(options: { dir: string; password: string; scryptN: number; log: Logger }): Promise<Keystore> {
+  /**
+   * Opens the keystore directory, reads every key's address and unlocks one key (`verifyWith` when it exists, else
+   * the first), so that a wrong password fails here, at start. The others unlock when first used (or unlockAll()).
+   */
+  static async open(options: { dir: string; password: string; scryptN: number; log: Logger; verifyWith?: string }): Promise<Keystore> {
     useNativeScrypt();
     fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const ks = new Keystore(options.dir, options.password, options.scryptN, options.log);
-    const files = fs.readdirSync(options.dir).filter((f) => f.endsWith(".json"));
-    const started = Date.now();
-    await Promise.all(
-      files.map(async (file) => {
-        const alias = file.slice(0, -".json".length);
-        const json = fs.readFileSync(path.join(options.dir, file), "utf8");
-        let account;
-        try {
-          account = await decryptKeystoreJson(json, options.password);
-        } catch (err) {
-          throw new Error(`Cannot decrypt keystore file ${file}: wrong KEYSTORE_PASSWORD? (${(err as Error).message})`);
-        }
-        ks.#wallets.set(alias, new Wallet(account.privateKey));
-      }),
-    );
-    options.log.info({ keys: files.length, ms: Date.now() - started }, "keystore unlocked");
+    const files = fs.readdirSync(options.dir).filter((f) => f.endsWith(".json")).sort();
+    for (const file of files) {
+      const alias = file.slice(0, -".json".length);
+      const json = JSON.parse(fs.readFileSync(path.join(options.dir, file), "utf8")) as { address?: string };
+      if (typeof json.address !== "string") throw new Error(`Keystore file ${file} has no address`);
+      ks.#addresses.set(alias, getAddress(json.address.startsWith("0x") ? json.address : `0x${json.address}`));
+    }
+    const probe = options.verifyWith && ks.has(options.verifyWith) ? options.verifyWith : ks.aliases()[0];
+    if (probe) {
+      const started = Date.now();
+      await ks.get(probe);
+      options.log.info({ keys: files.length, verified: probe, ms: Date.now() - started }, "keystore opened; keys unlock when first used");
+    }
     return ks;
   }
 
   has(alias: string): boolean {
-    return this.#wallets.has(alias);
+    return this.#addresses.has(alias);
   }
 
-  /** The wallet of an alias, connected to `provider` when given. */
-  get(alias: string, provider?: Provider): Wallet {
-    const wallet = this.#wallets.get(alias);
-    if (!wallet) throw new Error(`No key for ${alias} in the keystore`);
+  /** The address of an alias's key (no decryption). */
+  address(alias: string): string {
+    const address = this.#addresses.get(alias);
+    if (!address) throw new Error(`No key for ${alias} in the keystore`);
+    return address;
+  }
+
+  /** The wallet of an alias, unlocking it on first use; connected to `provider` when given. */
+  async get(alias: string, provider?: Provider): Promise<Wallet> {
+    let unlocking = this.#wallets.get(alias);
+    if (!unlocking) {
+      if (!this.has(alias)) throw new Error(`No key for ${alias} in the keystore`);
+      unlocking = this.unlock(alias);
+      this.#wallets.set(alias, unlocking);
+      unlocking.catch(() => this.#wallets.delete(alias));
+    }
+    const wallet = await unlocking;
     return provider ? wallet.connect(provider) : wallet;
   }
 
+  /** Unlocks the keys not unlocked yet, one at a time (a background warm-up that leaves CPU to requests). */
+  async unlockAll(): Promise<void> {
+    const started = Date.now();
+    for (const alias of this.aliases()) await this.get(alias);
+    this.log.info({ keys: this.#addresses.size, ms: Date.now() - started }, "keystore fully unlocked");
+  }
+
+  private async unlock(alias: string): Promise<Wallet> {
+    const json = fs.readFileSync(path.join(this.dir, `${alias}.json`), "utf8");
+    let account;
+    try {
+      account = await decryptKeystoreJson(json, this.password);
+    } catch (err) {
+      throw new Error(`Cannot decrypt keystore file ${alias}.json: wrong KEYSTORE_PASSWORD? (${(err as Error).message})`);
+    }
+    return new Wallet(account.privateKey);
+  }
+
   aliases(): string[] {
-    return [...this.#wallets.keys()].sort();
+    return [...this.#addresses.keys()].sort();
   }
 
   /** Creates and stores a new key for `alias` (or imports `privateKey`); fails if the alias already has one. */
   async create(alias: string, privateKey?: string): Promise<Wallet> {
     if (!ALIAS.test(alias)) throw new Error(`Invalid keystore alias ${alias}`);
-    if (this.#wallets.has(alias)) throw new Error(`The keystore already holds a key for ${alias}`);
+    if (this.has(alias)) throw new Error(`The keystore already holds a key for ${alias}`);
     const wallet = privateKey ? new Wallet(privateKey) : new Wallet(Wallet.createRandom().privateKey);
     const json = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, this.password, {
       scrypt: { N: this.scryptN },
     });
     writeFileAtomic(path.join(this.dir, `${alias}.json`), json);
-    this.#wallets.set(alias, wallet);
+    this.#addresses.set(alias, wallet.address);
+    this.#wallets.set(alias, Promise.resolve(wallet));
     this.log.info({ alias, address: wallet.address }, "key created");
     return wallet;
   }
 
   /** Returns the key of `alias`, creating it first when there is none. */
   async ensure(alias: string, privateKey?: string): Promise<Wallet> {
-    return this.#wallets.get(alias) ?? this.create(alias, privateKey);
+    return this.has(alias) ? this.get(alias) : this.create(alias, privateKey);
   }
 }
 

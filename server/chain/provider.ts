@@ -1,4 +1,4 @@
-import { FeeData, FetchRequest, JsonRpcProvider, Network } from "ethers";
+import { FeeData, FetchRequest, JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 
 export interface ProviderOptions {
   /** Gas price of every transaction the gateway signs (the fee policy is configuration, not eth_gasPrice). */
@@ -15,18 +15,57 @@ export interface ProviderOptions {
  */
 export class GatewayProvider extends JsonRpcProvider {
   readonly #gasPrice: bigint;
+  readonly #endpoints: FetchRequest[];
+  #current = 0;
 
-  constructor(url: string, chainId: bigint, options: ProviderOptions) {
-    const request = new FetchRequest(url);
-    request.timeout = options.timeoutMs;
+  /**
+   * `url` may name several endpoints of one network (RPC_URLS: a Besu network's nodes). Calls go to one of them; a
+   * call that cannot reach it (refused, reset, timed out: no JSON-RPC answer at all) is tried on the next, which then
+   * serves the calls that follow. A JSON-RPC error is an answer and is not retried. Re-sending a signed transaction
+   * to another node is harmless: the same bytes carry the same nonce, so the chain takes it at most once.
+   */
+  constructor(url: string | string[], chainId: bigint, options: ProviderOptions) {
+    const urls = Array.isArray(url) ? url : [url];
+    if (urls.length === 0) throw new Error("no JSON-RPC endpoint given");
+    const endpoints = urls.map((u) => {
+      const request = new FetchRequest(u);
+      request.timeout = options.timeoutMs;
+      return request;
+    });
     const network = Network.from(chainId);
-    super(request, network, {
+    super(endpoints[0], network, {
       staticNetwork: network,
       cacheTimeout: -1,
       batchMaxCount: 1,
       pollingInterval: options.pollingIntervalMs,
     });
+    this.#endpoints = endpoints;
     this.#gasPrice = options.gasPrice;
+  }
+
+  /** The endpoint calls go to now. */
+  get currentUrl(): string {
+    return this.#endpoints[this.#current].url;
+  }
+
+  override _getConnection(): FetchRequest {
+    return this.#endpoints[this.#current].clone();
+  }
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.#endpoints.length; attempt++) {
+      const at = this.#current;
+      try {
+        return await super._send(payload);
+      } catch (err) {
+        lastError = err;
+        if (!isUnreachable(err) || this.#endpoints.length === 1) throw err;
+        // Another call may have moved on already; move only from the endpoint that failed.
+        if (this.#current === at) this.#current = (at + 1) % this.#endpoints.length;
+      }
+    }
+    throw lastError;
   }
 
   override async getFeeData(): Promise<FeeData> {
@@ -59,7 +98,26 @@ export async function fetchChainId(url: string, deadlineMs: number, timeoutMs = 
   }
 }
 
-export async function connectProvider(url: string, options: ProviderOptions & { connectDeadlineMs: number }): Promise<GatewayProvider> {
-  const chainId = await fetchChainId(url, options.connectDeadlineMs);
-  return new GatewayProvider(url, chainId, options);
+/** No JSON-RPC answer came back at all (as opposed to an error the node answered with). */
+function isUnreachable(err: unknown): boolean {
+  const e = err as { code?: string; error?: unknown } | null;
+  // Node's own socket errors surface unwrapped (a connection refused, or cut before the answer).
+  if (typeof e?.code === "string" && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|UND_ERR_)/.test(e.code)) return true;
+  // ethers: NETWORK_ERROR / TIMEOUT from FetchRequest, SERVER_ERROR for a non-JSON or 5xx answer (a proxy whose node is gone).
+  return e?.code === "NETWORK_ERROR" || e?.code === "TIMEOUT" || (e?.code === "SERVER_ERROR" && e.error === undefined);
+}
+
+/**
+ * Connects to one endpoint or several of the same network: waits (up to the deadline) for one to answer, and refuses
+ * endpoints that answer with different chain ids.
+ */
+export async function connectProvider(url: string | string[], options: ProviderOptions & { connectDeadlineMs: number }): Promise<GatewayProvider> {
+  const urls = Array.isArray(url) ? url : [url];
+  const chainId = await Promise.any(urls.map((u) => fetchChainId(u, options.connectDeadlineMs))).catch((err: AggregateError) => {
+    throw err.errors[0];
+  });
+  const others = await Promise.all(urls.map((u) => fetchChainId(u, 0).catch(() => undefined)));
+  const mismatch = urls.filter((_, i) => others[i] !== undefined && others[i] !== chainId);
+  if (mismatch.length) throw new Error(`RPC endpoints of different chains: ${mismatch.join(", ")} do not answer chain id ${chainId}`);
+  return new GatewayProvider(urls, chainId, options);
 }

@@ -162,7 +162,7 @@ async function run(values: Values, positionals: string[], out: (line: string) =>
     consumptionPeriod: { start: need(values, "start"), end: need(values, "end") },
   });
 
-  switch (command) {
+  switch (group === "write" || group === "get" ? group : command) {
     case "network":
       return read(client.network());
     case "participants register": {

@@ -108,13 +108,13 @@ export class CarbonService {
     return { to: this.address, data: (this.registry.interface as Interface).encodeFunctionData(fn, args) };
   }
 
-  private submit(caller: Principal, operation: string, params: unknown, calls: TxCall[], idempotency?: Claim): Promise<SubmitOutcome> {
-    return this.pipeline.submit({ orgCode: caller.orgCode, wallet: this.participants.walletOf(caller.orgCode), operation, params, calls, idempotency });
+  private async submit(caller: Principal, operation: string, params: unknown, calls: TxCall[], idempotency?: Claim): Promise<SubmitOutcome> {
+    return this.pipeline.submit({ orgCode: caller.orgCode, wallet: await this.participants.walletOf(caller.orgCode), operation, params, calls, idempotency });
   }
 
   /** The account the caller signs with. */
   private own(caller: Principal): string {
-    return this.participants.walletOf(caller.orgCode).address;
+    return this.participants.addressOf(caller.orgCode);
   }
 
   // ---------------------------------------------------------------- writes

@@ -131,8 +131,8 @@ export class DatasetService {
     };
   }
 
-  private submit(caller: Principal, operation: string, params: unknown, calls: TxCall[], idempotency?: { orgCode: string; key: string }) {
-    return this.pipeline.submit({ orgCode: caller.orgCode, wallet: this.participants.walletOf(caller.orgCode), operation, params, calls, idempotency });
+  private async submit(caller: Principal, operation: string, params: unknown, calls: TxCall[], idempotency?: { orgCode: string; key: string }) {
+    return this.pipeline.submit({ orgCode: caller.orgCode, wallet: await this.participants.walletOf(caller.orgCode), operation, params, calls, idempotency });
   }
 
   async register(caller: Principal, input: DatasetInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
@@ -167,7 +167,7 @@ export class DatasetService {
       seen.set(item.contentHash, item.identifier);
     }
     const registrations = await Promise.all(items.map((i) => this.registration(caller, i)));
-    const calls = await this.packBatches(this.participants.walletOf(caller.orgCode).address, registrations);
+    const calls = await this.packBatches(this.participants.addressOf(caller.orgCode), registrations);
     return this.submit(
       caller,
       "datasets.batch",

@@ -87,14 +87,14 @@ export class MarketService {
     return { to: this.address, data: (this.market.interface as Interface).encodeFunctionData(fn, args) };
   }
 
-  private signer(caller: Principal) {
-    return { orgCode: caller.orgCode, wallet: this.participants.walletOf(caller.orgCode) };
+  private async signer(caller: Principal) {
+    return { orgCode: caller.orgCode, wallet: await this.participants.walletOf(caller.orgCode) };
   }
 
   async list(caller: Principal, input: ListingInput, idempotency?: Claim): Promise<SubmitOutcome> {
     const buyer = input.buyer ? await this.directory.accountOf(input.buyer) : ZeroAddress;
     const call = this.call("list", [input.batchId, BigInt(input.amount), BigInt(input.unitPrice), BigInt(input.minFill ?? "0"), input.expiry, buyer]);
-    const signer = this.signer(caller);
+    const signer = await this.signer(caller);
     await this.approvals.ensure("credits", signer, call);
     return this.pipeline.submit({
       ...signer,
@@ -116,7 +116,7 @@ export class MarketService {
   async fill(caller: Principal, listingId: bigint, input: FillInput, idempotency?: Claim): Promise<SubmitOutcome> {
     const args = [listingId, BigInt(input.amount), BigInt(input.maxCost)];
     const call = input.retire ? this.call("fillAndRetire", [...args, claimTuple(input.retire)]) : this.call("fill", args);
-    const signer = this.signer(caller);
+    const signer = await this.signer(caller);
     await this.approvals.ensure("vnd", signer, call);
     return this.pipeline.submit({
       ...signer,
@@ -140,9 +140,9 @@ export class MarketService {
     });
   }
 
-  cancel(caller: Principal, listingId: bigint, idempotency?: Claim): Promise<SubmitOutcome> {
+  async cancel(caller: Principal, listingId: bigint, idempotency?: Claim): Promise<SubmitOutcome> {
     return this.pipeline.submit({
-      ...this.signer(caller),
+      ...(await this.signer(caller)),
       operation: "market.cancel",
       params: { listingId: listingId.toString(), seller: caller.orgCode, status: "Cancelled", href: listingHref(listingId) },
       calls: [this.call("cancelListing", [listingId])],

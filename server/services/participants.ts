@@ -268,14 +268,23 @@ export class ParticipantService {
   }
 
   /**
-   * What signs for a participant: its key in the keystore, or, for an own-key organisation (and for any organisation
-   * whose request is signed by the client), its account, which the gateway cannot sign for.
+   * What signs for a participant: its key in the keystore (unlocked on its first use), or, for an own-key
+   * organisation (and for any organisation whose request is signed by the client), its account, which the gateway
+   * cannot sign for.
    */
-  walletOf(code: string): TxSigner {
+  async walletOf(code: string): Promise<TxSigner> {
     const org = this.require(code);
     const from = clientSigningScope()?.from;
     if (from) return new OwnKeyAccount(from);
     return org.custody === "own" ? new OwnKeyAccount(org.address) : this.keystore.get(org.code);
+  }
+
+  /** The account that signs for a participant (walletOf's address, without unlocking a key). */
+  addressOf(code: string): string {
+    const org = this.require(code);
+    const from = clientSigningScope()?.from;
+    if (from) return from;
+    return org.custody === "own" ? org.address : this.keystore.address(org.code);
   }
 
   private async toDto(org: OrganizationRow): Promise<ParticipantDto> {

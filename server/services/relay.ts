@@ -106,6 +106,7 @@ export class RelayService {
     const [call] = captured.calls;
     const from = getAddress(captured.wallet.address);
     const to = getAddress(call.to!);
+    await this.requireRelayable(to);
     const [domain, nonce, gas, now] = await Promise.all([this.domain(), this.nonceOf(from), this.simulateAs(from, to, call.data), this.chainTime()]);
     const deadline = now + SIGNED_REQUEST_TTL_SECONDS;
     const message: ForwardRequestMessage = {
@@ -118,11 +119,13 @@ export class RelayService {
       data: call.data,
     };
     const digest = forwardRequestDigest(domain, message);
-    this.deps.repo.remember({ digest, orgCode: captured.orgCode, operation: captured.operation, params: captured.params, successStatus });
+    const prerequisite = PREREQUISITES.has(captured.operation);
+    // A prerequisite is not the write asked for: relaying it answers 200 with its own result.
+    this.deps.repo.remember({ digest, orgCode: captured.orgCode, operation: captured.operation, params: captured.params, successStatus: prerequisite ? 200 : successStatus });
     return {
       ...signableRequest(domain, message),
       operation: captured.operation,
-      prerequisite: PREREQUISITES.has(captured.operation),
+      prerequisite,
       expiresAt: new Date(deadline * 1000).toISOString(),
     };
   }
@@ -161,6 +164,7 @@ export class RelayService {
     if (!this.targets().has(to)) {
       throw new UnprocessableError("FOREIGN_TARGET", `${to} is not one of the system's contracts`, { to, targets: [...this.targets()] });
     }
+    await this.requireRelayable(to);
     if (BigInt(m.value) !== 0n) throw new UnprocessableError("VALUE_NOT_ALLOWED", "Relayed requests carry no ether", { value: m.value });
     const now = await this.chainTime();
     if (BigInt(m.deadline) < BigInt(now)) {
@@ -221,6 +225,24 @@ export class RelayService {
   }
 
   // ---------------------------------------------------------------- chain views
+
+  readonly #trusted = new Map<string, boolean>();
+
+  /** A system contract that does not trust the Forwarder (ParticipantRegistry, AuditAnchor) sees the Forwarder, not the signer. */
+  private async requireRelayable(to: string): Promise<void> {
+    let trusted = this.#trusted.get(to);
+    if (trusted === undefined) {
+      const target = new Contract(to, ["function isTrustedForwarder(address) view returns (bool)"], this.deps.provider);
+      trusted = await readChain(() => (target.isTrustedForwarder(this.forwarderAddress) as Promise<boolean>).catch((err: unknown) => {
+        if (isRevert(err) || (err as { code?: string }).code === "BAD_DATA") return false;
+        throw err;
+      }));
+      this.#trusted.set(to, trusted);
+    }
+    if (!trusted) {
+      throw new UnprocessableError("TARGET_NOT_RELAYABLE", `${to} does not accept requests relayed by the Forwarder; this write is signed by the gateway only`, { to });
+    }
+  }
 
   private nonceOf(account: string): Promise<bigint> {
     const forwarder = new Contract(this.forwarderAddress, FORWARDER_ABI, this.deps.provider);

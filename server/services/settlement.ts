@@ -32,7 +32,7 @@ export class SettlementService {
     const token = this.contracts.settlement;
     return this.pipeline.submit({
       orgCode: caller.orgCode,
-      wallet: this.participants.walletOf(caller.orgCode),
+      wallet: await this.participants.walletOf(caller.orgCode),
       operation: `settlement.${action}`,
       params: { [action === "mint" ? "to" : "from"]: input.organization, amount: input.amount, reference: input.reference, ref: input.ref },
       calls: [{ to: this.contracts.addresses.settlement, data: token.interface.encodeFunctionData(action as "mint", [account, BigInt(input.amount), input.ref]) }],

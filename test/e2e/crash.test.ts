@@ -154,4 +154,47 @@ describe("crash safety (real processes, embedded anvil)", function () {
       rpc.destroy();
     }
   });
+
+  it("the node killed ten times in a minute: restarted every time, /ready says why meanwhile; then writes succeed and nothing accepted is lost", async function () {
+    const [dataDir, port, chainPort] = [tempDataDir(), await freePort(), await freePort()];
+    // Writes made while the node is down answer 202 after a second instead of holding the loop.
+    const gw = await launch(dataDir, port, chainPort, { TX_WAIT_TIMEOUT_MS: "1000" });
+    const office = gw.credentials().organizations["DATA-OFFICE"].apiKey;
+    expect((await api(gw, office, "POST", "/v1/datasets", DATASET)).status).to.equal(201);
+    const accepted: number[] = [];
+    const sawDown: any[] = [];
+    const started = Date.now();
+    for (let kill = 0; kill < 10; kill++) {
+      const pid = gw.chainPid()!;
+      process.kill(pid, "SIGKILL");
+      await waitFor("the node to die", 10_000, async () => !isAlive(pid));
+      // A write while the node is down: accepted (kept in the outbox) or refused, never lost once accepted.
+      const res = await api(gw, office, "POST", `/v1/datasets/${DATASET_ID}/valuations`, valuation(kill));
+      if (res.status === 201 || res.status === 202) accepted.push(kill);
+      else expect(res.body.error.code, JSON.stringify(res.body)).to.equal("CHAIN_UNAVAILABLE");
+      const ready = await api(gw, "", "GET", "/ready");
+      if (ready.status === 503 && ready.body.error.details.checks.node?.ok === false) sawDown.push(ready.body.error.details.checks.node.details);
+      await waitFor("the node to be restarted by the gateway", 30_000, async () => {
+        const next = gw.chainPid();
+        if (next === undefined || next === pid || !isAlive(next)) return false;
+        const r = await api(gw, "", "GET", "/ready");
+        return r.status === 200 && r.body.checks.node.details.state === "running";
+      });
+    }
+    expect(Date.now() - started).to.be.below(60_000);
+    expect(gw.output.some((l) => l.includes("keeps dying"))).to.equal(false);
+    // /ready said why, without internal error text (no host, port or file names).
+    expect(sawDown.length).to.be.greaterThan(0);
+    for (const node of sawDown) {
+      expect(node.state).to.be.oneOf(["restarting", "starting"]);
+      expect(JSON.stringify(node)).to.not.match(/127\.0\.0\.1|\/tmp|ECONN/);
+    }
+    const last = (await api(gw, "", "GET", "/ready")).body.checks.node.details;
+    expect(last.restarts).to.equal(10);
+
+    const after = await api(gw, office, "POST", `/v1/datasets/${DATASET_ID}/valuations`, valuation(100));
+    expect(after.status, JSON.stringify(after.body)).to.equal(201);
+    const counts = await valuationCounts(gw, office, accepted.length + 1);
+    for (const i of [...accepted, 100]) expect(counts.get(String(1_000_000 + i))?.count, `valuation ${i}`).to.equal(1);
+  });
 });

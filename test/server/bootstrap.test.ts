@@ -28,12 +28,12 @@ describe("bootstrap (what npm start does before serving)", function () {
       const org = await gw.services.contracts.participants.organization(ethers.encodeBytes32String(code));
       expect(org.status, code).to.equal(1n);
       expect(await gw.services.contracts.participants.orgOf(entry.address)).to.equal(ethers.encodeBytes32String(code));
-      expect(gw.services.keystore.get(code).address).to.equal(entry.address);
+      expect(gw.services.keystore.address(code)).to.equal(entry.address);
       const me = await request(gw.app).get(`/v1/participants/${code}`).set({ Authorization: `Bearer ${entry.apiKey}` }).expect(200);
       expect(me.body.status).to.equal("Active");
     }
     const { accessManager } = gw.services.contracts;
-    const roleOf = async (code: string, role: bigint) => (await accessManager.hasRole(role, gw.services.keystore.get(code).address))[0];
+    const roleOf = async (code: string, role: bigint) => (await accessManager.hasRole(role, gw.services.keystore.address(code)))[0];
     expect(await roleOf("CITY-ADMIN", 0n)).to.equal(true);
     expect(await roleOf("CITY-ADMIN", 1n)).to.equal(true);
     expect(await roleOf("DATA-OFFICE", 2n)).to.equal(true);

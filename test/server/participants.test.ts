@@ -36,7 +36,7 @@ describe("participants API", function () {
       expect(org.validUntil).to.equal(BigInt(Date.parse("2040-01-01T00:00:00Z") / 1000));
       expect(await participants.accountsOf(result.orgId)).to.deep.equal([result.account]);
       expect((await accessManager.hasRole(ROLES.REGISTRAR, result.account))[0]).to.equal(true);
-      expect(gw.services.keystore.get(code).address).to.equal(result.account);
+      expect(gw.services.keystore.address(code)).to.equal(result.account);
       // Organisation keys hold no ether: the chain is free of gas charges.
       expect(await ethers.provider.getBalance(result.account)).to.equal(0n);
     });

@@ -7,6 +7,7 @@ import { Wallet, type BaseWallet } from "ethers";
 import request from "supertest";
 import { accountProofText, ADD_ACCOUNT_TYPES, type SignableRequest } from "../../server/client/forward-request";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
+import { generateCatalogue } from "../../scripts/lib/catalogue";
 import { CarbonCalls, claim, randomHash } from "./helpers/carbon";
 import { expectError } from "./helpers/http";
 
@@ -163,19 +164,11 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         "post /v1/datasets/batch": {
           org: "DATA-OFFICE",
           url: route,
-          body: {
-            catalogue: {
-              dataset: [
-                {
-                  title: "One",
-                  identifier: "one",
-                  classification: "Open",
-                  publisher: { code: "DONRE", name: "DONRE" },
-                  distribution: [{ downloadURL: "https://opendata.example/one.csv", checksum: { algorithm: "spdx:checksumAlgorithm_sha256", checksumValue: sha() } }],
-                },
-              ],
-            },
-          },
+          body: (() => {
+            const { catalogue } = generateCatalogue(1, Date.now() % 100_000);
+            catalogue.dataset.forEach((d) => (d.classification = "Open"));
+            return { holder: "DATA-OFFICE", catalogue };
+          })(),
         },
         "post /v1/datasets/{id}/versions": {
           org: "DATA-OFFICE",
@@ -237,6 +230,13 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         }
         const res = await request(gw.app)[method as "post"](s.url).set(gw.auth(s.org)).set("Prefer", "sign=client").send((s.body ?? {}) as object);
         if (route === "/v1/signed-requests" || route === "/v1/participants/{org}/accounts") continue;
+        if (route.startsWith("/v1/participants/{org}/")) {
+          // The ParticipantRegistry does not trust the Forwarder: suspending stays the administrator's (custodial) call.
+          expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).to.equal(422);
+          expect(res.body.error.code).to.equal("TARGET_NOT_RELAYABLE");
+          expect(outboxCount(), `${method} ${route}`).to.equal(before.outbox);
+          continue;
+        }
         expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).to.equal(200);
         expect(res.headers["preference-applied"]).to.equal("sign=client");
         const { domain, types, primaryType, message } = res.body;
@@ -317,6 +317,36 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       const listed = await relay(listing.signed);
       expect(listed.status, JSON.stringify(listed.body)).to.equal(201);
       expect(listed.body.result).to.include({ seller: biz.code, amount: "4" });
+    });
+
+    it("costs more gas relayed than direct, by the Forwarder's share (transfer, retire, fill; measured through the gateway)", async function () {
+      const gasOf = (res: { body: { transaction: { chainTransactions: { gasUsed: string }[] } } }) => Number(res.body.transaction.chainTransactions[0].gasUsed);
+      const solarBatch = await calls.batch("BIZ-SOLAR", "100");
+      await calls.mint(biz.code, "1000000");
+      await calls.mint("BIZ-SOLAR", "1000000");
+      const seller = await calls.post("/v1/market/listings", { batchId: solarBatch, amount: "50", unitPrice: "10" }, "BIZ-SOLAR");
+      const listingId = seller.body.result.listingId as string;
+      const relayedCall = async (method: "post", url: string, body: unknown, status: number) => {
+        for (;;) {
+          const { prepared, signed } = await prepareAndSign(method, url, body, biz.auth, biz.wallet);
+          const res = await relay(signed);
+          expect(res.status, JSON.stringify(res.body)).to.equal(prepared.prerequisite ? 200 : status);
+          if (!prepared.prerequisite) return res;
+        }
+      };
+      const gas: Record<string, { direct: number; relayed: number }> = {};
+      // Second calls of each, so that first-time storage (a new holder, a new approval) does not count.
+      for (let round = 0; round < 2; round++) {
+        const transfer = { direct: await calls.post("/v1/carbon/transfers", { batchId: solarBatch, to: "BIZ-LOGISTICS", amount: "1" }, "BIZ-SOLAR"), relayed: await relayedCall("post", "/v1/carbon/transfers", { batchId, to: "BIZ-LOGISTICS", amount: "1" }, 200) };
+        const retire = { direct: await calls.post("/v1/carbon/retirements", { batchId: solarBatch, amount: "1", ...claim() }, "BIZ-SOLAR"), relayed: await relayedCall("post", "/v1/carbon/retirements", { batchId, amount: "1", ...claim() }, 201) };
+        const fill = {
+          direct: await calls.post(`/v1/market/listings/${listingId}/fill`, { amount: "1", maxCost: "10" }, "BIZ-LOGISTICS"),
+          relayed: await relayedCall("post", `/v1/market/listings/${listingId}/fill`, { amount: "1", maxCost: "10" }, 200),
+        };
+        for (const [name, pair] of Object.entries({ transfer, retire, fill })) gas[name] = { direct: gasOf(pair.direct), relayed: gasOf(pair.relayed) };
+      }
+      for (const { direct, relayed } of Object.values(gas)) expect(relayed).to.be.greaterThan(direct);
+      this.test!.title += ` (${Object.entries(gas).map(([n, g]) => `${n} ${g.direct} → ${g.relayed}`).join(", ")})`;
     });
 
     describe("refusals: each a 4xx in the error shape, with nothing sent", function () {

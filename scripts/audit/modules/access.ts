@@ -25,9 +25,27 @@ export class AccessModule implements AuditModule {
   private readonly closed = new Map<string, boolean>();
   private readonly authorities = new Map<string, string>(); // contract name → authority
   private accessManagerAddress = "";
+  /**
+   * The block of the first change of the ADMIN grant delay: deploySystem's last step, so the end of the deployment's
+   * own transactions (which no action-log entry names).
+   */
+  setupEndBlock: number | undefined;
 
   constructor(managedContracts: readonly string[]) {
     this.contracts = ["CityAccessManager", ...managedContracts];
+  }
+
+  /** Which role each function was last given, by `${target}:${selector}` (lower-case), as replayed. */
+  functionRolesNow(): [string, bigint][] {
+    return [...this.functionRoles];
+  }
+
+  /** Every (role, account) the replay saw granted and not revoked; membership may still be pending its grant delay. */
+  membersNow(): { roleId: bigint; account: string }[] {
+    return [...this.grants.keys()].map((key) => {
+      const [roleId, account] = key.split(":");
+      return { roleId: BigInt(roleId), account };
+    });
   }
 
   apply(event: AuditEvent): void {
@@ -45,6 +63,9 @@ export class AccessModule implements AuditModule {
         break;
       case "TargetClosed":
         this.closed.set((a.target as string).toLowerCase(), a.closed as boolean);
+        break;
+      case "RoleGrantDelayChanged":
+        if (a.roleId === 0n && this.setupEndBlock === undefined) this.setupEndBlock = event.blockNumber;
         break;
       case "AuthorityUpdated":
         this.authorities.set(event.contract, (a.authority as string).toLowerCase());

@@ -1,7 +1,8 @@
 import { AbiCoder, ZeroAddress, keccak256, toUtf8Bytes } from "ethers";
 import { ADJUSTMENT_STATUSES } from "../../lib/enums";
-import { expectSame, mapConcurrent } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
+import { isoTime, orgLabel } from "../labels";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 import type { ParticipantsModule } from "./participants";
 
 interface SerialRange {
@@ -23,6 +24,7 @@ interface BatchModel {
   adjustment: number;
   /** Retired and cancelled sub-ranges, in the order consumed. */
   ranges: SerialRange[];
+  issuedAt?: Location;
   changed: Location;
 }
 
@@ -60,7 +62,7 @@ interface PendingBurn {
   amount: bigint;
 }
 
-const CHECK = {
+export const CHECK = {
   events: "carbon events follow the registry's rules",
   issuance: "no double issuance: one batch per attestation, one attestation per (project, period, report)",
   serials: "retired and cancelled serial ranges are disjoint, consumed in order and inside their batch's block",
@@ -98,7 +100,7 @@ export class CarbonModule implements AuditModule {
     CHECK.records,
   ] as const;
 
-  private readonly projects = new Map<string, { developerOrg: string; metadataHash: string; at: AuditEvent }>();
+  private readonly projects = new Map<string, { projectId: string; standard: string; developerOrg: string; metadataHash: string; at: AuditEvent }>();
   private readonly attestations = new Map<string, AttestationModel>();
   private readonly batches = new Map<bigint, BatchModel>();
   private readonly balances = new Map<string, Amount>(); // `${batch}:${holder}`
@@ -114,6 +116,11 @@ export class CarbonModule implements AuditModule {
   private marketChanged: Location | undefined;
 
   constructor(private readonly participants: ParticipantsModule) {}
+
+  /** An account as people know it (its organisation's code, then the address). */
+  labelOf(account: string): string {
+    return this.participants.labelOf(account);
+  }
 
   /** The replayed balance of a holder in a batch (the market module reads its escrow here). */
   balanceOf(holder: string, batchId: bigint): bigint {
@@ -203,7 +210,7 @@ export class CarbonModule implements AuditModule {
     if (this.participants.orgStatusOf(a.developerOrg as string) !== "Active") {
       ctx.report(CHECK.events, `project ${a.projectId} registered for developer ${a.developerOrg}, which was ${this.participants.orgStatusOf(a.developerOrg as string)}`, event);
     }
-    this.projects.set(projectKey, { developerOrg: a.developerOrg as string, metadataHash: a.metadataHash as string, at: event });
+    this.projects.set(projectKey, { projectId: a.projectId as string, standard: a.standard as string, developerOrg: a.developerOrg as string, metadataHash: a.metadataHash as string, at: event });
   }
 
   private async onAttested(event: AuditEvent, ctx: ReplayContext): Promise<void> {
@@ -274,6 +281,7 @@ export class CarbonModule implements AuditModule {
       frozen: false,
       adjustment: 0,
       ranges: [],
+      issuedAt: event,
       changed: event,
     });
     this.pendingIssue = { event, batchId, to: (a.to as string).toLowerCase(), amount };
@@ -420,6 +428,32 @@ export class CarbonModule implements AuditModule {
     return batch;
   }
 
+  subjects(): SubjectSection[] {
+    const projectName = (key: string) => this.projects.get(key)?.projectId ?? key;
+    const projects = [...this.projects.values()].map((p) => ({ id: p.projectId, text: `${p.standard}, developer ${orgLabel(p.developerOrg)}`, blockNumber: p.at.blockNumber }));
+    const batches = [...this.batches].map(([id, b]) => {
+      const attestation = this.attestations.get(b.attestationId);
+      const period = attestation ? `monitoring period ${isoTime(attestation.periodStart)} – ${isoTime(attestation.periodEnd)}` : "no known attestation";
+      return {
+        id: `batch ${id}`,
+        text:
+          `project ${projectName(b.projectKey)}, ${period}, serials ${b.serialFirst}–${b.serialLast}, issued ${b.issued} t, retired ${b.retired} t, cancelled ${b.cancelled} t` +
+          `${b.frozen ? ", Frozen" : ""}, corresponding adjustment ${ADJUSTMENT_STATUSES[b.adjustment]}`,
+        blockNumber: (b.issuedAt ?? b.changed).blockNumber,
+      };
+    });
+    const retirements = [...this.retirements].map(([id, r]) => ({
+      id: `retirement ${id}`,
+      text: `${r.amount} t of batch ${r.batchId} (serials ${r.serialFirst}–${r.serialLast}) for ${this.participants.labelOf(r.holder)}`,
+      blockNumber: r.at.blockNumber,
+    }));
+    return [
+      { title: "Carbon projects", total: projects.length, items: projects },
+      { title: "Carbon credit batches", total: batches.length, items: batches },
+      { title: "Retirements", total: retirements.length, items: retirements },
+    ];
+  }
+
   async reconcile(ctx: ReplayContext): Promise<void> {
     this.settle(undefined, ctx);
     const call = <T>(fn: string, args: unknown[] = []) => ctx.chain.call<T>("CarbonCreditRegistry", fn, args);
@@ -431,7 +465,7 @@ export class CarbonModule implements AuditModule {
       circulating.set(batchId, (circulating.get(batchId) ?? 0n) + amount);
     }
     const batchIds = [...this.batches.keys()];
-    const views = await mapConcurrent(batchIds, 16, async (id) => {
+    const views = await mapConcurrent(batchIds, VIEW_CALLS_IN_FLIGHT, async (id) => {
       const [info, supply] = await Promise.all([call<BatchView>("batch", [id]).catch(() => undefined), call<bigint>("totalSupply", [id])]);
       return { info, supply };
     });
@@ -464,7 +498,7 @@ export class CarbonModule implements AuditModule {
 
     await this.reconcileBalances(ctx, "balanceOf", this.balances, (keys) => call<bigint[]>("balanceOfBatch", [keys.map((k) => k.split(":")[1]), keys.map((k) => BigInt(k.split(":")[0]))]));
     const retiredKeys = [...this.retiredBalances.keys()];
-    const retired = await mapConcurrent(retiredKeys, 16, (k) => call<bigint>("retiredBalanceOf", [k.split(":")[1], BigInt(k.split(":")[0])]));
+    const retired = await mapConcurrent(retiredKeys, VIEW_CALLS_IN_FLIGHT, (k) => call<bigint>("retiredBalanceOf", [k.split(":")[1], BigInt(k.split(":")[0])]));
     retiredKeys.forEach((k, i) => {
       const [batchId, holder] = k.split(":");
       const model = this.retiredBalances.get(k)!;
@@ -472,7 +506,7 @@ export class CarbonModule implements AuditModule {
     });
 
     const retirementIds = [...this.retirements.keys()];
-    const records = await mapConcurrent(retirementIds, 16, (id) => call<RetirementView>("retirement", [id]).catch(() => undefined));
+    const records = await mapConcurrent(retirementIds, VIEW_CALLS_IN_FLIGHT, (id) => call<RetirementView>("retirement", [id]).catch(() => undefined));
     retirementIds.forEach((id, i) => {
       const model = this.retirements.get(id)!;
       const record = records[i];
@@ -493,7 +527,7 @@ export class CarbonModule implements AuditModule {
     const keys = [...model.keys()];
     const chunks: string[][] = [];
     for (let i = 0; i < keys.length; i += 200) chunks.push(keys.slice(i, i + 200));
-    const answers = (await mapConcurrent(chunks, 4, fetch)).flat();
+    const answers = (await mapConcurrent(chunks, 16, fetch)).flat();
     keys.forEach((k, i) => {
       const [batchId, holder] = k.split(":");
       expectSame(ctx, CHECK.balances, `${fn}(${holder}, batch ${batchId})`, model.get(k)!.amount, answers[i], model.get(k)!.changed);

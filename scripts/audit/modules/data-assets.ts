@@ -1,7 +1,8 @@
 import { ZeroAddress, ZeroHash, toBeHex } from "ethers";
 import { DATA_CLASSIFICATIONS, DATA_STATUSES } from "../../lib/enums";
-import { expectSame, mapConcurrent } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
+import { isoTime, orgLabel } from "../labels";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 import type { ParticipantsModule } from "./participants";
 
 const IMPORTANT = 2;
@@ -16,6 +17,7 @@ interface DatasetModel {
   transferable: boolean;
   metadataHash: string;
   parentId: bigint;
+  title: string;
   registered: Location;
   /** The last event that changed this dataset's stored state. */
   changed: Location;
@@ -38,7 +40,7 @@ interface PendingTransfer {
   fromActive: boolean;
 }
 
-const CHECK = {
+export const CHECK = {
   events: "dataset events follow the registry's rules",
   unique: "every content hash is registered once",
   activeReceiver: "datasets go only to active participants",
@@ -127,6 +129,7 @@ export class DataAssetsModule implements AuditModule {
         const dataset = this.requireLive(a.id as bigint, event, ctx);
         if (!dataset) break;
         dataset.metadataHash = a.metadataHash as string;
+        dataset.title = a.title as string;
         dataset.changed = event;
         break;
       }
@@ -157,7 +160,7 @@ export class DataAssetsModule implements AuditModule {
         const orgId = a.orgId as string;
         ctx.checked(CHECK.events);
         if (this.participants.orgStatusOf(orgId) !== "Active") {
-          ctx.report(CHECK.events, `licence of ${label(a.id)} granted to organisation ${orgId}, which was ${this.participants.orgStatusOf(orgId)}`, event);
+          ctx.report(CHECK.events, `licence of ${label(a.id)} granted to organisation ${orgLabel(orgId)}, which was ${this.participants.orgStatusOf(orgId)}`, event);
         }
         const expiresAt = a.expiresAt as bigint;
         if (expiresAt !== 0n && expiresAt <= BigInt(await ctx.chain.blockTimestamp(event.blockNumber))) {
@@ -238,7 +241,8 @@ export class DataAssetsModule implements AuditModule {
     dataset.holder = to;
     dataset.changed = event;
     this.everHeld.set(from, event);
-    this.everHeld.set(to, event);
+    // A burn is reported above; the zero address holds nothing to compare (ERC-721 refuses balanceOf(0)).
+    if (to !== ZeroAddress) this.everHeld.set(to, event);
   }
 
   private async onRegistered(event: AuditEvent, ctx: ReplayContext): Promise<void> {
@@ -267,6 +271,7 @@ export class DataAssetsModule implements AuditModule {
       transferable: a.transferable as boolean,
       metadataHash: a.metadataHash as string,
       parentId: 0n,
+      title: a.title as string,
       registered: previous?.registered ?? event,
       changed: event,
     });
@@ -340,13 +345,33 @@ export class DataAssetsModule implements AuditModule {
     return dataset;
   }
 
+  subjects(): SubjectSection[] {
+    const who = (account: string) => this.participants.labelOf(account);
+    const datasets = [...this.datasets].map(([id, d]) => ({
+      id: label(id),
+      text:
+        `"${d.title}", ${DATA_CLASSIFICATIONS[d.classification]}, ${DATA_STATUSES[d.status]}${d.transferable ? "" : ", soulbound"}, held by ${who(d.holder)}` +
+        `${d.custodian !== ZeroAddress ? `, kept by ${who(d.custodian)}` : ""}${d.parentId !== 0n ? `, new version of ${label(d.parentId)}` : ""}`,
+      blockNumber: d.registered.blockNumber,
+    }));
+    const licences = [...this.licenses].map(([key, l]) => {
+      const [id, orgId] = key.split(":");
+      const state = l.termsHash === ZeroHash ? "revoked" : l.expiresAt === 0n ? "no expiry" : `until ${isoTime(l.expiresAt)}`;
+      return { id: `${label(BigInt(id))} → ${orgLabel(orgId)}`, text: `licence, ${state}`, blockNumber: l.changed.blockNumber };
+    });
+    return [
+      { title: "Datasets", total: datasets.length, items: datasets },
+      { title: "Dataset licences", total: licences.length, items: licences },
+    ];
+  }
+
   async reconcile(ctx: ReplayContext): Promise<void> {
     this.settlePendingTransfer(ctx, undefined);
     this.settlePendingMint(ctx);
     const call = <T>(fn: string, args: unknown[]) => ctx.chain.call<T>("DataAssetRegistry", fn, args);
 
     const ids = [...this.datasets.keys()];
-    const onChain = await mapConcurrent(ids, 16, async (id) => {
+    const onChain = await mapConcurrent(ids, VIEW_CALLS_IN_FLIGHT, async (id) => {
       const [asset, owner] = await Promise.all([call<AssetView>("assetOf", [id]).catch(() => undefined), call<string>("ownerOf", [id]).catch(() => undefined)]);
       return { asset, owner };
     });
@@ -374,13 +399,13 @@ export class DataAssetsModule implements AuditModule {
     const holders = [...this.everHeld.keys()];
     const counts = new Map<string, number>();
     for (const dataset of this.datasets.values()) counts.set(dataset.holder, (counts.get(dataset.holder) ?? 0) + 1);
-    const balances = await mapConcurrent(holders, 16, (holder) => call<bigint>("balanceOf", [holder]));
+    const balances = await mapConcurrent(holders, VIEW_CALLS_IN_FLIGHT, (holder) => call<bigint>("balanceOf", [holder]));
     holders.forEach((holder, i) => {
       expectSame(ctx, CHECK.balances, `dataset balance of ${holder}`, counts.get(holder) ?? 0, balances[i], this.everHeld.get(holder));
     });
 
     const licenseKeys = [...this.licenses.keys()];
-    const licenses = await mapConcurrent(licenseKeys, 16, (key) => {
+    const licenses = await mapConcurrent(licenseKeys, VIEW_CALLS_IN_FLIGHT, (key) => {
       const [id, orgId] = key.split(":");
       return call<{ termsHash: string; expiresAt: bigint }>("licenseOf", [BigInt(id), orgId]);
     });
@@ -408,7 +433,7 @@ export class DataAssetsModule implements AuditModule {
         probes.push({ id, account, expected: this.expectedAccess(id, account, now), since: license.changed });
       }
     }
-    const answers = await mapConcurrent(probes, 16, (p) => ctx.chain.call<boolean>("DataAssetRegistry", "hasAccess", [p.id, p.account]));
+    const answers = await mapConcurrent(probes, VIEW_CALLS_IN_FLIGHT, (p) => ctx.chain.call<boolean>("DataAssetRegistry", "hasAccess", [p.id, p.account]));
     probes.forEach((p, i) => expectSame(ctx, CHECK.access, `hasAccess(${label(p.id)}, ${p.account})`, p.expected, answers[i], p.since));
   }
 

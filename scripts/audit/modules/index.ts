@@ -7,6 +7,7 @@ import { DataAssetsModule } from "./data-assets";
 import { ExchangeModule } from "./exchange";
 import { MarketModule } from "./market";
 import { ParticipantsModule } from "./participants";
+import { RelaysModule } from "./relays";
 import { SettlementModule } from "./settlement";
 
 /**
@@ -31,5 +32,6 @@ export function createModules(): AuditModule[] {
     new MarketModule(carbon),
     new ExchangeModule(),
     new AnchorsModule(),
+    new RelaysModule(),
   ];
 }

@@ -1,6 +1,7 @@
 import { ZeroAddress } from "ethers";
-import { expectSame, mapConcurrent } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import { VIEW_CALLS_IN_FLIGHT, expectSame, mapConcurrent } from "../engine";
+import { isoTime } from "../labels";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 import type { CarbonModule } from "./carbon";
 
 type ListingState = "open" | "filled" | "cancelled" | "reclaimed";
@@ -15,6 +16,7 @@ interface ListingModel {
   expiry: bigint;
   buyer: string;
   state: ListingState;
+  listed: Location;
   changed: Location;
 }
 
@@ -29,7 +31,7 @@ type Expectation =
   | { kind: "retired"; holder: string; batchId: bigint; value: bigint; source: AuditEvent; what: string };
 
 const BPS = 10_000n;
-const CHECK = {
+export const CHECK = {
   trades: "every trade is consistent: buyer paid amount × unit price, the fee as recorded, the credits delivered",
   listings: "listings follow the market's rules",
   escrow: "escrow: the market holds, per batch, exactly the open listings' remainders",
@@ -104,6 +106,7 @@ export class MarketModule implements AuditModule {
           expiry: a.expiry as bigint,
           buyer,
           state: "open",
+          listed: event,
           changed: event,
         });
         this.expect({ kind: "credits", from: seller, to: this.address, batchId: a.batchId as bigint, value: a.amount as bigint, source: event, what: `escrow of listing ${id}` });
@@ -243,12 +246,21 @@ export class MarketModule implements AuditModule {
     return listing;
   }
 
+  subjects(): SubjectSection[] {
+    const items = [...this.listings].map(([id, l]) => ({
+      id: `listing ${id}`,
+      text: `${l.state}, ${l.remaining} of ${l.amount} t of batch ${l.batchId} left at ${l.unitPrice} VND/t, seller ${this.carbon.labelOf(l.seller)}${l.expiry ? `, expires ${isoTime(l.expiry)}` : ""}`,
+      blockNumber: l.listed.blockNumber,
+    }));
+    return [{ title: "Market listings", total: items.length, items }];
+  }
+
   async reconcile(ctx: ReplayContext): Promise<void> {
     this.flush(ctx);
     const call = <T>(fn: string, args: unknown[] = []) => ctx.chain.call<T>("CarbonMarket", fn, args);
     const ids = [...this.listings.keys()];
     expectSame(ctx, CHECK.state, "lastListingId", ids.length, await call<bigint>("lastListingId"), this.listings.get(BigInt(ids.length))?.changed);
-    const views = await mapConcurrent(ids, 16, (id) => call<ListingView>("listing", [id]).catch(() => undefined));
+    const views = await mapConcurrent(ids, VIEW_CALLS_IN_FLIGHT, (id) => call<ListingView>("listing", [id]).catch(() => undefined));
     const escrow = new Map<bigint, { amount: bigint; changed: Location }>();
     ids.forEach((id, i) => {
       const model = this.listings.get(id)!;
@@ -260,7 +272,7 @@ export class MarketModule implements AuditModule {
       escrow.set(model.batchId, { amount: held.amount + model.remaining, changed: later(held.changed, model.changed) });
     });
     const batches = [...escrow.keys()];
-    const balances = await mapConcurrent(batches, 16, (batchId) => ctx.chain.call<bigint>("CarbonCreditRegistry", "balanceOf", [this.address, batchId]));
+    const balances = await mapConcurrent(batches, VIEW_CALLS_IN_FLIGHT, (batchId) => ctx.chain.call<bigint>("CarbonCreditRegistry", "balanceOf", [this.address, batchId]));
     batches.forEach((batchId, i) => {
       const { amount, changed } = escrow.get(batchId)!;
       expectSame(ctx, CHECK.escrow, `escrow of batch ${batchId} on chain = open listings' remainders`, amount, balances[i], changed);

@@ -1,6 +1,8 @@
+import { getAddress } from "ethers";
 import { ORG_KINDS, ORG_STATUSES, type OrgKindName, type OrgStatusName } from "../../lib/roles";
+import { accountLabel, isoTime, orgLabel } from "../labels";
 import { expectSame } from "../engine";
-import type { AuditEvent, AuditModule, Location, ReplayContext } from "../types";
+import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 
 interface OrgModel {
   kind: number;
@@ -8,6 +10,8 @@ interface OrgModel {
   validUntil: bigint;
   metadataHash: string;
   accounts: Set<string>;
+  name: string;
+  registered: Location;
   /** The last event that changed this organisation or its accounts. */
   changed: Location;
 }
@@ -36,13 +40,15 @@ export class ParticipantsModule implements AuditModule {
     const a = event.args;
     switch (event.name) {
       case "OrganizationRegistered":
-        if (this.orgs.has(a.orgId as string)) ctx.report("participant events", `organisation ${a.orgId} registered twice`, event);
+        if (this.orgs.has(a.orgId as string)) ctx.report("participant events", `organisation ${orgLabel(a.orgId as string)} registered twice`, event);
         this.orgs.set(a.orgId as string, {
           kind: Number(a.kind),
           status: ACTIVE,
           validUntil: a.validUntil as bigint,
           metadataHash: a.metadataHash as string,
           accounts: new Set(),
+          name: a.name as string,
+          registered: event,
           changed: event,
         });
         break;
@@ -60,7 +66,7 @@ export class ParticipantsModule implements AuditModule {
         if (!org) break;
         ctx.checked("participant events");
         if (org.status !== Number(a.previousStatus)) {
-          ctx.report("participant events", `status change of ${a.orgId} leaves ${ORG_STATUSES[Number(a.previousStatus)]} but the organisation was ${ORG_STATUSES[org.status]}`, event);
+          ctx.report("participant events", `status change of ${orgLabel(a.orgId as string)} leaves ${ORG_STATUSES[Number(a.previousStatus)]} but the organisation was ${ORG_STATUSES[org.status]}`, event);
         }
         org.status = Number(a.newStatus);
         org.changed = event;
@@ -69,7 +75,7 @@ export class ParticipantsModule implements AuditModule {
       case "AccountAdded": {
         const org = this.requireOrg(a.orgId as string, event, ctx);
         const account = (a.account as string).toLowerCase();
-        if (this.accountOrg.has(account)) ctx.report("participant events", `account ${a.account} added while it acts for ${this.accountOrg.get(account)}`, event);
+        if (this.accountOrg.has(account)) ctx.report("participant events", `account ${a.account} added while it acts for ${orgLabel(this.accountOrg.get(account)!)}`, event);
         if (org) {
           org.accounts.add(account);
           org.changed = event;
@@ -126,6 +132,22 @@ export class ParticipantsModule implements AuditModule {
     return [...(this.orgs.get(orgId)?.accounts ?? [])];
   }
 
+  /** An account as people know it: its organisation's code, then the address. */
+  labelOf(account: string): string {
+    return accountLabel(account, (a) => this.orgIdOf(a));
+  }
+
+  subjects(): SubjectSection[] {
+    const items = [...this.orgs].map(([orgId, org]) => ({
+      id: orgLabel(orgId),
+      text:
+        `"${org.name}", ${ORG_KINDS[org.kind]}, ${ORG_STATUSES[org.status]}, ${org.validUntil === 0n ? "no expiry" : `valid until ${isoTime(org.validUntil)}`}, ` +
+        `${org.accounts.size} account${org.accounts.size === 1 ? "" : "s"}${org.accounts.size ? ": " + [...org.accounts].map((a) => getAddress(a)).join(", ") : ""}`,
+      blockNumber: org.registered.blockNumber,
+    }));
+    return [{ title: "Organisations", total: items.length, items }];
+  }
+
   kindOf(account: string): OrgKindName {
     const org = this.orgOfAccount(account);
     return ORG_KINDS[org?.kind ?? 0];
@@ -142,7 +164,7 @@ export class ParticipantsModule implements AuditModule {
 
   private requireOrg(orgId: string, event: AuditEvent, ctx: ReplayContext): OrgModel | undefined {
     const org = this.orgs.get(orgId);
-    if (!org) ctx.report("participant events", `${event.name} for unknown organisation ${orgId}`, event);
+    if (!org) ctx.report("participant events", `${event.name} for unknown organisation ${orgLabel(orgId)}`, event);
     return org;
   }
 
@@ -155,17 +177,18 @@ export class ParticipantsModule implements AuditModule {
         [orgId],
       );
       const since = org.changed;
-      expectSame(ctx, check, `organisation ${orgId} kind`, org.kind, onChain.kind, since);
-      expectSame(ctx, check, `organisation ${orgId} status`, org.status, onChain.status, since);
-      expectSame(ctx, check, `organisation ${orgId} validUntil`, org.validUntil, onChain.validUntil, since);
-      expectSame(ctx, check, `organisation ${orgId} metadataHash`, org.metadataHash, onChain.metadataHash, since);
+      const what = `organisation ${orgLabel(orgId)}`;
+      expectSame(ctx, check, `${what} kind`, ORG_KINDS[org.kind], ORG_KINDS[Number(onChain.kind)], since);
+      expectSame(ctx, check, `${what} status`, ORG_STATUSES[org.status], ORG_STATUSES[Number(onChain.status)], since);
+      expectSame(ctx, check, `${what} valid until`, isoTime(org.validUntil), isoTime(onChain.validUntil), since);
+      expectSame(ctx, check, `${what} metadataHash`, org.metadataHash, onChain.metadataHash, since);
       const accounts = (await ctx.chain.call<string[]>("ParticipantRegistry", "accountsOf", [orgId])).map((x) => x.toLowerCase());
-      expectSame(ctx, check, `organisation ${orgId} accounts`, [...org.accounts].sort(), [...accounts].sort(), since);
+      expectSame(ctx, check, `${what} accounts`, [...org.accounts].sort(), [...accounts].sort(), since);
     }
     const timestamp = await ctx.chain.blockTimestamp(ctx.chain.blockNumber);
     for (const [account, since] of this.accountChanged) {
       const orgId = (await ctx.chain.call<string>("ParticipantRegistry", "orgOf", [account])).toLowerCase();
-      expectSame(ctx, check, `organisation of account ${account}`, this.accountOrg.get(account) ?? "0x" + "0".repeat(64), orgId, since);
+      expectSame(ctx, check, `organisation of account ${account}`, orgLabel(this.accountOrg.get(account) ?? "0x" + "0".repeat(64)), orgLabel(orgId), since);
       const org = this.orgOfAccount(account);
       expectSame(ctx, check, `isActive(${account})`, this.isActiveAt(account, timestamp), await ctx.chain.call<boolean>("ParticipantRegistry", "isActive", [account]), org?.changed ?? since);
     }

@@ -3,30 +3,13 @@ import path from "node:path";
 import { Wallet, ethers, type TransactionResponse } from "ethers";
 import pino from "pino";
 import { EmbeddedNode } from "../../../server/chain/anvil";
+import { loadConfig } from "../../../server/config";
 import { connectProvider, type GatewayProvider } from "../../../server/chain/provider";
 import { attachSystem, ensureDeployment, type DeploymentRecord } from "../../lib/deployment";
 import { freePort, tempDataDir } from "../../lib/processes";
 import { ROLES, orgKind, type OrgKindName } from "../../lib/roles";
 import type { SystemContracts } from "../../lib/system";
 import { onInterrupt } from "./cleanup";
-
-/**
- * The embedded node exactly as `npm start` runs it (EmbeddedNode: --state, --state-interval, zero fees), plus any
- * extra options under test. `--cache-path` keeps anvil's on-disk state cache in the benchmark's own directory (by
- * default it goes to ~/.foundry/anvil/tmp and is never removed); it changes where, not what, anvil writes.
- */
-class BenchNode extends EmbeddedNode {
-  constructor(
-    options: ConstructorParameters<typeof EmbeddedNode>[0],
-    private readonly extraArgs: string[],
-  ) {
-    super(options);
-  }
-
-  override args(): string[] {
-    return [...super.args(), ...this.extraArgs];
-  }
-}
 
 export interface StartedNode {
   node: EmbeddedNode;
@@ -40,13 +23,12 @@ export interface StartedNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(extraArgs: string[] = []): Promise<StartedNode> {
+/** The embedded node as `npm start` runs it; `blockPeriodMs` defaults to the gateway's CHAIN_BLOCK_PERIOD_MS default. */
+export async function startNode(extraArgs: string[] = [], blockPeriodMs = loadConfig({}).CHAIN_BLOCK_PERIOD_MS): Promise<StartedNode> {
   const dataDir = tempDataDir("cal-bench-node-");
   const port = await freePort();
-  const node = new BenchNode(
-    { port, dataDir, stateIntervalSeconds: 1, log: pino({ level: "silent" }) },
-    [...extraArgs, "--cache-path", path.join(dataDir, "anvil-cache")],
-  );
+  // The embedded node exactly as `npm start` runs it (EmbeddedNode.args), with the options under test replacing its own.
+  const node = new EmbeddedNode({ port, dataDir, stateIntervalSeconds: 1, log: pino({ level: "silent" }), extraArgs, blockPeriodMs });
   const release = onInterrupt(async () => {
     await node.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -61,7 +43,7 @@ export async function startNode(extraArgs: string[] = []): Promise<StartedNode> 
     cpuMs: () => processCpuMs(node.pid),
     footprint: () => ({
       rssMb: processRssMb(node.pid),
-      diskCacheMb: Math.round(directorySize(path.join(dataDir, "anvil-cache")) / 1e5) / 10,
+      diskCacheMb: Math.round(directorySize(node.cacheDir) / 1e5) / 10,
       stateDumpMb: Math.round(directorySize(node.stateFile) / 1e5) / 10,
     }),
     stop: async () => {

@@ -173,7 +173,7 @@ describe("Indexer", function () {
       db.prepare("DELETE FROM idx_events WHERE name = 'OrganizationStatusChanged'").run();
       const report = await reconcileIndex({ db, provider: ethers.provider, contracts, chainId: 31337, fromBlock: 0 });
       expect(report.passed).to.equal(false);
-      expect(report.discrepancies.map((d) => d.message)).to.include(`organisation ${orgs.businessB.id} status: replayed 1, on chain 2`);
+      expect(report.discrepancies.map((d) => d.message)).to.include(`organisation BIZ-B status: replayed "Active", on chain "Suspended"`);
     });
   });
 });

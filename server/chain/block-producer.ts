@@ -1,0 +1,103 @@
+import type { Logger } from "../logger";
+
+export interface BlockProducerOptions {
+  url: string;
+  /** Shortest time between the starts of two blocks, like a QBFT network's block period. */
+  periodMs: number;
+  log: Logger;
+  /** How often the pool is looked at while nothing is pending (default: a fifth of the period, 5..25 ms). */
+  pollMs?: number;
+  /** Timeout of one JSON-RPC call. */
+  timeoutMs?: number;
+}
+
+/**
+ * Mines the embedded node's blocks (anvil runs with `--no-mining`): a block as soon as a transaction is pending, but
+ * at most one per period, so that transactions arriving together share a block. anvil recomputes the state root over
+ * the whole state at every block; with one transaction a block (its automine) that cost is paid per transaction and
+ * grows with the ledger, while here it is paid per period. Empty blocks are never mined (an idle node costs nothing).
+ * A node that is down or restarting is simply polled again.
+ */
+export class BlockProducer {
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #id = 0;
+  /** Blocks mined and transactions they carried, since start (for the benchmark and the logs). */
+  readonly stats = { blocks: 0, transactions: 0 };
+
+  constructor(private readonly options: BlockProducerOptions) {
+    if (!(options.periodMs > 0)) throw new RangeError("the block period must be positive");
+  }
+
+  get pollMs(): number {
+    return this.options.pollMs ?? Math.min(25, Math.max(5, Math.round(this.options.periodMs / 5)));
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = undefined;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.#running) {
+      const started = Date.now();
+      let mined = false;
+      try {
+        const pending = await this.pendingCount();
+        if (pending > 0) {
+          await this.call("evm_mine", []);
+          this.stats.blocks++;
+          this.stats.transactions += pending;
+          mined = true;
+        }
+        failures = 0;
+      } catch (err) {
+        // The node is down or restarting (EmbeddedNode restarts it); say so once, then keep trying quietly.
+        if (failures++ === 0) this.options.log.warn({ err: (err as Error).message }, "block producer cannot reach the node; retrying");
+      }
+      const wait = mined ? this.options.periodMs - (Date.now() - started) : failures > 0 ? 200 : this.pollMs;
+      if (wait > 0) await this.sleep(wait);
+    }
+  }
+
+  private async pendingCount(): Promise<number> {
+    const status = (await this.call("txpool_status", [])) as { pending?: string };
+    return Number(BigInt(status?.pending ?? "0x0"));
+  }
+
+  private async call(method: string, params: unknown[]): Promise<unknown> {
+    const res = await fetch(this.options.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: ++this.#id, method, params }),
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+    });
+    const body = (await res.json()) as { result?: unknown; error?: { message?: string } };
+    if (body.error) throw new Error(`${method}: ${body.error.message ?? "error"}`);
+    return body.result;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+}
