@@ -92,8 +92,8 @@ export class ExchangeService {
     return { to: this.address, data: (this.exchange.interface as Interface).encodeFunctionData(fn, args) };
   }
 
-  private signer(caller: Principal) {
-    return { orgCode: caller.orgCode, wallet: this.participants.walletOf(caller.orgCode) };
+  private async signer(caller: Principal) {
+    return { orgCode: caller.orgCode, wallet: await this.participants.walletOf(caller.orgCode) };
   }
 
   async offer(caller: Principal, datasetId: bigint, input: OfferInput, idempotency?: Claim): Promise<SubmitOutcome> {
@@ -109,7 +109,7 @@ export class ExchangeService {
       allowed: (input.allowed ?? []).map((code) => encodeBytes32String(code)),
     };
     const call = this.call("offer", [terms]);
-    const signer = this.signer(caller);
+    const signer = await this.signer(caller);
     await this.pipeline.simulate(signer.wallet.address, [call]);
     // Content-addressed, so storing before the transaction is mined can only add a document that matches its hash.
     this.policies.put(input.policy);
@@ -133,7 +133,7 @@ export class ExchangeService {
   }
 
   async purchase(caller: Principal, offerId: bigint, maxPrice: string, idempotency?: Claim): Promise<SubmitOutcome> {
-    const signer = this.signer(caller);
+    const signer = await this.signer(caller);
     const buyer = signer.wallet.address;
     const purchase = this.call("purchase", [offerId, BigInt(maxPrice)]);
     const params = { offerId: offerId.toString(), buyer: caller.orgCode, maxPrice, href: offerHref(offerId) };
@@ -157,9 +157,9 @@ export class ExchangeService {
     });
   }
 
-  cancel(caller: Principal, offerId: bigint, idempotency?: Claim): Promise<SubmitOutcome> {
+  async cancel(caller: Principal, offerId: bigint, idempotency?: Claim): Promise<SubmitOutcome> {
     return this.pipeline.submit({
-      ...this.signer(caller),
+      ...(await this.signer(caller)),
       operation: "exchange.cancel",
       params: { offerId: offerId.toString(), offerer: caller.orgCode, status: "Cancelled", href: offerHref(offerId) },
       calls: [this.call("cancel", [offerId])],
