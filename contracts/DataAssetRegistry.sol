@@ -27,6 +27,9 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     /// @notice The most registrations one `registerBatch` call may carry (about 80k gas each).
     uint256 public constant MAX_BATCH = 200;
 
+    /// @notice The `terms` of the LicenseGranted event of every licence sold on the data exchange.
+    string public constant PURCHASED_TERMS = "purchased";
+
     /// @dev ERC-4906 has no functions, so its id is fixed by the standard rather than computed.
     bytes4 private constant _ERC4906_INTERFACE_ID = 0x49064906;
 
@@ -177,6 +180,49 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         }
         _licenses[id][orgId] = License({termsHash: termsHash, expiresAt: expiresAt});
         emit LicenseGranted(id, orgId, expiresAt, termsHash, terms);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function grantPurchasedLicense(uint256 id, bytes32 orgId, uint64 term, uint64 endsAt, bytes32 termsHash)
+        external
+        restricted
+        whenNotPaused
+        returns (PurchaseGrant memory grant)
+    {
+        address holder = _requireOwned(id);
+        AssetRecord memory record = _records[id];
+        if (termsHash == bytes32(0)) revert DataAssetRegistryZeroTermsHash();
+        IParticipantRegistry.OrgStatus orgStatus = _PARTICIPANTS.organization(orgId).status;
+        if (orgStatus != IParticipantRegistry.OrgStatus.Active) {
+            revert DataAssetRegistryOrganizationNotActive(orgId, orgStatus);
+        }
+        License storage license = _licenses[id][orgId];
+        uint64 previous = license.expiresAt;
+        bool held = license.termsHash != bytes32(0);
+        // A licence without expiry cannot get longer; selling it again would take money for nothing.
+        if (held && previous == 0) revert DataAssetRegistryLicenseNotExtended(id, orgId, 0);
+        uint64 expiresAt;
+        if (term != 0) {
+            // An unexpired licence runs on from its expiry, so renewing early loses nothing of what was paid.
+            uint64 start = held && previous > block.timestamp ? previous : uint64(block.timestamp);
+            expiresAt = start + term;
+        } else {
+            if (held && previous >= endsAt) revert DataAssetRegistryLicenseNotExtended(id, orgId, previous);
+            expiresAt = endsAt;
+        }
+        if (expiresAt <= block.timestamp) revert DataAssetRegistryLicenseExpiryPassed(expiresAt);
+        license.termsHash = termsHash;
+        license.expiresAt = expiresAt;
+        // The marker tells auditors this licence was sold: each such grant must have its sale in the same transaction.
+        emit LicenseGranted(id, orgId, expiresAt, termsHash, PURCHASED_TERMS);
+        grant = PurchaseGrant({
+            holder: holder,
+            custodian: record.custodian,
+            classification: record.classification,
+            status: record.status,
+            previousExpiresAt: held ? previous : 0,
+            expiresAt: expiresAt
+        });
     }
 
     /// @inheritdoc IDataAssetRegistry

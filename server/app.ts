@@ -24,6 +24,7 @@ import { datasetRoutes } from "./routes/datasets";
 import { eventRoutes } from "./routes/events";
 import { marketRoutes } from "./routes/market";
 import { metadataRoutes } from "./routes/metadata";
+import { exchangeRoutes } from "./routes/exchange";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { settlementRoutes } from "./routes/settlement";
@@ -139,6 +140,7 @@ export function createApp(s: GatewayServices, options: AppOptions = {}): Gateway
   datasetRoutes(routes, s);
   carbonRoutes(routes, s);
   marketRoutes(routes, s);
+  exchangeRoutes(routes, s);
   settlementRoutes(routes, s);
   accountRoutes(routes, s);
   auditLogRoutes(routes, s);

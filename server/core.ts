@@ -32,6 +32,10 @@ import { CarbonService } from "./services/carbon";
 import { DatasetService } from "./services/datasets";
 import { MarketApprovals } from "./services/market-approvals";
 import { MarketService } from "./services/market";
+import { ExchangeService } from "./services/exchange";
+import { dataEarningsOf, licencePurchasesOf } from "./indexer/queries";
+import { PolicyStore } from "./services/policies";
+import { PoliciesRepository } from "./db/repositories/policies";
 import { SettlementService } from "./services/settlement";
 import { OrgDirectory } from "./services/org-directory";
 import { ParticipantService } from "./services/participants";
@@ -131,6 +135,7 @@ export interface GatewayServices {
   datasets: DatasetService;
   carbon: CarbonService;
   market: MarketService;
+  exchange: ExchangeService;
   settlement: SettlementService;
   accounts: AccountService;
   transactions: TransactionService;
@@ -200,8 +205,21 @@ export function createServices(options: {
     datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations, index),
     carbon,
     market,
+    exchange: new ExchangeService(
+      contracts,
+      stack.pipeline,
+      participants,
+      directory,
+      new PolicyStore(new PoliciesRepository(stack.db)),
+      index,
+      provider as unknown as ConstructorParameters<typeof ExchangeService>[6],
+      stack.operations,
+    ),
     settlement: new SettlementService(contracts, stack.pipeline, participants, directory, stack.operations),
-    accounts: new AccountService(contracts, directory, accountReader, carbonReader, marketReader, carbon),
+    accounts: new AccountService(contracts, directory, accountReader, carbonReader, marketReader, carbon, {
+      licencesBought: (orgId) => licencePurchasesOf(index.db, orgId),
+      earned: (accounts) => dataEarningsOf(index.db, accounts),
+    }),
     transactions: new TransactionService(repos.submissions, repos.outbox),
     relay: new RelayService(
       {

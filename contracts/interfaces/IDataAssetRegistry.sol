@@ -62,6 +62,19 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
     }
 
     /**
+     * @notice What a purchased licence grant reports to the exchange, which checks the sale against it (and reverts
+     * the whole purchase if it must).
+     */
+    struct PurchaseGrant {
+        address holder;
+        address custodian;
+        Classification classification;
+        AssetStatus status;
+        uint64 previousExpiresAt;
+        uint64 expiresAt;
+    }
+
+    /**
      * @notice A dataset (version) was registered. The ERC-721 `Transfer` from address(0) in the same transaction
      * names the holder; `DatasetVersioned` follows for a new version.
      * @param id the token id, equal to uint256(contentHash)
@@ -275,6 +288,15 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
      */
     error DataAssetRegistryNoLicense(uint256 id, bytes32 orgId);
 
+    /**
+     * @notice A purchase would not lengthen the organisation's licence (it has no expiry, or already runs to the
+     * offer's fixed end or beyond).
+     * @param id the dataset
+     * @param orgId the organisation
+     * @param expiresAt its licence's expiry, 0 for none
+     */
+    error DataAssetRegistryLicenseNotExtended(uint256 id, bytes32 orgId, uint64 expiresAt);
+
     /// @notice An appraised value of zero is refused (a mistake more often than a finding).
     error DataAssetRegistryZeroValuation();
 
@@ -360,6 +382,22 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
      */
     function grantLicense(uint256 id, bytes32 orgId, uint64 expiresAt, bytes32 termsHash, string calldata terms)
         external;
+
+    /**
+     * @notice Grants or extends a licence that was paid for on the data exchange. Role DATA_EXCHANGE (held by the
+     * exchange contract alone, so every licence granted here has its sale in the same transaction).
+     * @dev With a duration, an unexpired licence runs on from its expiry; with a fixed end, the licence runs to it.
+     * Either way the licence must get longer. The caller checks status, class and holder from the returned record.
+     * @param id the dataset, not Revoked
+     * @param orgId an Active organisation
+     * @param term licence duration in seconds, or 0 when `endsAt` is given
+     * @param endsAt fixed end of the licence, when `term` is 0
+     * @param termsHash hash of the terms, not zero
+     * @return grant the dataset's holder, custodian, class and status, and the licence's expiry before and now
+     */
+    function grantPurchasedLicense(uint256 id, bytes32 orgId, uint64 term, uint64 endsAt, bytes32 termsHash)
+        external
+        returns (PurchaseGrant memory grant);
 
     /**
      * @notice Revokes an organisation's usage licence of a dataset. Role REGISTRAR.

@@ -26,4 +26,6 @@ library Roles {
     uint64 internal constant RECOVERY = 8;
     /// @notice The gateway's anchoring key: writes Merkle roots of its action log.
     uint64 internal constant ANCHORER = 9;
+    /// @notice The data exchange contract: grants the licences it sells, and nothing else.
+    uint64 internal constant DATA_EXCHANGE = 10;
 }

@@ -37,6 +37,8 @@ export interface DemoOutcome {
   batches: { solar: string; fleet: string };
   listing: string;
   retirements: string[];
+  /** The data exchange: an offer of a transport dataset and the licence BIZ-LOGISTICS bought from it. */
+  licenceSale: { offer: string; dataset: string; priceVnd: string; expiresAt: string };
   organizations: Record<string, string>;
 }
 
@@ -52,6 +54,22 @@ export const DEMO_AMOUNTS = {
   retired: 300n,
   vndToLogistics: 2_000_000_000n,
   vndToSolar: 500_000_000n,
+  licencePrice: 2_500_000n,
+} as const;
+
+/** The demo's licence terms: use and reproduce for research and planning, with attribution; no redistribution. */
+export const DEMO_POLICY = {
+  "@context": "http://www.w3.org/ns/odrl.jsonld",
+  "@type": "Offer",
+  permission: [
+    {
+      action: "use",
+      constraint: [{ leftOperand: "purpose", operator: "isAnyOf", rightOperand: ["research", "logistics-planning"] }],
+      duty: [{ action: "attribute", attributedParty: "Department of Transport" }],
+    },
+    { action: "reproduce", constraint: [{ leftOperand: "recipient", operator: "eq", rightOperand: "BIZ-LOGISTICS" }] },
+  ],
+  prohibition: [{ action: "distribute" }],
 } as const;
 
 export async function runDemo(api: GatewayClient, options: DemoOptions = {}): Promise<DemoOutcome> {
@@ -207,6 +225,27 @@ export async function runDemo(api: GatewayClient, options: DemoOptions = {}): Pr
     ...claim("Carbon-neutral Tet market 2025", { name: "Can Tho City People's Committee" }),
   });
 
+  // 5. Data exchange: the Department of Transport sells a usage licence of a dataset to the logistics company.
+  log("Data exchange");
+  // A dataset that needs a licence (class Other) when the catalogue has one, so the licence is what gives access.
+  const sold = imported.datasets.find((d) => d.holder === "AGENCY-TRANSPORT" && d.classification === "Other") ?? transport[1];
+  const offer = await write<{ offerId: string }>(
+    "AGENCY-TRANSPORT",
+    `offered licences of ${sold.identifier} at ${A.licencePrice.toLocaleString("en")} VND for 90 days`,
+    "POST",
+    `/v1/datasets/${sold.id}/offers`,
+    `demo:${round}offer`,
+    { priceVnd: A.licencePrice.toString(), termDays: 90, policy: DEMO_POLICY, maxLicences: 10 },
+  );
+  const purchase = await write<{ expiresAt: string }>(
+    "BIZ-LOGISTICS",
+    `bought a licence of ${sold.identifier} from offer ${offer.offerId}`,
+    "POST",
+    `/v1/offers/${offer.offerId}/purchase`,
+    `demo:${round}purchase`,
+    { maxPrice: A.licencePrice.toString() },
+  );
+
   return {
     steps,
     catalogue: { registered: imported.registered, transactions: importStep.chainTransactions },
@@ -218,6 +257,7 @@ export async function runDemo(api: GatewayClient, options: DemoOptions = {}): Pr
     batches: { solar, fleet },
     listing: listing.listingId,
     retirements: [onPurchase.retirement.id, retired.retirementId],
+    licenceSale: { offer: offer.offerId, dataset: sold.id, priceVnd: A.licencePrice.toString(), expiresAt: purchase.expiresAt },
     organizations: Object.fromEntries(["DATA-OFFICE", "AGENCY-TRANSPORT", "DONRE", "BIZ-SOLAR", "BIZ-LOGISTICS"].map((o) => [o, api.address(o)])),
   };
 }

@@ -6,6 +6,7 @@ import {
   CityAccessManager__factory,
   CityForwarder__factory,
   DataAssetRegistry__factory,
+  DataExchange__factory,
   ParticipantRegistry__factory,
   SettlementToken__factory,
 } from "../../typechain-types";
@@ -24,6 +25,7 @@ export const CONTRACT_ABIS = {
   SettlementToken: SettlementToken__factory.abi,
   CarbonMarket: CarbonMarket__factory.abi,
   AuditAnchor: AuditAnchor__factory.abi,
+  DataExchange: DataExchange__factory.abi,
 } as const;
 
 export type ContractName = keyof typeof CONTRACT_ABIS;
@@ -41,6 +43,7 @@ export const SYSTEM_CONTRACT_NAMES = {
   settlement: "SettlementToken",
   market: "CarbonMarket",
   auditAnchor: "AuditAnchor",
+  exchange: "DataExchange",
 } as const satisfies Record<keyof SystemContracts, ContractName>;
 
 /** The contract name for a key of a deployment record, accepting contract names as they are too; undefined if unknown. */

@@ -28,6 +28,8 @@ export const PERMISSIONS = {
     GUARDIAN: ["pause", "unpause"],
     // Governance: scheduled with the administrator's execution delay (deploySystem's adminExecutionDelay).
     ADMIN: ["setBaseURI"],
+    // Held by the DataExchange contract alone: a licence granted here is always one that was paid for.
+    DATA_EXCHANGE: ["grantPurchasedLicense"],
   },
   CarbonCreditRegistry: {
     ISSUER: [
@@ -57,6 +59,10 @@ export const PERMISSIONS = {
   },
   AuditAnchor: {
     ANCHORER: ["anchor"],
+  },
+  DataExchange: {
+    MARKET_OPERATOR: ["setFee"],
+    GUARDIAN: ["pause", "unpause"],
   },
 } as const satisfies PermissionTable;
 

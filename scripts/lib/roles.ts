@@ -13,6 +13,7 @@ export const ROLES = {
   GUARDIAN: 7n,
   RECOVERY: 8n,
   ANCHORER: 9n,
+  DATA_EXCHANGE: 10n,
 } as const;
 
 export type RoleName = keyof typeof ROLES;
@@ -29,6 +30,7 @@ export const ROLE_LABELS: Record<RoleName, string> = {
   GUARDIAN: "Emergency guardian",
   RECOVERY: "Recovery (forced transfers)",
   ANCHORER: "Gateway log anchorer",
+  DATA_EXCHANGE: "Data exchange (paid licences)",
 };
 
 /** Organisation kinds and statuses, in the order of the enums in IParticipantRegistry.sol. */

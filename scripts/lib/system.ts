@@ -7,6 +7,7 @@ import {
   CityAccessManager__factory,
   CityForwarder__factory,
   DataAssetRegistry__factory,
+  DataExchange__factory,
   ParticipantRegistry__factory,
   SettlementToken__factory,
   type AuditAnchor,
@@ -15,6 +16,7 @@ import {
   type CityAccessManager,
   type CityForwarder,
   type DataAssetRegistry,
+  type DataExchange,
   type ParticipantRegistry,
   type SettlementToken,
 } from "../../typechain-types";
@@ -31,6 +33,13 @@ export const MARKET_ORG = {
   name: "City carbon market (escrow)",
 } as const;
 
+/** The Operator organisation whose account is the data exchange contract, so its role-gated licence grants come from an active participant. */
+export const EXCHANGE_ORG = {
+  code: "CITY-EXCHANGE",
+  id: ethers.encodeBytes32String("CITY-EXCHANGE"),
+  name: "City data exchange",
+} as const;
+
 export interface SystemContracts {
   /** The ERC-2771 forwarder that every participant-facing contract (and the AccessManager) trusts. */
   forwarder: CityForwarder;
@@ -41,6 +50,7 @@ export interface SystemContracts {
   settlement: SettlementToken;
   market: CarbonMarket;
   auditAnchor: AuditAnchor;
+  exchange: DataExchange;
 }
 
 /**
@@ -56,6 +66,7 @@ export const SYSTEM_FACTORIES = {
   settlement: SettlementToken__factory,
   market: CarbonMarket__factory,
   auditAnchor: AuditAnchor__factory,
+  exchange: DataExchange__factory,
 } as const satisfies Record<keyof SystemContracts, SystemFactory>;
 
 interface SystemFactory {
@@ -127,7 +138,17 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   await auditAnchor.waitForDeployment();
   step("AuditAnchor deployed");
 
-  const contracts: SystemContracts = { forwarder, accessManager, participants, dataAssets, carbon, settlement, market, auditAnchor };
+  // Participants with their own keys offer and buy through the forwarder.
+  const exchange = await new DataExchange__factory(admin).deploy(
+    authority,
+    await dataAssets.getAddress(),
+    await settlement.getAddress(),
+    forwarderAddress,
+  );
+  await exchange.waitForDeployment();
+  step("DataExchange deployed");
+
+  const contracts: SystemContracts = { forwarder, accessManager, participants, dataAssets, carbon, settlement, market, auditAnchor, exchange };
   await applyPermissions(contracts, step);
   await bootstrapMarket(contracts, admin, step);
   await labelRoles(accessManager, step);
@@ -152,6 +173,7 @@ export function managedTargets(contracts: SystemContracts): Record<ManagedContra
     SettlementToken: contracts.settlement,
     CarbonMarket: contracts.market,
     AuditAnchor: contracts.auditAnchor,
+    DataExchange: contracts.exchange,
   };
 }
 
@@ -185,10 +207,18 @@ async function bootstrapMarket(contracts: SystemContracts, admin: Signer, step: 
     await participants.registerOrganization(MARKET_ORG.id, orgKind("Operator"), 0, ethers.ZeroHash, MARKET_ORG.name)
   ).wait();
   await (await participants.addAccount(MARKET_ORG.id, marketAddress)).wait();
+  const exchangeAddress = await contracts.exchange.getAddress();
+  await (
+    await participants.registerOrganization(EXCHANGE_ORG.id, orgKind("Operator"), 0, ethers.ZeroHash, EXCHANGE_ORG.name)
+  ).wait();
+  await (await participants.addAccount(EXCHANGE_ORG.id, exchangeAddress)).wait();
   await (await accessManager.renounceRole(ROLES.GOVERNOR, adminAddress)).wait();
   step("market registered as an account of the Operator organisation " + MARKET_ORG.code);
   await (await carbon.setMarket(marketAddress)).wait();
   step("CarbonCreditRegistry: market set");
+  // The exchange's own role, so it can grant the licences it sells and nothing else.
+  await (await accessManager.grantRole(ROLES.DATA_EXCHANGE, exchangeAddress, 0)).wait();
+  step("exchange registered as an account of " + EXCHANGE_ORG.code + " and granted DATA_EXCHANGE");
 }
 
 /**

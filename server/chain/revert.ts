@@ -174,6 +174,7 @@ const CONFLICT = [
   /Expired$/,
   /Unchanged$/,
   /Paused$/,
+  /SoldOut$/,
   /^EnforcedPause$/,
   /^ExpectedPause$/,
 ];
@@ -184,6 +185,7 @@ const UNAUTHORIZED = [
   /^AccessManagerUnauthorized/,
   /^CarbonCreditRegistryNot(Verifier|Market)$/,
   /^CarbonMarketNot(Seller|PrivateBuyer)$/,
+  /^DataExchangeNot(Holder|Offerer)$/,
 ];
 
 /**

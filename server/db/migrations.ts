@@ -190,6 +190,20 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    // Numbered after issue 14, like the other branches' migrations.
+    version: 14,
+    name: "licence policy documents of the data exchange",
+    sql: `
+      -- ODRL policy documents, keyed by the sha256 of their canonical JSON (the terms hash on chain). Content-addressed,
+      -- so storing one twice is a no-op and a document stored for a refused offer misleads no one.
+      CREATE TABLE policies (
+        hash        TEXT PRIMARY KEY,
+        document    TEXT NOT NULL,
+        stored_at   TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -7,6 +7,14 @@ import type { CarbonService } from "./carbon";
 import { readChain } from "./chain-read";
 import { idHex } from "./datasets";
 import type { OrgDirectory } from "./org-directory";
+import { encodeBytes32String } from "ethers";
+import { isoOf } from "../util/time";
+
+/** What the data exchange's index knows of an organisation: licences it bought, VND its accounts earned from data. */
+export interface DataSalesReader {
+  licencesBought(orgId: string): { offerId: string; datasetId: string; price: string; expiresAt: number; sold: { txHash: string } }[];
+  earned(accounts: string[]): { sales: number; earned: string };
+}
 
 /**
  * What an organisation holds, summed over all its accounts: datasets, credits by batch (in its wallet and in the
@@ -20,6 +28,7 @@ export class AccountService {
     private readonly carbon: CarbonReader,
     private readonly market: MarketReader,
     private readonly carbonService: CarbonService,
+    private readonly dataSales?: DataSalesReader,
   ) {}
 
   async balances(organization: string) {
@@ -69,7 +78,20 @@ export class AccountService {
       retired: batches
         .filter(([, c]) => c.retired > 0n)
         .map(([id, c]) => ({ batchId: id.toString(), project: projects[batches.findIndex(([b]) => b === id)], amount: c.retired.toString(), href: `/v1/carbon/batches/${id}` })),
-      vnd: { balance: vnd.toString() },
+      vnd: { balance: vnd.toString(), ...(this.dataSales ? { earnedFromData: this.dataSales.earned(accounts.map((a) => a.toLowerCase())).earned } : {}) },
+      ...(this.dataSales ? { licencesBought: this.licencesBought(organization) } : {}),
     };
+  }
+
+  /** Every licence purchase of the organisation, oldest first (an extension is a purchase of its own). */
+  private licencesBought(organization: string) {
+    return this.dataSales!.licencesBought(encodeBytes32String(organization)).map((p) => ({
+      offerId: p.offerId,
+      datasetId: p.datasetId,
+      priceVnd: p.price,
+      expiresAt: isoOf(p.expiresAt),
+      transactionHash: p.sold.txHash,
+      href: `/v1/offers/${p.offerId}`,
+    }));
   }
 }

@@ -20,6 +20,7 @@ export const SCOPE = {
   CARBON_HOLD: "carbon:hold",
   MARKET_READ: "market:read",
   MARKET_TRADE: "market:trade",
+  DATA_TRADE: "data:trade",
   SETTLEMENT_WRITE: "settlement:write",
   ACCOUNTS_READ: "accounts:read",
   AUDIT_READ: "audit:read",
@@ -45,6 +46,7 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   "carbon:hold": "Transfer and retire the organisation's own credits",
   "market:read": "Read listings and trades",
   "market:trade": "List, buy (optionally retiring on purchase) and cancel listings",
+  "data:trade": "Offer usage licences of the organisation's datasets, buy licences for VND, cancel offers",
   "settlement:write": "Mint and burn the VND settlement token (treasury)",
   "accounts:read": "Read any organisation's balances (datasets, credits, retired credits, VND)",
   "audit:read": "Export the gateway's action log and its proofs; read histories and reconciliations",
@@ -67,8 +69,8 @@ const EVERYONE: Scope[] = [
 // Holding and trading credits is for the organisations that take part in the market; verifiers, auditors and the
 // treasury stay out of it (independence), and the market itself is a contract, not a client.
 const BY_KIND: Partial<Record<OrgKindName, Scope[]>> = {
-  CityAgency: [SCOPE.DATASETS_TRANSFER, SCOPE.CARBON_HOLD, SCOPE.MARKET_TRADE],
-  Business: [SCOPE.CARBON_HOLD, SCOPE.MARKET_TRADE],
+  CityAgency: [SCOPE.DATASETS_TRANSFER, SCOPE.CARBON_HOLD, SCOPE.MARKET_TRADE, SCOPE.DATA_TRADE],
+  Business: [SCOPE.CARBON_HOLD, SCOPE.MARKET_TRADE, SCOPE.DATA_TRADE],
   Auditor: [SCOPE.TRANSACTIONS_READ_ALL, SCOPE.AUDIT_READ],
 };
 

@@ -35,6 +35,10 @@ const PUBLIC_MUTATING = new Set([
   "fillAndRetire(uint256,uint256,uint256,(string,bytes32,string,uint64,uint64))",
   "cancelListing(uint256)",
   "reclaimExpired(uint256)",
+  // data exchange participants
+  "offer((uint256,uint256,uint64,uint64,bytes32,uint32,uint64,bytes32[]))",
+  "purchase(uint256,uint256)",
+  "cancel(uint256)",
   // AccessManaged
   "setAuthority(address)",
 ]);

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, encodeBytes32String } from "ethers";
 import { attachSystem, type DeploymentRecord } from "../../scripts/lib/deployment";
 import { generateCatalogue } from "../../scripts/lib/catalogue";
 import { DEMO_AMOUNTS } from "../../scripts/demo/scenario";
@@ -110,9 +110,16 @@ describe("npm run demo (real processes, embedded anvil)", function () {
     expect(s.listingRemaining).to.equal(A.listed - sold);
     expect(s.vnd).to.deep.equal({
       solar: A.vndToSolar + sold * A.unitPrice,
-      logistics: A.vndToLogistics - sold * A.unitPrice,
+      logistics: A.vndToLogistics - sold * A.unitPrice - A.licencePrice,
       supply: A.vndToSolar + A.vndToLogistics,
     });
+    // The data exchange: the licence sold, the access it gives and the VND the Department of Transport received.
+    const sale = outcome.licenceSale;
+    expect(await s.c.dataAssets.hasAccess(sale.dataset, s.addresses.logistics)).to.equal(true);
+    const licence = await s.c.dataAssets.licenseOf(sale.dataset, encodeBytes32String("BIZ-LOGISTICS"));
+    expect(new Date(Number(licence.expiresAt) * 1000).toISOString()).to.equal(sale.expiresAt);
+    expect((await s.c.exchange.offerOf(sale.offer)).sold).to.equal(1n);
+    expect(await s.c.settlement.balanceOf(s.addresses.transport)).to.equal(A.licencePrice);
     // The two certificates: the buyer as holder, consecutive serial ranges from the front of the batch's block.
     const [onPurchase, retired] = s.retirements;
     expect([onPurchase.holder, onPurchase.amount, onPurchase.serialFirst]).to.deep.equal([s.addresses.logistics, A.boughtAndRetired, solarBatch.serialFirst]);

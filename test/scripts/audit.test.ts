@@ -391,4 +391,58 @@ describe("audit tool", function () {
       expect(report.discrepancies.some((d) => d.message.startsWith("listing 3 (seller, batch, remaining, price, minimum fill, expiry, buyer)"))).to.equal(true);
     });
   });
+
+  describe("data exchange", function () {
+    const PAID = "every licence sale is paid in full: price − fee to the dataset's holder and the fee to the fee recipient, in its transaction";
+    const LICENSED =
+      "every paid licence has its sale: each licence granted as purchased is named by a sale in its transaction, with the same dataset, organisation, expiry and terms";
+    const RULES = "sales follow the exchange's rules: the offer's price and fee rate, not cancelled, never past its maximum";
+    const sales = (events: AuditEvent[]) => events.filter((e) => e.contract === "DataExchange" && e.name === "LicensePurchased");
+
+    it("replays the exchange's sales clean", async function () {
+      const report = await auditAltered(() => undefined);
+      for (const check of [PAID, LICENSED, RULES]) expect(report.checkedCounts[check], check).to.be.greaterThan(0);
+      expect(report.discrepancies).to.deep.equal([]);
+    });
+
+    it("reports a sale whose payment to the holder did not happen", async function () {
+      let sale: AuditEvent | undefined;
+      const report = await auditAltered((events) => {
+        sale = sales(events)[0];
+        const payment = events.findIndex(
+          (e) => e.txHash === sale!.txHash && e.contract === "SettlementToken" && e.name === "Transfer" && (e.args.to as string).toLowerCase() === (sale!.args.holder as string).toLowerCase(),
+        );
+        events.splice(payment, 1);
+      });
+      const found = only(report, PAID);
+      expect(found.map((d) => [d.message, d.location])).to.deep.equal([[`sale on offer 1: the payment of 2970000 VND to the holder did not happen in its transaction`, at(sale!)]]);
+    });
+
+    it("reports a licence granted as purchased without a sale, and a sale without its licence", async function () {
+      let grant: AuditEvent | undefined;
+      let sale: AuditEvent | undefined;
+      const report = await auditAltered((events, toBlock) => {
+        sale = sales(events)[0];
+        const granted = events.findIndex((e) => e.txHash === sale!.txHash && e.contract === "DataAssetRegistry" && e.name === "LicenseGranted");
+        grant = forged(events[granted], toBlock, 0, {});
+        events.splice(granted, 1);
+        events.push(grant);
+      });
+      const found = only(report, LICENSED).map((d) => [d.message, d.location]);
+      expect(found).to.deep.include([`sale on offer 1: no licence with its dataset, organisation, expiry and terms was granted in its transaction`, at(sale!)]);
+      expect(found).to.deep.include([`licence of dataset ${grant!.args.id} to ${grant!.args.orgId} granted as purchased without a sale in its transaction`, at(grant!)]);
+    });
+
+    it("reports a sale past the offer's maximum", async function () {
+      let extra: AuditEvent | undefined;
+      const report = await auditAltered((events, toBlock) => {
+        const last = sales(events).find((e) => e.args.offerId === 2n)!;
+        // The whole sale again in a new transaction, in its order: licence grant, sale, payments.
+        const copies = events.filter((e) => e.txHash === last.txHash).map((e, i) => ({ ...forged(e, toBlock, i, {}), txHash: ethers.id("forged sale") }));
+        extra = copies.find((e) => e.name === "LicensePurchased");
+        events.push(...copies);
+      });
+      expect(only(report, RULES).map((d) => [d.message, d.location])).to.deep.include([`sale on offer 2 breaks the exchange's rules: licence 2 of at most 1`, at(extra!)]);
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { AccessModule } from "./access";
 import { AnchorsModule } from "./anchors";
 import { CarbonModule } from "./carbon";
 import { DataAssetsModule } from "./data-assets";
+import { ExchangeModule } from "./exchange";
 import { MarketModule } from "./market";
 import { ParticipantsModule } from "./participants";
 import { RelaysModule } from "./relays";
@@ -29,6 +30,7 @@ export function createModules(): AuditModule[] {
     carbon,
     new SettlementModule(participants),
     new MarketModule(carbon),
+    new ExchangeModule(),
     new AnchorsModule(),
     new RelaysModule(),
   ];

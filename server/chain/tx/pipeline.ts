@@ -31,6 +31,11 @@ export interface SubmitRequest {
   idempotency?: { orgCode: string; key: string };
   /** Written in the same database transaction as the outbox rows (a relayed request's record). */
   record?: (submissionId: string) => void;
+  /**
+   * Gas limits of calls the caller has already simulated together (e.g. an approval and the purchase it allows, which
+   * per-call estimates cannot check because the second needs the first's state); the pipeline then skips its own.
+   */
+  gasLimits?: bigint[];
 }
 
 export interface SubmitOutcome {
@@ -112,7 +117,7 @@ export class TxPipeline {
         operation: request.operation,
       });
     }
-    const gasLimits = await this.simulate(wallet.address, calls);
+    const gasLimits = request.gasLimits ?? (await this.simulate(wallet.address, calls));
     const chainId = await this.chainId().catch((err) => {
       throw isChainUnreachable(err) ? new ChainUnavailableError() : err;
     });

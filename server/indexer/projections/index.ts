@@ -2,6 +2,7 @@ import type { Projection } from "../projection";
 import { batchesProjection } from "./batches";
 import { carbonBalancesProjection } from "./carbon-balances";
 import { datasetsProjection } from "./datasets";
+import { exchangeProjection } from "./exchange";
 import { licencesProjection } from "./licences";
 import { marketProjection } from "./market";
 import { participantsProjection } from "./participants";
@@ -27,4 +28,5 @@ export const PROJECTIONS: readonly Projection[] = [
   retirementsProjection,
   settlementProjection,
   marketProjection,
+  exchangeProjection,
 ];

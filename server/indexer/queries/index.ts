@@ -6,3 +6,4 @@ export * from "./licences";
 export * from "./valuations";
 export * from "./carbon";
 export * from "./market";
+export * from "./exchange";

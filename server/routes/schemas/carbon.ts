@@ -199,7 +199,14 @@ export const Balances = z
       }),
     ),
     retired: z.array(z.object({ batchId: z.string(), project: z.string().nullable(), amount: z.string(), href: z.string() })),
-    vnd: z.object({ balance: z.string() }),
+    vnd: z.object({
+      balance: z.string(),
+      earnedFromData: z.string().optional().openapi({ description: "VND received for licences of the organisation's datasets sold on the data exchange (after fees)" }),
+    }),
+    licencesBought: z
+      .array(z.object({ offerId: z.string(), datasetId: z.string(), priceVnd: z.string(), expiresAt: z.string(), transactionHash: z.string(), href: z.string() }))
+      .optional()
+      .openapi({ description: "Licences the organisation bought on the data exchange, oldest first" }),
   })
   .openapi("Balances");
 
