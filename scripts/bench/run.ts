@@ -18,7 +18,6 @@ import { runCatalogueBenchmark } from "./catalogue";
 import { runGasBenchmark } from "./gas";
 import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark, type GrowthMeasurement, type GrowthOptions } from "./growth";
-import { GROWTH_VARIANTS, runGrowthBenchmark } from "./growth";
 import { runWebhookBenchmark } from "./webhooks";
 import { growthFindings } from "./lib/findings";
 import { stopEverything } from "./lib/cleanup";

@@ -53,6 +53,9 @@ async function exerciseEveryRole(ctx: Ctx, label: string): Promise<void> {
       const next = (await auditAnchor.lastAnchoredEntryId()) + 1n;
       await auditAnchor.connect(holder).anchor(ethers.id(label), next, next, ethers.id(label));
     },
+    // Runs after REGISTRAR (object order), so the dataset it registered exists.
+    DATA_EXCHANGE: () =>
+      dataAssets.connect(holder).grantPurchasedLicense(BigInt(registration(`powers-${label}`, signers.agencyA.address).contentHash), HOLDER_ORG, 3600n, 0n, ethers.id(label)),
   };
   for (const [role, call] of Object.entries(calls)) await expect(call(), role).not.to.be.reverted;
 }

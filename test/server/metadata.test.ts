@@ -60,9 +60,9 @@ describe("token metadata (public)", function () {
   describe("tokenURI", function () {
     it("points at the gateway's route once the base URI is the gateway's", async function () {
       const base = "https://ledger.city.example";
-      // The data office holds REGISTRAR, which may set the base URI; sent last, outside the gateway's pipeline.
-      const office = gw.services.keystore.get("DATA-OFFICE", ethers.provider);
-      await (await gw.services.contracts.dataAssets.connect(office).setBaseURI(`${base}/metadata/datasets/`, { gasPrice: 0 })).wait();
+      // The base URI is governance's (ADMIN); sent last, outside the gateway's pipeline.
+      const admin = gw.services.admin.wallet.connect(ethers.provider);
+      await (await gw.services.contracts.dataAssets.connect(admin).setBaseURI(`${base}/metadata/datasets/`, { gasPrice: 0 })).wait();
       const uri = await gw.services.contracts.dataAssets.tokenURI(BigInt(datasetId));
       expect(uri.startsWith(base)).to.equal(true);
       const res = await request(gw.app).get(uri.slice(base.length)).expect(200);
