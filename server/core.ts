@@ -158,7 +158,7 @@ export function createServices(options: {
   const marketReader = new IndexMarketReader(index.db, provider, contracts.market);
   const accountReader = new IndexAccountReader(index.db, contracts.settlement);
   const carbon = new CarbonService(contracts, stack.pipeline, participants, directory, carbonReader, stack.operations);
-  const approvals = new MarketApprovals(contracts, stack.pipeline, config.TX_WAIT_TIMEOUT_MS, stack.operations);
+  const approvals = new MarketApprovals(contracts, stack.pipeline);
   const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
   const services: GatewayServices = {
     log,

@@ -15,7 +15,15 @@ import { SignerQueues } from "./signer-queue";
 export interface TxCall {
   to: string | null;
   data: string;
+  /**
+   * Set when the caller has already simulated this call under the effects of the submission's earlier calls
+   * (`simulateWithState`): the pipeline uses this limit instead of estimating it against today's state.
+   */
+  gasLimit?: bigint;
 }
+
+/** `eth_call` state overrides by address: storage slots to set before the call (the effects of earlier calls). */
+export type StateOverrides = Record<string, { stateDiff: Record<string, string> }>;
 
 export interface SubmitRequest {
   /** The organisation the request is made for (owner of the submission). */
@@ -86,6 +94,10 @@ export class TxPipeline {
   async simulate(from: string, calls: TxCall[]): Promise<bigint[]> {
     const limits: bigint[] = [];
     for (const [index, call] of calls.entries()) {
+      if (call.gasLimit !== undefined) {
+        limits.push(call.gasLimit);
+        continue;
+      }
       try {
         const estimate = await this.deps.provider.estimateGas({ from, to: call.to, data: call.data, value: 0n });
         limits.push((estimate * BigInt(100 + this.deps.options.gasLimitHeadroomPercent)) / 100n);
@@ -96,6 +108,31 @@ export class TxPipeline {
       }
     }
     return limits;
+  }
+
+  /**
+   * Simulates one call as if `overrides` were already in the state (what the submission's earlier calls will have
+   * done); a revert throws the decoded contract error, like `simulate`.
+   */
+  async simulateWithState(from: string, call: TxCall, overrides: StateOverrides, extra: Record<string, unknown> = {}): Promise<void> {
+    try {
+      await this.callWithState(call, overrides, from);
+    } catch (err) {
+      if (isRevert(err)) throw revertErrorFrom(err, extra);
+      throw err;
+    }
+  }
+
+  /** `eth_call` at the latest block under state overrides; answers the returned data. */
+  async callWithState(call: TxCall, overrides: StateOverrides, from?: string): Promise<string> {
+    const rpc = this.deps.provider as unknown as { send?: (method: string, params: unknown[]) => Promise<string> };
+    if (typeof rpc.send !== "function") throw new Error("The provider cannot send raw JSON-RPC calls (state overrides need them)");
+    try {
+      return await rpc.send("eth_call", [{ ...(from ? { from } : {}), to: call.to, data: call.data }, "latest", overrides]);
+    } catch (err) {
+      if (isChainUnreachable(err)) throw new ChainUnavailableError();
+      throw err;
+    }
   }
 
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
