@@ -67,6 +67,7 @@ export interface TxStack {
     submissions: SubmissionsRepository;
     outbox: OutboxRepository;
     idempotency: IdempotencyRepository;
+    actionLog: ActionLogRepository;
   };
   operations: OperationRegistry;
   pipeline: TxPipeline;
@@ -81,6 +82,7 @@ export function createTxStack(options: { db: Db; provider: Provider; log: Logger
     submissions: new SubmissionsRepository(db),
     outbox: new OutboxRepository(db),
     idempotency: new IdempotencyRepository(db),
+    actionLog: new ActionLogRepository(db),
   };
   const operations = new OperationRegistry();
   const pipeline = new TxPipeline({
@@ -89,6 +91,7 @@ export function createTxStack(options: { db: Db; provider: Provider; log: Logger
     submissions: repos.submissions,
     outbox: repos.outbox,
     idempotency: repos.idempotency,
+    actionLog: repos.actionLog,
     log: componentLogger(log, "tx-pipeline"),
     options: { gasPrice: config.GAS_PRICE, gasLimitHeadroomPercent: config.GAS_LIMIT_HEADROOM_PERCENT },
   });
@@ -146,7 +149,7 @@ export function createServices(options: {
   const { repos } = stack;
   const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations);
   const directory = new OrgDirectory(repos.organizations, contracts.participants);
-  const actionLogRepo = new ActionLogRepository(stack.db);
+  const actionLogRepo = repos.actionLog;
   const { provider } = stack;
   const index = new GatewayIndex(options.indexDb, provider, contracts.record, componentLogger(log, "indexer"), {
     pollIntervalMs: config.INDEXER_POLL_INTERVAL_MS,

@@ -121,6 +121,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "action log entries name every transaction of a submission",
+    sql: `
+      ALTER TABLE action_log ADD COLUMN tx_hashes TEXT;
+      ALTER TABLE action_log ADD COLUMN submission_id TEXT;
+      CREATE INDEX action_log_submission ON action_log(submission_id) WHERE submission_id IS NOT NULL;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -1,7 +1,10 @@
 import crypto from "node:crypto";
 import { EventEmitter } from "node:events";
 import { keccak256, type Provider, type Wallet } from "ethers";
+import { requestHashOf } from "../../../scripts/lib/action-log";
+import { currentRequestContext, type RequestActor } from "../../context";
 import type { Db } from "../../db/connection";
+import type { ActionLogRepository } from "../../db/repositories/action-log";
 import type { IdempotencyRepository } from "../../db/repositories/idempotency";
 import type { OutboxRepository } from "../../db/repositories/outbox";
 import type { SubmissionRow, SubmissionsRepository } from "../../db/repositories/submissions";
@@ -55,9 +58,14 @@ export interface PipelineDeps {
   submissions: SubmissionsRepository;
   outbox: OutboxRepository;
   idempotency: IdempotencyRepository;
+  /** Every submission gets its entry here in the same database transaction as its outbox rows. */
+  actionLog: ActionLogRepository;
   log: Logger;
   options: PipelineOptions;
 }
+
+/** The api key id the action log names for what the gateway does on its own (deployment, bootstrap, anchoring). */
+export const GATEWAY_ACTOR = "gateway";
 
 /**
  * The write path: simulate → per-signer queue assigns nonces → sign → outbox row written (and fsynced) → send.
@@ -164,6 +172,8 @@ export class TxPipeline {
       );
 
       const ids: number[] = [];
+      const actor = this.actorOf(request);
+      const context = currentRequestContext();
       this.deps.db.transaction(() => {
         this.deps.submissions.insert({ id: submissionId, orgCode: request.orgCode, operation: request.operation, params: request.params });
         signed.forEach((tx, seq) =>
@@ -172,7 +182,9 @@ export class TxPipeline {
           ),
         );
         if (request.idempotency) this.deps.idempotency.attachSubmission(request.idempotency.orgCode, request.idempotency.key, submissionId);
+        this.deps.actionLog.append(entryOf(actor, submissionId, signed, 202));
       })();
+      if (context) (context.submissions ??= []).push(submissionId);
       counter.advance(signed.length);
       log.debug({ firstNonce: first, count: signed.length }, "written to outbox");
 
@@ -191,7 +203,11 @@ export class TxPipeline {
           } else {
             // The node refused it outright: nothing from here on was sent, so the nonces go back to the counter.
             const reason = rpcErrorMessage(err);
-            for (let j = i; j < signed.length; j++) this.deps.outbox.markTerminal(ids[j], "rejected", { reason });
+            this.deps.db.transaction(() => {
+              for (let j = i; j < signed.length; j++) this.deps.outbox.markTerminal(ids[j], "rejected", { reason });
+              // The log says which of the transactions it named never reached the chain.
+              this.deps.actionLog.append(entryOf(actor, submissionId, signed.slice(i), 502));
+            })();
             counter.rewindTo(first + i);
             if (isNonceTooLow(err)) await counter.resync().catch(() => undefined);
             log.error({ nonce: first + i, reason }, "node refused the transaction");
@@ -213,6 +229,19 @@ export class TxPipeline {
       this.events.emit("submitted", submissionId);
       return { submissionId, deferred };
     });
+  }
+
+  /** Who the action log names for a submission: the HTTP request being served, or the gateway itself. */
+  private actorOf(request: SubmitRequest): RequestActor {
+    const fromRequest = currentRequestContext()?.actor?.();
+    if (fromRequest) return fromRequest;
+    return {
+      at: new Date().toISOString(),
+      org: request.orgCode,
+      apiKeyId: GATEWAY_ACTOR,
+      action: `gateway ${request.operation}`,
+      requestHash: requestHashOf(request.params),
+    };
   }
 
   /** The chain transactions of a submission, in order. */
@@ -247,6 +276,10 @@ export class TxPipeline {
       check();
     });
   }
+}
+
+function entryOf(actor: RequestActor, submissionId: string, txs: { hash: string }[], status: number) {
+  return { ...actor, status, txHash: txs[txs.length - 1].hash, txHashes: txs.map((t) => t.hash), submissionId };
 }
 
 /** The hash of a signed transaction is the keccak256 of its bytes. */
