@@ -16,6 +16,7 @@ import { componentLogger, type Logger } from "./logger";
 import { ActionLogService, LogAnchorer } from "./services/action-log";
 import type Database from "better-sqlite3";
 import { GatewayIndex } from "./indexer/gateway-index";
+import { orgStanding } from "./indexer/projections/participants";
 import { IndexAccountReader } from "./indexer/readers/accounts";
 import { IndexCarbonReader } from "./indexer/readers/carbon";
 import { IndexMarketReader } from "./indexer/readers/market";
@@ -170,7 +171,7 @@ export function createServices(options: {
     contracts,
     keystore,
     admin,
-    apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations),
+    apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations, (orgId) => orgStanding(index.db, orgId)),
     participants,
     datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations, index),
     carbon,

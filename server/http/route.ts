@@ -92,6 +92,7 @@ export class RouteBuilder {
       const principal = res.locals.principal as Principal | undefined;
       if (spec.scope !== null) {
         if (!principal) throw new UnauthorizedError();
+        if (principal.refusal) throw principal.refusal;
         if (!principal.scopes.has(spec.scope)) throw new MissingScopeError(spec.scope);
       }
       const params = parse(spec.params, req.params, "params");

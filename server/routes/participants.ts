@@ -21,14 +21,15 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
     summary: "Admit an organisation",
     description:
       "Creates the organisation's key in the gateway's keystore, registers the organisation with that key as its account on " +
-      "the ParticipantRegistry and grants its roles, in one administrator transaction.",
+      "the ParticipantRegistry and grants its roles, in one administrator transaction. Only the city administrator may admit an " +
+      "organisation with roles; a governor (GOVERNOR role) admits plain participants (403 ROLE_GRANT_NEEDS_ADMIN otherwise).",
     tags: ["participants"],
     scope: SCOPE.PARTICIPANTS_WRITE,
     body: RegisterParticipantBody,
     success: { status: 201, description: "Registered", schema: ParticipantRegistered },
     chainWrite: true,
     errors: [409, 422, 502, 503],
-    handler: async ({ body, idempotency }) => ({
+    handler: async ({ body, principal, idempotency }) => ({
       submission: await s.participants.register(
         {
           code: body.code,
@@ -38,6 +39,7 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
           validUntil: body.validUntil ? Math.floor(Date.parse(body.validUntil) / 1000) : 0,
           metadataHash: body.metadataHash ?? ZeroHash,
         },
+        principal,
         idempotency,
       ),
     }),
