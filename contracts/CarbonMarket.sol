@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC1155} from "@openzeppelin/contracts/token/ERC1155/IERC1155.sol";
 import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Receiver.sol";
@@ -11,6 +13,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ICarbonCreditRegistry} from "./interfaces/ICarbonCreditRegistry.sol";
 import {ICarbonMarket} from "./interfaces/ICarbonMarket.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+import {ForwardedSender} from "./libraries/ForwardedSender.sol";
 
 /**
  * @title CarbonMarket
@@ -21,7 +24,7 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
  * share one slot that both `list` and `fill` read anyway. Payment uses `transferFrom` with the buyer's allowance:
  * the market holds no power over anyone's VND beyond what the buyer approved.
  */
-contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, ReentrancyGuardTransient {
+contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, ReentrancyGuardTransient, ERC2771Context {
     using SafeERC20 for IERC20;
 
     /// @notice The highest fee rate the operator may set: 10%.
@@ -57,8 +60,9 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
     constructor(
         address authority,
         ICarbonCreditRegistry creditRegistry,
-        IERC20 settlement
-    ) AccessManaged(authority) {
+        IERC20 settlement,
+        address trustedForwarder
+    ) AccessManaged(authority) ERC2771Context(trustedForwarder) {
         _REGISTRY = creditRegistry;
         _SETTLEMENT = settlement;
         _PARTICIPANTS = IParticipantRegistry(creditRegistry.participants());
@@ -73,6 +77,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         uint64 expiry,
         address buyer
     ) external nonReentrant returns (uint256 listingId) {
+        address seller = _msgSender();
         Config memory config = _config;
         if (config.paused) revert CarbonMarketPaused();
         if (amount == 0) revert CarbonMarketZeroAmount();
@@ -83,14 +88,14 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         if (expiry != 0 && (expiry <= block.timestamp || expiry > type(uint40).max)) {
             revert CarbonMarketInvalidExpiry(expiry);
         }
-        if (buyer == msg.sender) revert CarbonMarketSelfTrade(buyer);
+        if (buyer == seller) revert CarbonMarketSelfTrade(buyer);
 
         listingId = config.lastListingId + 1;
         _config.lastListingId = uint64(listingId);
         // Batch ids come from the registry's 64-bit counter; a larger id is unknown there and the escrow transfer
         // below reverts, so the narrowing cast cannot store a wrong id.
         _listings[listingId] = Listing({
-            seller: msg.sender,
+            seller: seller,
             remaining: uint56(amount),
             expiry: uint40(expiry),
             batchId: uint64(batchId),
@@ -99,15 +104,15 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
             hasBuyer: buyer != address(0)
         });
         if (buyer != address(0)) _privateBuyers[listingId] = buyer;
-        emit Listed(listingId, msg.sender, batchId, amount, unitPrice, minFill, expiry, buyer);
-        IERC1155(address(_REGISTRY)).safeTransferFrom(msg.sender, address(this), batchId, amount, "");
+        emit Listed(listingId, seller, batchId, amount, unitPrice, minFill, expiry, buyer);
+        IERC1155(address(_REGISTRY)).safeTransferFrom(seller, address(this), batchId, amount, "");
     }
 
     /// @inheritdoc ICarbonMarket
     function fill(uint256 listingId, uint256 amount, uint256 maxCost) external nonReentrant returns (uint256 cost) {
         uint256 batchId;
         (batchId, cost) = _buy(listingId, amount, maxCost);
-        IERC1155(address(_REGISTRY)).safeTransferFrom(address(this), msg.sender, batchId, amount, "");
+        IERC1155(address(_REGISTRY)).safeTransferFrom(address(this), _msgSender(), batchId, amount, "");
     }
 
     /// @inheritdoc ICarbonMarket
@@ -120,14 +125,14 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         uint256 batchId;
         (batchId, cost) = _buy(listingId, amount, maxCost);
         // The credits never leave escrow: the registry burns them here and names the buyer as holder.
-        retirementId = _REGISTRY.retireOnBehalf(msg.sender, batchId, amount, claim);
+        retirementId = _REGISTRY.retireOnBehalf(_msgSender(), batchId, amount, claim);
     }
 
     /// @inheritdoc ICarbonMarket
     function cancelListing(uint256 listingId) external nonReentrant {
         Listing storage entry = _openListing(listingId);
         address seller = entry.seller;
-        if (msg.sender != seller) revert CarbonMarketNotSeller(listingId, msg.sender);
+        if (_msgSender() != seller) revert CarbonMarketNotSeller(listingId, _msgSender());
         uint256 remaining = entry.remaining;
         entry.remaining = 0;
         emit ListingCancelled(listingId, seller, remaining);
@@ -142,7 +147,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         address seller = entry.seller;
         uint256 remaining = entry.remaining;
         entry.remaining = 0;
-        emit ListingReclaimed(listingId, seller, msg.sender, remaining);
+        emit ListingReclaimed(listingId, seller, _msgSender(), remaining);
         IERC1155(address(_REGISTRY)).safeTransferFrom(address(this), seller, entry.batchId, remaining, "");
     }
 
@@ -160,14 +165,14 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
     function pause() external restricted {
         if (_config.paused) revert CarbonMarketPaused();
         _config.paused = true;
-        emit Paused(msg.sender);
+        emit Paused(_msgSender());
     }
 
     /// @inheritdoc ICarbonMarket
     function unpause() external restricted {
         if (!_config.paused) revert CarbonMarketNotPaused();
         _config.paused = false;
-        emit Unpaused(msg.sender);
+        emit Unpaused(_msgSender());
     }
 
     /// @notice Accepts credits only when the market itself moves them in (a listing's escrow); anything else would
@@ -257,6 +262,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
     /// @dev Checks a fill, takes it off the listing, collects the VND and emits the trade. The caller delivers.
     function _buy(uint256 listingId, uint256 amount, uint256 maxCost) private returns (uint256 batchId, uint256 cost) {
         Config memory config = _config;
+        address buyer = _msgSender();
         if (config.paused) revert CarbonMarketPaused();
         Listing storage entry = _openListing(listingId);
         address seller = entry.seller;
@@ -264,9 +270,9 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
             uint64 expiry = entry.expiry;
             if (expiry != 0 && block.timestamp > expiry) revert CarbonMarketListingExpired(listingId, expiry);
         }
-        if (msg.sender == seller) revert CarbonMarketSelfTrade(seller);
-        if (entry.hasBuyer && _privateBuyers[listingId] != msg.sender) {
-            revert CarbonMarketNotPrivateBuyer(listingId, msg.sender);
+        if (buyer == seller) revert CarbonMarketSelfTrade(seller);
+        if (entry.hasBuyer && _privateBuyers[listingId] != buyer) {
+            revert CarbonMarketNotPrivateBuyer(listingId, buyer);
         }
         uint256 remaining = entry.remaining;
         if (amount == 0) revert CarbonMarketZeroAmount();
@@ -282,14 +288,32 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         uint256 fee = (cost * config.feeBps) / _BPS;
 
         entry.remaining = uint56(remaining - amount);
-        emit Traded(listingId, seller, msg.sender, batchId, amount, unitPrice, fee);
-        _SETTLEMENT.safeTransferFrom(msg.sender, seller, cost - fee);
-        if (fee != 0) _SETTLEMENT.safeTransferFrom(msg.sender, config.feeRecipient, fee);
+        emit Traded(listingId, seller, buyer, batchId, amount, unitPrice, fee);
+        _SETTLEMENT.safeTransferFrom(buyer, seller, cost - fee);
+        if (fee != 0) _SETTLEMENT.safeTransferFrom(buyer, config.feeRecipient, fee);
     }
 
     function _openListing(uint256 listingId) private view returns (Listing storage entry) {
         entry = _listings[listingId];
         if (entry.seller == address(0)) revert CarbonMarketUnknownListing(listingId);
         if (entry.remaining == 0) revert CarbonMarketListingClosed(listingId);
+    }
+
+    // ------------------------------------------------------------------ ERC-2771: the signer of a relayed request is the caller
+
+    /// @dev The signer of a request relayed by the trusted forwarder, otherwise the direct caller (ERC2771Context's
+    /// answer, computed by ForwardedSender without a calldata slice: see there for the gas).
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ForwardedSender.from(trustedForwarder());
+    }
+
+    /// @dev The call data without the forwarder's 20-byte suffix.
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    /// @dev 20 bytes: the forwarder appends the signer's address.
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
@@ -9,6 +11,7 @@ import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
 import {IERC5192} from "./interfaces/IERC5192.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+import {ForwardedSender} from "./libraries/ForwardedSender.sol";
 
 /**
  * @title DataAssetRegistry
@@ -20,7 +23,7 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
  * status and transferability share one slot; the metadata hash has its own; the parent link is written for
  * versions only.
  */
-contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausable {
+contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausable, ERC2771Context {
     /// @notice The most registrations one `registerBatch` call may carry (about 80k gas each).
     uint256 public constant MAX_BATCH = 200;
 
@@ -44,9 +47,10 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     mapping(uint256 id => mapping(bytes32 orgId => License)) private _licenses;
     string private _baseTokenURI;
 
-    constructor(address authority, IParticipantRegistry participantRegistry)
+    constructor(address authority, IParticipantRegistry participantRegistry, address trustedForwarder)
         ERC721("City Data Asset", "CDA")
         AccessManaged(authority)
+        ERC2771Context(trustedForwarder)
     {
         _PARTICIPANTS = participantRegistry;
     }
@@ -393,5 +397,23 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         if (classification >= Classification.Important && kind != IParticipantRegistry.OrgKind.CityAgency) {
             revert DataAssetRegistryClassificationRestricted(classification, account);
         }
+    }
+
+    // ------------------------------------------------------------------ ERC-2771: the signer of a relayed request is the caller
+
+    /// @dev The signer of a request relayed by the trusted forwarder, otherwise the direct caller (ERC2771Context's
+    /// answer, computed by ForwardedSender without a calldata slice: see there for the gas).
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ForwardedSender.from(trustedForwarder());
+    }
+
+    /// @dev The call data without the forwarder's 20-byte suffix.
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    /// @dev 20 bytes: the forwarder appends the signer's address.
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 }

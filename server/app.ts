@@ -9,6 +9,7 @@ import type { GatewayServices } from "./core";
 import { recordActions } from "./http/action-log";
 import { identify } from "./http/auth";
 import { errorHandler, notFound } from "./http/error-handler";
+import { ClientSigningHandler } from "./http/client-signing";
 import { IdempotencyHandler } from "./http/idempotency";
 import { clientRateLimit } from "./http/rate-limit";
 import { RouteBuilder } from "./http/route";
@@ -24,6 +25,7 @@ import { marketRoutes } from "./routes/market";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { settlementRoutes } from "./routes/settlement";
+import { signedRequestRoutes } from "./routes/signed-requests";
 import { SCOPE_DESCRIPTIONS } from "./services/scopes";
 
 export interface GatewayApp {
@@ -83,7 +85,12 @@ export function createApp(s: GatewayServices): GatewayApp {
     description: "An API key: Authorization: Bearer <key>",
   });
   const writes = new WriteResponder(s.stack.pipeline, s.transactions, s.config.TX_WAIT_TIMEOUT_MS, s.index);
-  const routes = new RouteBuilder(app, registry, new IdempotencyHandler(s.stack.repos.idempotency, writes, s.transactions));
+  const routes = new RouteBuilder(
+    app,
+    registry,
+    new IdempotencyHandler(s.stack.repos.idempotency, writes, s.transactions),
+    new ClientSigningHandler(s.relay, s.contracts),
+  );
 
   let cached: Record<string, unknown> | undefined;
   const document = () =>
@@ -112,6 +119,7 @@ export function createApp(s: GatewayServices): GatewayApp {
   accountRoutes(routes, s);
   auditLogRoutes(routes, s);
   auditRoutes(routes, s);
+  signedRequestRoutes(routes, s);
 
   app.use(
     "/docs",

@@ -19,6 +19,9 @@ export interface RequestActor {
   apiKeyId: string;
   action: string;
   requestHash: string;
+  /** For a relayed request: the account that signed it and its EIP-712 signature. */
+  signer?: string;
+  signature?: string;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -11,6 +11,7 @@ import { ApiKeysRepository } from "./db/repositories/api-keys";
 import { IdempotencyRepository } from "./db/repositories/idempotency";
 import { OrganizationsRepository } from "./db/repositories/organizations";
 import { OutboxRepository } from "./db/repositories/outbox";
+import { SignedRequestsRepository } from "./db/repositories/signed-requests";
 import { SubmissionsRepository } from "./db/repositories/submissions";
 import { componentLogger, type Logger } from "./logger";
 import { ActionLogService, LogAnchorer } from "./services/action-log";
@@ -30,6 +31,7 @@ import { MarketService } from "./services/market";
 import { SettlementService } from "./services/settlement";
 import { OrgDirectory } from "./services/org-directory";
 import { ParticipantService } from "./services/participants";
+import { RelayService } from "./services/relay";
 import { TransactionService } from "./services/transactions";
 
 /** A readiness probe; the indexer adds one for its lag. */
@@ -128,6 +130,8 @@ export interface GatewayServices {
   settlement: SettlementService;
   accounts: AccountService;
   transactions: TransactionService;
+  /** Signed requests of own-key participants: prepared for `Prefer: sign=client`, relayed through the Forwarder. */
+  relay: RelayService;
   actionLog: ActionLogService;
   anchorer: LogAnchorer;
   /** The event index behind every read; the caller starts it once the deployment exists and stops it before closing its database. */
@@ -148,7 +152,8 @@ export function createServices(options: {
 }): GatewayServices {
   const { stack, contracts, keystore, admin, log, config } = options;
   const { repos } = stack;
-  const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations);
+  const signedRequests = new SignedRequestsRepository(stack.db);
+  const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations, signedRequests);
   const directory = new OrgDirectory(repos.organizations, contracts.participants);
   const actionLogRepo = repos.actionLog;
   const { provider } = stack;
@@ -162,7 +167,7 @@ export function createServices(options: {
   const marketReader = new IndexMarketReader(index.db, provider, contracts.market);
   const accountReader = new IndexAccountReader(index.db, contracts.settlement);
   const carbon = new CarbonService(contracts, stack.pipeline, participants, directory, carbonReader, stack.operations);
-  const approvals = new MarketApprovals(contracts, stack.pipeline);
+  const approvals = new MarketApprovals(contracts, stack.pipeline, stack.operations);
   const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
   const services: GatewayServices = {
     log,
@@ -179,6 +184,19 @@ export function createServices(options: {
     settlement: new SettlementService(contracts, stack.pipeline, participants, directory, stack.operations),
     accounts: new AccountService(contracts, directory, accountReader, carbonReader, marketReader, carbon),
     transactions: new TransactionService(repos.submissions, repos.outbox),
+    relay: new RelayService(
+      {
+        contracts,
+        provider: stack.provider,
+        pipeline: stack.pipeline,
+        keystore,
+        participants,
+        directory,
+        repo: signedRequests,
+        gasLimitHeadroomPercent: config.GAS_LIMIT_HEADROOM_PERCENT,
+      },
+      stack.operations,
+    ),
     actionLog: new ActionLogService(actionLogRepo),
     anchorer: new LogAnchorer({
       repo: actionLogRepo,

@@ -275,7 +275,7 @@ export async function runGasBenchmark(log: (line: string) => void): Promise<{ ga
   await measure("AuditAnchor.anchor", auditAnchor.connect(anchorer).anchor(ethers.id("root-2"), 501, 1_000, ethers.id("head-2")), { variant: "later anchor" });
 
   // ---------------------------------------------------------------- setAuthority: only the authority calls it (AccessManager.updateAuthority), last
-  const next = await new CityAccessManager__factory(admin).deploy(admin.address);
+  const next = await new CityAccessManager__factory(admin).deploy(admin.address, await ctx.forwarder.getAddress());
   const nextAddress = await next.getAddress();
   const managed = { ParticipantRegistry: participants, DataAssetRegistry: dataAssets, CarbonCreditRegistry: carbon, SettlementToken: settlement, CarbonMarket: market, AuditAnchor: auditAnchor };
   for (const [name, contract] of Object.entries(managed)) {

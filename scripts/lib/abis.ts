@@ -4,6 +4,7 @@ import {
   CarbonCreditRegistry__factory,
   CarbonMarket__factory,
   CityAccessManager__factory,
+  CityForwarder__factory,
   DataAssetRegistry__factory,
   ParticipantRegistry__factory,
   SettlementToken__factory,
@@ -15,6 +16,7 @@ import type { SystemContracts } from "./system";
  * gateway decodes custom errors with them.
  */
 export const CONTRACT_ABIS = {
+  CityForwarder: CityForwarder__factory.abi,
   CityAccessManager: CityAccessManager__factory.abi,
   ParticipantRegistry: ParticipantRegistry__factory.abi,
   DataAssetRegistry: DataAssetRegistry__factory.abi,
@@ -31,6 +33,7 @@ export type ContractName = keyof typeof CONTRACT_ABIS;
  * contract added to the system without a name here fails to compile.
  */
 export const SYSTEM_CONTRACT_NAMES = {
+  forwarder: "CityForwarder",
   accessManager: "CityAccessManager",
   participants: "ParticipantRegistry",
   dataAssets: "DataAssetRegistry",

@@ -33,6 +33,9 @@ export interface ActionLogContent {
   txHashes?: string[];
   /** The gateway's submission id (`tx_…`). */
   submissionId?: string;
+  /** A relayed request (Prefer: sign=client → POST /v1/signed-requests): the account that signed it and its signature. */
+  signer?: string | null;
+  signature?: string | null;
 }
 
 export interface ActionLogEntry extends ActionLogContent {
@@ -56,9 +59,11 @@ export function canonicalJson(value: unknown): string {
 export const requestHashOf = (body: unknown): string => keccak256(toUtf8Bytes(canonicalJson(body ?? null)));
 
 export function contentHashOf(content: ActionLogContent): string {
-  const { id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId } = content;
-  // canonicalJson drops undefined fields: an absent optional field does not change the hash.
-  return keccak256(toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId })));
+  const { id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId, signer, signature } = content;
+  // Entries of requests the gateway signed itself hash as they always did; a relayed one also binds its signer and signature.
+  const relayed = signer ? { signer, signature: signature ?? null } : {};
+  // canonicalJson drops undefined fields: an absent optional field (txHashes, submissionId) does not change the hash.
+  return keccak256(toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId, ...relayed })));
 }
 
 /** The chain link: hash = keccak256(abi.encode(prevHash, contentHash)). The first entry's prevHash is zero. */

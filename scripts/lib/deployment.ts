@@ -159,8 +159,9 @@ async function deploy(
   // back-to-back deployments from a plain Wallet would otherwise reuse a nonce.
   const deployer = new NonceManager(signer);
   const contracts = await deploySystem(deployer, { ...deployOptions, onStep: deployOptions?.onStep ?? log });
-  const firstReceipt = await contracts.accessManager.deploymentTransaction()?.wait();
-  if (!firstReceipt) throw new DeploymentError("the AccessManager deployment has no receipt");
+  // The forwarder is deployed first (deploySystem): its block is where the system's history starts.
+  const firstReceipt = await contracts.forwarder.deploymentTransaction()?.wait();
+  if (!firstReceipt) throw new DeploymentError("the forwarder deployment has no receipt");
 
   const entries = await Promise.all(
     (Object.keys(SYSTEM_FACTORIES) as SystemContractName[]).map(async (name): Promise<[SystemContractName, DeployedContract]> => {

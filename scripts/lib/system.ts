@@ -5,6 +5,7 @@ import {
   CarbonCreditRegistry__factory,
   CarbonMarket__factory,
   CityAccessManager__factory,
+  CityForwarder__factory,
   DataAssetRegistry__factory,
   ParticipantRegistry__factory,
   SettlementToken__factory,
@@ -12,6 +13,7 @@ import {
   type CarbonCreditRegistry,
   type CarbonMarket,
   type CityAccessManager,
+  type CityForwarder,
   type DataAssetRegistry,
   type ParticipantRegistry,
   type SettlementToken,
@@ -30,6 +32,8 @@ export const MARKET_ORG = {
 } as const;
 
 export interface SystemContracts {
+  /** The ERC-2771 forwarder that every participant-facing contract (and the AccessManager) trusts. */
+  forwarder: CityForwarder;
   accessManager: CityAccessManager;
   participants: ParticipantRegistry;
   dataAssets: DataAssetRegistry;
@@ -44,6 +48,7 @@ export interface SystemContracts {
  * creation bytecode to tell whether a recorded deployment is the current build.
  */
 export const SYSTEM_FACTORIES = {
+  forwarder: CityForwarder__factory,
   accessManager: CityAccessManager__factory,
   participants: ParticipantRegistry__factory,
   dataAssets: DataAssetRegistry__factory,
@@ -73,7 +78,13 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   const step = options.onStep ?? (() => undefined);
   const adminAddress = await admin.getAddress();
 
-  const accessManager = await new CityAccessManager__factory(admin).deploy(adminAddress);
+  // First, so the deployment record's first block is the forwarder's and every contract can name it as trusted.
+  const forwarder = await new CityForwarder__factory(admin).deploy();
+  await forwarder.waitForDeployment();
+  step("CityForwarder deployed");
+  const forwarderAddress = await forwarder.getAddress();
+
+  const accessManager = await new CityAccessManager__factory(admin).deploy(adminAddress, forwarderAddress);
   await accessManager.waitForDeployment();
   step("CityAccessManager deployed");
   const authority = await accessManager.getAddress();
@@ -83,17 +94,22 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   step("ParticipantRegistry deployed");
   const participantsAddress = await participants.getAddress();
 
-  const dataAssets = await new DataAssetRegistry__factory(admin).deploy(authority, participantsAddress);
+  const dataAssets = await new DataAssetRegistry__factory(admin).deploy(authority, participantsAddress, forwarderAddress);
   await dataAssets.waitForDeployment();
   step("DataAssetRegistry deployed");
 
-  const carbon = await new CarbonCreditRegistry__factory(admin).deploy(authority, participantsAddress);
+  const carbon = await new CarbonCreditRegistry__factory(admin).deploy(authority, participantsAddress, forwarderAddress);
   await carbon.waitForDeployment();
   step("CarbonCreditRegistry deployed");
-  const settlement = await new SettlementToken__factory(admin).deploy(authority, participantsAddress);
+  const settlement = await new SettlementToken__factory(admin).deploy(authority, participantsAddress, forwarderAddress);
   await settlement.waitForDeployment();
   step("SettlementToken deployed");
-  const market = await new CarbonMarket__factory(admin).deploy(authority, await carbon.getAddress(), await settlement.getAddress());
+  const market = await new CarbonMarket__factory(admin).deploy(
+    authority,
+    await carbon.getAddress(),
+    await settlement.getAddress(),
+    forwarderAddress,
+  );
   await market.waitForDeployment();
   step("CarbonMarket deployed");
 
@@ -101,7 +117,7 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   await auditAnchor.waitForDeployment();
   step("AuditAnchor deployed");
 
-  const contracts: SystemContracts = { accessManager, participants, dataAssets, carbon, settlement, market, auditAnchor };
+  const contracts: SystemContracts = { forwarder, accessManager, participants, dataAssets, carbon, settlement, market, auditAnchor };
   await applyPermissions(contracts, step);
   await bootstrapMarket(contracts, admin, step);
   await labelRoles(accessManager, step);

@@ -122,7 +122,50 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
-    version: 3,
+    // Numbered after issue 10 so that migrations added on other branches meanwhile keep their numbers.
+    version: 10,
+    name: "own-key organisations, signed requests relayed through the Forwarder, account proofs",
+    sql: `
+      -- 'gateway': the keystore holds the organisation's key; 'own': it registered only its addresses and signs itself.
+      ALTER TABLE organizations ADD COLUMN custody TEXT NOT NULL DEFAULT 'gateway' CHECK (custody IN ('gateway', 'own'));
+
+      -- A relayed request's signer and EIP-712 signature, in the entry that recorded it.
+      ALTER TABLE action_log ADD COLUMN signer TEXT;
+      ALTER TABLE action_log ADD COLUMN signature TEXT;
+
+      -- What a write asked with Prefer: sign=client would have done, by the EIP-712 digest of its ForwardRequest, so the
+      -- relayed request answers with the same result. Nothing here is sent; a row is only a memo of the operation.
+      CREATE TABLE signed_request_intents (
+        digest          TEXT PRIMARY KEY,
+        org_code        TEXT NOT NULL,
+        operation       TEXT NOT NULL,
+        params          TEXT NOT NULL,
+        success_status  INTEGER NOT NULL,
+        created_at      TEXT NOT NULL
+      );
+
+      -- Every relayed request, written in the same database transaction as its outbox row.
+      CREATE TABLE relayed_requests (
+        digest         TEXT PRIMARY KEY,
+        submission_id  TEXT NOT NULL REFERENCES submissions(id),
+        signer         TEXT NOT NULL,
+        nonce          TEXT NOT NULL,
+        signature      TEXT NOT NULL,
+        created_at     TEXT NOT NULL
+      );
+      CREATE INDEX relayed_requests_signer ON relayed_requests(signer, nonce);
+
+      -- Proofs of account ownership already used: each is accepted once.
+      CREATE TABLE account_proofs (
+        nonce       TEXT PRIMARY KEY,
+        org_code    TEXT NOT NULL,
+        account     TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      );
+    `,
+  },
+  {
+    version: 11,
     name: "action log entries name every transaction of a submission",
     sql: `
       ALTER TABLE action_log ADD COLUMN tx_hashes TEXT;

@@ -22,7 +22,18 @@ export function recordActions(actionLog: ActionLogService, log: Logger) {
     if (!WRITES.has(req.method) || !req.path.startsWith("/v1/") || !principal || !context) return next();
     const at = new Date().toISOString();
     // Read when the request submits, once the route (and so the action's name) is known.
-    const actor = () => ({ at, org: principal.orgCode, apiKeyId: principal.keyId, action: `${req.method} ${routeOf(req)}`, requestHash: requestHashOfBody(req.body) });
+    const actor = () => {
+      // A relayed request (POST /v1/signed-requests) is known by the account that signed it and its signature.
+      const relayed = res.locals.relayed as { signer: string; signature: string } | undefined;
+      return {
+        at,
+        org: principal.orgCode,
+        apiKeyId: principal.keyId,
+        action: `${req.method} ${routeOf(req)}`,
+        requestHash: requestHashOfBody(req.body),
+        ...(relayed ? { signer: relayed.signer, signature: relayed.signature } : {}),
+      };
+    };
     context.actor = actor;
     res.once("finish", () => {
       if (context.submissions?.length) return; // logged with its transactions already

@@ -98,7 +98,7 @@ export class IdempotencyHandler {
       return this.writes.answer(outcome.submission.submissionId, {
         preferAsync: prefersAsync(req),
         deferred: outcome.submission.deferred,
-        successStatus,
+        successStatus: outcome.successStatus ?? successStatus,
       });
     }
     return outcome;

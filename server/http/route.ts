@@ -7,10 +7,14 @@ import type { Principal } from "../services/principal";
 import type { Scope } from "../services/scopes";
 import { AcceptedResponse, ErrorBody, writeResponse } from "../routes/schemas/common";
 import { z } from "./zod";
+import { clientSigningPreference, type ClientSigningHandler } from "./client-signing";
 import type { IdempotencyHandler } from "./idempotency";
 
 /** What a handler returns: a plain answer, or an accepted chain write whose answer follows its transaction. */
-export type Outcome = { status: number; body: unknown; headers?: Record<string, string> } | { submission: SubmitOutcome };
+export type Outcome =
+  | { status: number; body: unknown; headers?: Record<string, string> }
+  /** `successStatus` overrides the route's (a relayed request answers with the status of the call it performs). */
+  | { submission: SubmitOutcome; successStatus?: number };
 
 export interface HandlerContext<P, Q, B> {
   params: P;
@@ -80,6 +84,7 @@ export class RouteBuilder {
     private readonly app: Express,
     private readonly registry: OpenAPIRegistry,
     private readonly idempotency: IdempotencyHandler,
+    private readonly clientSigning?: ClientSigningHandler,
   ) {}
 
   add<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined>(spec: RouteSpec<P, Q, B>): void {
@@ -101,8 +106,11 @@ export class RouteBuilder {
       const body = isUpload ? undefined : spec.body ? parse(spec.body, req.body, "body") : checkNoBody(req);
       const ctx = { params, query, body, principal: principal! } as HandlerContext<Infer<P>, Infer<Q>, Infer<B>>;
 
-      const answer =
-        isWrite && principal && !spec.readOnly
+      const signing = spec.chainWrite && principal && this.clientSigning ? clientSigningPreference(req) : undefined;
+      const answer = signing
+        ? // Prefer: sign=client: nothing is sent, so there is nothing to make idempotent.
+          await this.clientSigning!.answer(principal!, signing, spec.success.status, () => spec.handler(ctx, req, res))
+        : isWrite && principal && !spec.readOnly
           ? await this.idempotency.run(
               req,
               principal,
@@ -151,7 +159,12 @@ export class RouteBuilder {
         .openapi({ description: "Same key + same body returns the first answer (also after a restart); same key + another body is 422" });
     }
     if (spec.chainWrite) {
-      headers.prefer = z.string().optional().openapi({ description: "respond-async: answer 202 at once with the transaction link", example: "respond-async" });
+      headers.prefer = z.string().optional().openapi({
+        description:
+          "respond-async: answer 202 at once with the transaction link. sign=client (optionally `; from=0x…`): send nothing; answer 200 with the " +
+          "EIP-712 ForwardRequest (SignedRequestTypedData) that performs this write, for the caller's account to sign and post to /v1/signed-requests",
+        example: "respond-async",
+      });
     }
 
     this.registry.registerPath({

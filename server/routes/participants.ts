@@ -12,6 +12,8 @@ import {
   StatusChangeBody,
 } from "./schemas/participants";
 import { ZeroHash } from "ethers";
+import { ForbiddenError } from "../errors";
+import { AccountAdded, AccountProofBody } from "./schemas/signed-requests";
 
 export function participantRoutes(routes: RouteBuilder, s: GatewayServices): void {
   routes.add({
@@ -21,8 +23,9 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
     summary: "Admit an organisation",
     description:
       "Creates the organisation's key in the gateway's keystore, registers the organisation with that key as its account on " +
-      "the ParticipantRegistry and grants its roles, in one administrator transaction. Only the city administrator may admit an " +
-      "organisation with roles; a governor (GOVERNOR role) admits plain participants (403 ROLE_GRANT_NEEDS_ADMIN otherwise).",
+      "the ParticipantRegistry and grants its roles, in one administrator transaction. With `accounts` the organisation keeps its own " +
+      "keys: those accounts are registered and granted its roles, and no key is created or stored. " +
+      "Only the city administrator may admit an organisation with roles; a governor (GOVERNOR role) admits plain participants (403 ROLE_GRANT_NEEDS_ADMIN otherwise).",
     tags: ["participants"],
     scope: SCOPE.PARTICIPANTS_WRITE,
     body: RegisterParticipantBody,
@@ -38,6 +41,7 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
           roles: body.roles,
           validUntil: body.validUntil ? Math.floor(Date.parse(body.validUntil) / 1000) : 0,
           metadataHash: body.metadataHash ?? ZeroHash,
+          accounts: body.accounts,
         },
         principal,
         idempotency,
@@ -72,6 +76,30 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
     success: { status: 200, description: "The participant", schema: Participant },
     errors: [404, 503],
     handler: async ({ params }) => ({ status: 200, body: await s.participants.get(params.org) }),
+  });
+
+  routes.add({
+    method: "post",
+    path: "/v1/participants/{org}/accounts",
+    operationId: "addParticipantAccount",
+    summary: "Add an own account to an organisation, proven by that account's signature",
+    description:
+      "The account signs (EIP-712 or EIP-191) the organisation's code, this chain's id and a fresh nonce; a proof for another organisation or " +
+      "chain, or one used before, is refused. The administrator's transaction adds the account and grants it the organisation's roles. " +
+      "Callable by an administrator, or by the organisation itself.",
+    tags: ["participants"],
+    scope: SCOPE.PARTICIPANTS_READ,
+    params: ParticipantParams,
+    body: AccountProofBody,
+    success: { status: 201, description: "Added", schema: AccountAdded },
+    chainWrite: true,
+    errors: [404, 409, 422, 502, 503],
+    handler: async ({ params, body, principal, idempotency }) => {
+      if (principal.orgCode !== params.org && !principal.scopes.has(SCOPE.PARTICIPANTS_WRITE)) {
+        throw new ForbiddenError("NOT_YOUR_ORGANIZATION", `Only ${params.org} or an administrator may add accounts to ${params.org}`, { org: params.org });
+      }
+      return { submission: await s.participants.addAccount(params.org, body, idempotency) };
+    },
   });
 
   for (const action of ["suspend", "reinstate"] as const) {

@@ -1,6 +1,8 @@
-import { AbiCoder, keccak256, MaxUint256, toBeHex, zeroPadValue, type Wallet } from "ethers";
+import { AbiCoder, keccak256, MaxUint256, toBeHex, zeroPadValue } from "ethers";
 import type { ChainContracts } from "../chain/contracts";
 import { ContractRevertError } from "../chain/revert";
+import { clientSigningScope, type TxSigner } from "../chain/tx/client-signing";
+import type { OperationRegistry } from "../chain/tx/operations";
 import type { TxCall, TxPipeline } from "../chain/tx/pipeline";
 
 /** The contract errors that mean "the market may not move this yet" rather than a rule the request broke. */
@@ -41,14 +43,20 @@ export class MarketApprovals {
   constructor(
     private readonly contracts: ChainContracts,
     private readonly pipeline: TxPipeline,
-  ) {}
+    operations: OperationRegistry,
+  ) {
+    // An own-key organisation signs its first approval as a request of its own (Prefer: sign=client).
+    const passThrough = ({ params }: { params: unknown }) => params;
+    operations.register("market.approve.credits", passThrough);
+    operations.register("market.approve.vnd", passThrough);
+  }
 
   /**
    * The calls that perform `action` for the signer: `[action]` when the market may already move what it needs, or
    * `[approval, action]` once the action has been shown to succeed after the approval. Any contract error of the
    * action is thrown as it is, before anything is signed.
    */
-  async callsFor(kind: Kind, signer: { wallet: Wallet }, action: TxCall): Promise<TxCall[]> {
+  async callsFor(kind: Kind, signer: { orgCode: string; wallet: TxSigner }, action: TxCall): Promise<TxCall[]> {
     const from = signer.wallet.address;
     try {
       await this.pipeline.simulate(from, [action]);
@@ -60,6 +68,16 @@ export class MarketApprovals {
     const token = approval.to!;
     const slot = await this.approvalSlot(kind, from);
     await this.pipeline.simulateWithState(from, action, { [token]: { stateDiff: { [slot]: approvedValue(kind) } } }, { callIndex: 1 });
+    if (clientSigningScope()) {
+      // Signing for the client: a signed request carries one call, so the approval is the request the client signs
+      // first (the pipeline captures it here), and the client then asks for the action again.
+      await this.pipeline.submit({
+        ...signer,
+        operation: `market.approve.${kind}`,
+        params: { organization: signer.orgCode, market: this.contracts.addresses.market, approval: kind === "credits" ? "ERC-1155 setApprovalForAll" : "ERC-20 approve (maximum)" },
+        calls: [approval],
+      });
+    }
     return [approval, { ...action, gasLimit: OVERRIDDEN_GAS_LIMIT }];
   }
 

@@ -1,10 +1,13 @@
-import { encodeBytes32String, type Wallet } from "ethers";
+import { encodeBytes32String, getAddress, type Wallet } from "ethers";
+import { accountProofSigner, type ProofScheme } from "../client/forward-request";
 import { DELAYS, ORG_STATUSES, ROLES, orgKind, type OrgKindName, type RoleName } from "../../scripts/lib/roles";
 import type { ChainContracts } from "../chain/contracts";
 import type { Keystore } from "../chain/key-store";
+import { OwnKeyAccount, clientSigningScope, type TxSigner } from "../chain/tx/client-signing";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxPipeline } from "../chain/tx/pipeline";
 import type { OrganizationRow, OrganizationsRepository } from "../db/repositories/organizations";
+import type { SignedRequestsRepository } from "../db/repositories/signed-requests";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../errors";
 import { readChain } from "./chain-read";
 
@@ -37,6 +40,17 @@ export interface RegisterParticipantInput {
   /** Unix seconds, 0 for no expiry. */
   validUntil: number;
   metadataHash: string;
+  /** Own-key organisation: its accounts; the gateway creates no key for it. */
+  accounts?: string[];
+}
+
+/** The proof an account gives that it acts for an organisation on this chain (see server/client/forward-request.ts). */
+export interface AccountProofInput {
+  account: string;
+  chainId: string;
+  nonce: string;
+  scheme: ProofScheme;
+  signature: string;
 }
 
 export interface ParticipantDto {
@@ -50,6 +64,8 @@ export interface ParticipantDto {
   metadataHash: string | null;
   accounts: string[];
   roles: string[];
+  /** "gateway": the gateway keeps its key; "own": it signs its own requests. */
+  custody: string;
   createdAt: string;
 }
 
@@ -69,6 +85,7 @@ export class ParticipantService {
     private readonly pipeline: TxPipeline,
     private readonly admin: { orgCode: string; wallet: Wallet },
     operations: OperationRegistry,
+    private readonly signed?: SignedRequestsRepository,
   ) {
     operations.register<{ code: string; orgId: string; account: string; kind: string; roles: string[] }>("participants.register", ({ params }) => ({
       code: params.code,
@@ -78,10 +95,14 @@ export class ParticipantService {
       roles: params.roles,
     }));
     operations.register<{ code: string; status: string }>("participants.status", ({ params }) => ({ code: params.code, status: params.status }));
+    operations.register("participants.account.add", ({ params }) => params);
   }
 
   /** Encodes the one administrator call that admits an organisation with its account and roles. */
-  registrationCall(input: { orgId: string; kind: OrgKindName; validUntil: number; metadataHash: string; name: string; account: string; roles: RoleName[] }, extra: string[] = []) {
+  registrationCall(
+    input: { orgId: string; kind: OrgKindName; validUntil: number; metadataHash: string; name: string; account: string; roles: RoleName[]; moreAccounts?: string[] },
+    extra: string[] = [],
+  ) {
     const am = this.contracts.accessManager.interface;
     const registry = this.contracts.participants.interface;
     const registryAddress = this.contracts.addresses.participants;
@@ -91,10 +112,21 @@ export class ParticipantService {
         registryAddress,
         registry.encodeFunctionData("registerOrganization", [input.orgId, orgKind(input.kind), input.validUntil, input.metadataHash, input.name]),
       ]),
-      am.encodeFunctionData("execute", [registryAddress, registry.encodeFunctionData("addAccount", [input.orgId, input.account])]),
-      ...input.roles.map((role) => am.encodeFunctionData("grantRole", [ROLES[role], input.account, GRANT_DELAY[role] ?? 0])),
+      ...[input.account, ...(input.moreAccounts ?? [])].flatMap((account) => this.accountCalls(input.orgId, account, input.roles)),
     ];
     return { to: this.contracts.addresses.accessManager, data: am.encodeFunctionData("multicall", [inner]) };
+  }
+
+  /** AccessManager calls that add `account` to an organisation and grant it the organisation's roles. */
+  private accountCalls(orgId: string, account: string, roles: readonly string[]): string[] {
+    const am = this.contracts.accessManager.interface;
+    const registry = this.contracts.participants.interface;
+    return [
+      am.encodeFunctionData("execute", [this.contracts.addresses.participants, registry.encodeFunctionData("addAccount", [orgId, account])]),
+      ...roles
+        .filter((role): role is GrantableRole => (GRANTABLE_ROLES as readonly string[]).includes(role))
+        .map((role) => am.encodeFunctionData("grantRole", [ROLES[role], account, GRANT_DELAY[role] ?? 0])),
+    ];
   }
 
   async register(input: RegisterParticipantInput, caller: { orgCode: string }, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
@@ -120,19 +152,24 @@ export class ParticipantService {
     if (onChain.status !== 0n) {
       throw new ConflictError("PARTICIPANT_EXISTS", `${input.code} is already registered on chain`, { code: input.code, orgId });
     }
-    // A registration that failed (or is being retried) keeps the key made the first time.
-    const wallet = await this.keystore.ensure(input.code);
-    const existing = this.organizations.get(input.code);
-    if (existing) {
-      this.organizations.update(input.code, { name: input.name, kind: input.kind, roles: input.roles });
-    } else {
-      this.organizations.insert({ code: input.code, orgId, name: input.name, kind: input.kind, address: wallet.address, roles: input.roles });
+    const own = input.accounts?.map((a) => getAddress(a));
+    if (!own && clientSigningScope()) {
+      throw new UnprocessableError("CUSTODIAL_NEEDS_GATEWAY", "A custodial organisation's key is made by the gateway: give `accounts` to admit an own-key organisation with a client-signed request");
     }
+    const existing = this.organizations.get(input.code);
+    if (own && existing && existing.custody !== "own") {
+      throw new ConflictError("PARTICIPANT_EXISTS", `${input.code} is known to the gateway as a custodial organisation`, { code: input.code });
+    }
+    // A registration that failed (or is being retried) keeps the key made the first time; an own-key one has none.
+    const account = own ? own[0] : (await this.keystore.ensure(input.code)).address;
+    const params = { code: input.code, orgId, account, kind: input.kind, roles: input.roles };
+    // Signing for the client changes nothing here: the relay adopts the organisation when it sends the request.
+    if (!clientSigningScope()) this.adopt({ ...params, name: input.name, custody: own ? "own" : "gateway" });
     return this.pipeline.submit({
       orgCode: this.admin.orgCode,
       wallet: this.admin.wallet,
       operation: "participants.register",
-      params: { code: input.code, orgId, account: wallet.address, kind: input.kind, roles: input.roles },
+      params: { ...params, ...(own ? { accounts: own, name: input.name, custody: "own" } : {}) },
       calls: [
         this.registrationCall({
           orgId,
@@ -140,11 +177,62 @@ export class ParticipantService {
           validUntil: input.validUntil,
           metadataHash: input.metadataHash,
           name: input.name,
-          account: wallet.address,
+          account,
           roles: input.roles,
+          moreAccounts: own?.slice(1),
         }),
       ],
       idempotency,
+    });
+  }
+
+  /** Records (or refreshes, while it is not on chain yet) an organisation the gateway manages. */
+  adopt(org: { code: string; orgId: string; name: string; kind: string; account: string; roles: string[]; custody: "gateway" | "own" }): void {
+    if (this.organizations.get(org.code)) {
+      this.organizations.update(org.code, { name: org.name, kind: org.kind, roles: org.roles });
+    } else {
+      this.organizations.insert({ code: org.code, orgId: org.orgId, name: org.name, kind: org.kind, address: org.account, roles: org.roles, custody: org.custody });
+    }
+  }
+
+  /**
+   * Adds an account to an organisation, proven by that account's signature over the organisation's code and this
+   * chain's id with a fresh nonce: a proof for another organisation or chain, or one used before, is refused.
+   */
+  async addAccount(code: string, proof: AccountProofInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
+    const org = this.require(code);
+    const chainId = (await readChain(() => this.contracts.participants.runner!.provider!.getNetwork())).chainId;
+    if (BigInt(proof.chainId) !== chainId) {
+      throw new UnprocessableError("PROOF_WRONG_CHAIN", `The proof names chain ${proof.chainId}; this ledger is chain ${chainId}`, {
+        expected: chainId.toString(),
+        got: proof.chainId,
+      });
+    }
+    let signer: string;
+    try {
+      signer = accountProofSigner({ organization: code, account: proof.account, chainId: proof.chainId, nonce: proof.nonce }, proof.scheme, proof.signature);
+    } catch {
+      throw new UnprocessableError("INVALID_PROOF", "The proof's signature cannot be recovered", { scheme: proof.scheme });
+    }
+    if (signer !== getAddress(proof.account)) {
+      throw new UnprocessableError("INVALID_PROOF", `The proof is not signed by ${proof.account} for ${code} on chain ${chainId}`, {
+        account: proof.account,
+        recovered: signer,
+      });
+    }
+    if (!this.signed || !this.signed.useProofAvailable(proof.nonce)) {
+      throw new ConflictError("PROOF_REPLAYED", "This proof was used before; sign a new one", { nonce: proof.nonce });
+    }
+    return this.pipeline.submit({
+      orgCode: this.admin.orgCode,
+      wallet: this.admin.wallet,
+      operation: "participants.account.add",
+      params: { code, account: getAddress(proof.account), custody: org.custody },
+      calls: [{ to: this.contracts.addresses.accessManager, data: this.contracts.accessManager.interface.encodeFunctionData("multicall", [this.accountCalls(org.orgId, proof.account, org.roles)]) }],
+      idempotency,
+      record: () => {
+        if (!this.signed!.useProof(proof.nonce, code, getAddress(proof.account))) throw new ConflictError("PROOF_REPLAYED", "This proof was used before; sign a new one", { nonce: proof.nonce });
+      },
     });
   }
 
@@ -187,9 +275,15 @@ export class ParticipantService {
     return org;
   }
 
-  /** The signing key of a participant. */
-  walletOf(code: string): Wallet {
-    return this.keystore.get(this.require(code).code);
+  /**
+   * What signs for a participant: its key in the keystore, or, for an own-key organisation (and for any organisation
+   * whose request is signed by the client), its account, which the gateway cannot sign for.
+   */
+  walletOf(code: string): TxSigner {
+    const org = this.require(code);
+    const from = clientSigningScope()?.from;
+    if (from) return new OwnKeyAccount(from);
+    return org.custody === "own" ? new OwnKeyAccount(org.address) : this.keystore.get(org.code);
   }
 
   private async toDto(org: OrganizationRow): Promise<ParticipantDto> {
@@ -206,6 +300,7 @@ export class ParticipantService {
       metadataHash: status === 0 ? null : record.metadataHash,
       accounts: [...accounts],
       roles: org.roles,
+      custody: org.custody,
       createdAt: org.createdAt,
     };
   }

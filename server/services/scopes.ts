@@ -23,6 +23,7 @@ export const SCOPE = {
   SETTLEMENT_WRITE: "settlement:write",
   ACCOUNTS_READ: "accounts:read",
   AUDIT_READ: "audit:read",
+  REQUESTS_RELAY: "requests:relay",
 } as const;
 
 export type Scope = (typeof SCOPE)[keyof typeof SCOPE];
@@ -46,10 +47,19 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   "settlement:write": "Mint and burn the VND settlement token (treasury)",
   "accounts:read": "Read any organisation's balances (datasets, credits, retired credits, VND)",
   "audit:read": "Export the gateway's action log and its proofs; read histories and reconciliations",
+  "requests:relay": "Post requests signed by a participant's own key (the signature, not the API key, is the authority)",
 };
 
 // The ledger is transparent to its participants: every organisation may read what the chain shows anyway.
-const EVERYONE: Scope[] = [SCOPE.PARTICIPANTS_READ, SCOPE.TRANSACTIONS_READ, SCOPE.DATASETS_READ, SCOPE.CARBON_READ, SCOPE.MARKET_READ, SCOPE.ACCOUNTS_READ];
+const EVERYONE: Scope[] = [
+  SCOPE.PARTICIPANTS_READ,
+  SCOPE.TRANSACTIONS_READ,
+  SCOPE.DATASETS_READ,
+  SCOPE.CARBON_READ,
+  SCOPE.MARKET_READ,
+  SCOPE.ACCOUNTS_READ,
+  SCOPE.REQUESTS_RELAY,
+];
 
 // Holding and trading credits is for the organisations that take part in the market; verifiers, auditors and the
 // treasury stay out of it (independence), and the market itself is a contract, not a client.

@@ -4,6 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import { GasSnapshot, printGasTable } from "./helpers/gas-snapshot";
 import { carbonFixture, claim, issueBatch } from "./fixtures/carbon";
+import { relay } from "./helpers/forwarder";
 
 /**
  * Gas of the carbon hot paths against plain OpenZeppelin ERC-1155 / ERC-20 measured in the same run, with the
@@ -49,6 +50,9 @@ describe("Carbon gas", function () {
       ...row("fill (first trade: seller and fee recipient get their first VND)"),
       ...row("fillAndRetire (certificate names the buyer)"),
       ...row("cancelListing"),
+      ...row("relayed: transfer, existing holder", m("direct: transfer, existing holder")),
+      ...row("relayed: retire (holder retired this batch before)", m("direct: retire (holder retired this batch before)")),
+      ...row("relayed: fill (buyer holds the batch)", m("direct: fill (buyer holds the batch)")),
     ]);
   });
 
@@ -192,6 +196,27 @@ describe("Carbon gas", function () {
       // reported, but the target is for the steady state.
       expect(firstTrade).to.be.greaterThan(typical);
       expect(Math.max(again, typical)).to.be.at.most(140_000);
+    });
+  });
+
+  describe("relayed through the forwarder vs sent directly", function () {
+    // Same state for both: the direct call first, then the same call relayed (the signer's forwarder nonce already
+    // used once, as for any participant after its first request). The relayer is an account with no role.
+    it("credit transfer, retirement and market fill", async function () {
+      const ctx = await loadFixture(carbonFixture);
+      const { forwarder, carbon, settlement, market, signers, batchId } = ctx;
+      const { businessA: a, businessB: b, stranger: relayer } = signers;
+      await relay(forwarder, relayer, a, settlement, "approve", [await market.getAddress(), ethers.MaxUint256]);
+      await relay(forwarder, relayer, b, settlement, "approve", [await market.getAddress(), ethers.MaxUint256]);
+      await carbon.connect(a).safeTransferFrom(a.address, b.address, batchId, 10n, "0x");
+      await gas("direct: transfer, existing holder", carbon.connect(a).safeTransferFrom(a.address, b.address, batchId, 10n, "0x"));
+      await gas("relayed: transfer, existing holder", relay(forwarder, relayer, a, carbon, "safeTransferFrom", [a.address, b.address, batchId, 10n, "0x"]));
+      await carbon.connect(a).retire(batchId, 10n, claim());
+      await gas("direct: retire (holder retired this batch before)", carbon.connect(a).retire(batchId, 10n, claim()));
+      await gas("relayed: retire (holder retired this batch before)", relay(forwarder, relayer, a, carbon, "retire", [batchId, 10n, claim()]));
+      await market.connect(a).list(batchId, 500n, 250_000n, 0n, 0n, ethers.ZeroAddress);
+      await gas("direct: fill (buyer holds the batch)", market.connect(b).fill(1n, 10n, 2_500_000n));
+      await gas("relayed: fill (buyer holds the batch)", relay(forwarder, relayer, b, market, "fill", [1n, 10n, 2_500_000n]));
     });
   });
 });

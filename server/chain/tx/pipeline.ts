@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import { EventEmitter } from "node:events";
-import { keccak256, type Provider, type Wallet } from "ethers";
+import { keccak256, type Provider } from "ethers";
 import { requestHashOf } from "../../../scripts/lib/action-log";
 import { currentRequestContext, type RequestActor } from "../../context";
 import type { Db } from "../../db/connection";
@@ -8,10 +8,11 @@ import type { ActionLogRepository } from "../../db/repositories/action-log";
 import type { IdempotencyRepository } from "../../db/repositories/idempotency";
 import type { OutboxRepository } from "../../db/repositories/outbox";
 import type { SubmissionRow, SubmissionsRepository } from "../../db/repositories/submissions";
-import { ChainRejectedError, ChainUnavailableError } from "../../errors";
+import { ChainRejectedError, ChainUnavailableError, ConflictError } from "../../errors";
 import type { Logger } from "../../logger";
 import { isAlreadyKnown, isChainUnreachable, isNonceTooLow, rpcErrorMessage } from "../chain-errors";
 import { isRevert, revertErrorFrom } from "../revert";
+import { CapturedSubmission, OwnKeyAccount, clientSigningScope, type TxSigner } from "./client-signing";
 import { SignerQueues } from "./signer-queue";
 
 /** One contract call (or a contract creation when `to` is null). Value is always 0: nobody holds ether here. */
@@ -32,13 +33,15 @@ export interface SubmitRequest {
   /** The organisation the request is made for (owner of the submission). */
   orgCode: string;
   /** The key that signs (the organisation's own, or the administrator's for governance calls). */
-  wallet: Wallet;
+  wallet: TxSigner;
   operation: string;
   /** Stored with the submission; the operation's result decoder reads them. JSON only. */
   params: unknown;
   calls: TxCall[];
   /** The idempotency claim this request holds; linked to the submission in the same database transaction. */
   idempotency?: { orgCode: string; key: string };
+  /** Written in the same database transaction as the outbox rows (a relayed request's record). */
+  record?: (submissionId: string) => void;
 }
 
 export interface SubmitOutcome {
@@ -146,6 +149,14 @@ export class TxPipeline {
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
     const { wallet, calls } = request;
     if (calls.length === 0) throw new Error("A submission needs at least one call");
+    // Prefer: sign=client: the caller signs; hand what would be sent back to the route instead of signing it.
+    if (clientSigningScope()) throw new CapturedSubmission(request);
+    if (wallet instanceof OwnKeyAccount) {
+      throw new ConflictError("OWN_KEY_SIGNS", "This organisation keeps its own key: send the request with 'Prefer: sign=client', sign it and post it to /v1/signed-requests", {
+        account: wallet.address,
+        operation: request.operation,
+      });
+    }
     const gasLimits = await this.simulate(wallet.address, calls);
     const chainId = await this.chainId().catch((err) => {
       throw isChainUnreachable(err) ? new ChainUnavailableError() : err;
@@ -183,6 +194,7 @@ export class TxPipeline {
         );
         if (request.idempotency) this.deps.idempotency.attachSubmission(request.idempotency.orgCode, request.idempotency.key, submissionId);
         this.deps.actionLog.append(entryOf(actor, submissionId, signed, 202));
+        request.record?.(submissionId);
       })();
       if (context) (context.submissions ??= []).push(submissionId);
       counter.advance(signed.length);

@@ -12,6 +12,8 @@ interface EntryRow {
   tx_hash: string | null;
   tx_hashes: string | null;
   submission_id: string | null;
+  signer: string | null;
+  signature: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -46,6 +48,7 @@ const toEntry = (r: EntryRow): ActionLogEntry => ({
   txHash: r.tx_hash,
   ...(r.tx_hashes !== null ? { txHashes: JSON.parse(r.tx_hashes) as string[] } : {}),
   ...(r.submission_id !== null ? { submissionId: r.submission_id } : {}),
+  ...(r.signer ? { signer: r.signer, signature: r.signature } : {}),
   prevHash: r.prev_hash,
   hash: r.hash,
 });
@@ -76,10 +79,16 @@ export class ActionLogRepository {
       const entry = appendEntry(last, { ...content, id: (last?.id ?? 0) + 1 });
       this.db
         .prepare(
-          `INSERT INTO action_log (id, at, org, api_key_id, action, request_hash, status, tx_hash, tx_hashes, submission_id, prev_hash, hash)
-           VALUES (@id, @at, @org, @apiKeyId, @action, @requestHash, @status, @txHash, @txHashes, @submissionId, @prevHash, @hash)`,
+          `INSERT INTO action_log (id, at, org, api_key_id, action, request_hash, status, tx_hash, tx_hashes, submission_id, signer, signature, prev_hash, hash)
+           VALUES (@id, @at, @org, @apiKeyId, @action, @requestHash, @status, @txHash, @txHashes, @submissionId, @signer, @signature, @prevHash, @hash)`,
         )
-        .run({ ...entry, txHashes: entry.txHashes ? JSON.stringify(entry.txHashes) : null, submissionId: entry.submissionId ?? null });
+        .run({
+          ...entry,
+          txHashes: entry.txHashes ? JSON.stringify(entry.txHashes) : null,
+          submissionId: entry.submissionId ?? null,
+          signer: entry.signer ?? null,
+          signature: entry.signature ?? null,
+        });
       return entry;
     }).immediate();
   }

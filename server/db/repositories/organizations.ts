@@ -9,8 +9,12 @@ export interface OrganizationRow {
   kind: string;
   address: string;
   roles: string[];
+  /** 'gateway': the keystore holds its key; 'own': it signs its own requests (DESIGN.md "Trust model" rule 1). */
+  custody: Custody;
   createdAt: string;
 }
+
+export type Custody = "gateway" | "own";
 
 interface RawRow {
   code: string;
@@ -19,6 +23,7 @@ interface RawRow {
   kind: string;
   address: string;
   roles: string;
+  custody: Custody;
   created_at: string;
 }
 
@@ -29,20 +34,27 @@ const toRow = (r: RawRow): OrganizationRow => ({
   kind: r.kind,
   address: r.address,
   roles: JSON.parse(r.roles) as string[],
+  custody: r.custody,
   createdAt: r.created_at,
 });
 
 export class OrganizationsRepository {
   constructor(private readonly db: Db) {}
 
-  insert(org: Omit<OrganizationRow, "createdAt">): OrganizationRow {
+  insert(org: Omit<OrganizationRow, "createdAt" | "custody"> & { custody?: Custody }): OrganizationRow {
     const createdAt = nowIso();
+    const custody = org.custody ?? "gateway";
     this.db
       .prepare(
-        "INSERT INTO organizations (code, org_id, name, kind, address, roles, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO organizations (code, org_id, name, kind, address, roles, custody, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(org.code, org.orgId, org.name, org.kind, org.address, JSON.stringify(org.roles), createdAt);
-    return { ...org, createdAt };
+      .run(org.code, org.orgId, org.name, org.kind, org.address, JSON.stringify(org.roles), custody, createdAt);
+    return { ...org, custody, createdAt };
+  }
+
+  /** An organisation now signs with its own key at `address` (the gateway's key for it is retired). */
+  switchToOwnKey(code: string, address: string): void {
+    this.db.prepare("UPDATE organizations SET custody = 'own', address = ? WHERE code = ?").run(address, code);
   }
 
   /** Details that may change before the organisation is on chain (a retried registration with other values). */

@@ -18,6 +18,13 @@ export const RegisterParticipantBody = z
       .openapi({ description: "On-chain roles granted with the admission (each allowed only for some kinds)" }),
     validUntil: Instant.optional().openapi({ description: "End of admission; none when omitted" }),
     metadataHash: Bytes32.optional().openapi({ description: "Hash of the organisation's metadata document" }),
+    accounts: z
+      .array(Address)
+      .min(1)
+      .max(10)
+      .refine((a) => new Set(a).size === a.length, "accounts must not repeat")
+      .optional()
+      .openapi({ description: "Own-key organisation: its account addresses. No key is created or stored; it signs its own requests" }),
   })
   .openapi("RegisterParticipant");
 
@@ -42,6 +49,7 @@ export const Participant = z
     metadataHash: z.string().nullable(),
     accounts: z.array(z.string()),
     roles: z.array(z.string()),
+    custody: z.enum(["gateway", "own"]).openapi({ description: "gateway: the gateway keeps its key; own: it signs its own requests" }),
     createdAt: z.string(),
   })
   .openapi("Participant");
