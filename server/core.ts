@@ -17,6 +17,7 @@ import { componentLogger, type Logger } from "./logger";
 import { ActionLogService, LogAnchorer } from "./services/action-log";
 import type Database from "better-sqlite3";
 import { GatewayIndex } from "./indexer/gateway-index";
+import { orgStanding } from "./indexer/projections/participants";
 import { IndexAccountReader } from "./indexer/readers/accounts";
 import { IndexCarbonReader } from "./indexer/readers/carbon";
 import { IndexMarketReader } from "./indexer/readers/market";
@@ -81,6 +82,7 @@ export interface TxStack {
     submissions: SubmissionsRepository;
     outbox: OutboxRepository;
     idempotency: IdempotencyRepository;
+    actionLog: ActionLogRepository;
   };
   operations: OperationRegistry;
   pipeline: TxPipeline;
@@ -95,6 +97,7 @@ export function createTxStack(options: { db: Db; provider: Provider; log: Logger
     submissions: new SubmissionsRepository(db),
     outbox: new OutboxRepository(db),
     idempotency: new IdempotencyRepository(db),
+    actionLog: new ActionLogRepository(db),
   };
   const operations = new OperationRegistry();
   const pipeline = new TxPipeline({
@@ -103,6 +106,7 @@ export function createTxStack(options: { db: Db; provider: Provider; log: Logger
     submissions: repos.submissions,
     outbox: repos.outbox,
     idempotency: repos.idempotency,
+    actionLog: repos.actionLog,
     log: componentLogger(log, "tx-pipeline"),
     options: { gasPrice: config.GAS_PRICE, gasLimitHeadroomPercent: config.GAS_LIMIT_HEADROOM_PERCENT },
   });
@@ -171,7 +175,7 @@ export function createServices(options: {
   const signedRequests = new SignedRequestsRepository(stack.db);
   const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations, signedRequests);
   const directory = new OrgDirectory(repos.organizations, contracts.participants);
-  const actionLogRepo = new ActionLogRepository(stack.db);
+  const actionLogRepo = repos.actionLog;
   const { provider } = stack;
   const index = new GatewayIndex(options.indexDb, provider, contracts.record, componentLogger(log, "indexer"), {
     pollIntervalMs: config.INDEXER_POLL_INTERVAL_MS,
@@ -183,7 +187,7 @@ export function createServices(options: {
   const marketReader = new IndexMarketReader(index.db, provider, contracts.market);
   const accountReader = new IndexAccountReader(index.db, contracts.settlement);
   const carbon = new CarbonService(contracts, stack.pipeline, participants, directory, carbonReader, stack.operations);
-  const approvals = new MarketApprovals(contracts, stack.pipeline, config.TX_WAIT_TIMEOUT_MS, stack.operations);
+  const approvals = new MarketApprovals(contracts, stack.pipeline, stack.operations);
   const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
   const events = new EventFeed(index.db, directory);
   const webhooks = new WebhookDispatcher(new SubscriptionsRepository(stack.db), repos.apiKeys, events, componentLogger(log, "webhooks"), {
@@ -200,7 +204,7 @@ export function createServices(options: {
     contracts,
     keystore,
     admin,
-    apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations),
+    apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations, (orgId) => orgStanding(index.db, orgId)),
     participants,
     datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations, index),
     carbon,

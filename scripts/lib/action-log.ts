@@ -18,9 +18,21 @@ export interface ActionLogContent {
   action: string;
   /** keccak256 of the canonical JSON of the request body. */
   requestHash: string;
-  /** HTTP status answered, and the resulting transaction, if any. */
+  /**
+   * HTTP status answered, and the resulting transaction, if any. An entry written with a submission's outbox rows,
+   * before anything was sent, has status 202 (accepted; the outcome is at GET /v1/transactions/{submissionId});
+   * 502 records that the node refused those transactions, so they never reached the chain.
+   */
   status: number;
+  /** The submission's last (main) transaction. */
   txHash: string | null;
+  /**
+   * Every transaction of the submission in nonce order, approvals included. Optional fields such as this one enter
+   * the hash only when present, so entries written before they existed keep their hash; new ones go in the same way.
+   */
+  txHashes?: string[];
+  /** The gateway's submission id (`tx_…`). */
+  submissionId?: string;
   /** A relayed request (Prefer: sign=client → POST /v1/signed-requests): the account that signed it and its signature. */
   signer?: string | null;
   signature?: string | null;
@@ -47,10 +59,11 @@ export function canonicalJson(value: unknown): string {
 export const requestHashOf = (body: unknown): string => keccak256(toUtf8Bytes(canonicalJson(body ?? null)));
 
 export function contentHashOf(content: ActionLogContent): string {
-  const { id, at, org, apiKeyId, action, requestHash, status, txHash, signer, signature } = content;
+  const { id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId, signer, signature } = content;
   // Entries of requests the gateway signed itself hash as they always did; a relayed one also binds its signer and signature.
   const relayed = signer ? { signer, signature: signature ?? null } : {};
-  return keccak256(toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash, ...relayed })));
+  // canonicalJson drops undefined fields: an absent optional field (txHashes, submissionId) does not change the hash.
+  return keccak256(toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId, ...relayed })));
 }
 
 /** The chain link: hash = keccak256(abi.encode(prevHash, contentHash)). The first entry's prevHash is zero. */

@@ -157,7 +157,7 @@ async function ensureOrganization(s: GatewayServices, def: OrgDefinition, log: L
   const orgId = orgIdOf(def.code);
   const onChain = await s.contracts.participants.organization(orgId);
   if (onChain.status === 0n) {
-    await settled(s, await s.participants.register({ ...def, validUntil: 0, metadataHash: ZeroHash }));
+    await settled(s, await s.participants.register({ ...def, validUntil: 0, metadataHash: ZeroHash }, { orgCode: ADMIN_ORG.code }));
     log.info({ org: def.code }, "demo organisation registered");
     return;
   }

@@ -191,6 +191,15 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
   {
+    version: 11,
+    name: "action log entries name every transaction of a submission",
+    sql: `
+      ALTER TABLE action_log ADD COLUMN tx_hashes TEXT;
+      ALTER TABLE action_log ADD COLUMN submission_id TEXT;
+      CREATE INDEX action_log_submission ON action_log(submission_id) WHERE submission_id IS NOT NULL;
+      `,
+  },
+  {
     // Numbered after issue 14, like the other branches' migrations.
     version: 14,
     name: "licence policy documents of the data exchange",

@@ -103,6 +103,7 @@ export class RouteBuilder {
       const principal = res.locals.principal as Principal | undefined;
       if (spec.scope !== null) {
         if (!principal) throw new UnauthorizedError();
+        if (principal.refusal) throw principal.refusal;
         if (!principal.scopes.has(spec.scope)) throw new MissingScopeError(spec.scope);
       }
       const isUploadBody = spec.upload !== undefined && req.is("application/octet-stream") === "application/octet-stream";

@@ -1,7 +1,8 @@
 import type { GatewayServices } from "../core";
 import type { RouteBuilder } from "../http/route";
 import { SCOPE } from "../services/scopes";
-import { ApiKey, ApiKeyList, ApiKeyParams, CreateApiKeyBody, CreatedApiKey, ListApiKeysQuery } from "./schemas/api-keys";
+import { ApiKey, ApiKeyList, ApiKeyParams, CreateApiKeyBody, CreatedApiKey, ListApiKeysQuery, RevokedKeys } from "./schemas/api-keys";
+import { ParticipantParams } from "./schemas/participants";
 
 export function apiKeyRoutes(routes: RouteBuilder, s: GatewayServices): void {
   routes.add({
@@ -46,5 +47,21 @@ export function apiKeyRoutes(routes: RouteBuilder, s: GatewayServices): void {
     success: { status: 200, description: "Revoked", schema: ApiKey },
     errors: [404],
     handler: async ({ params }) => ({ status: 200, body: s.apiKeys.revoke(params.id) }),
+  });
+
+  routes.add({
+    method: "post",
+    path: "/v1/participants/{org}/revoke-keys",
+    operationId: "revokeParticipantKeys",
+    summary: "Revoke every API key of an organisation in one call",
+    description:
+      "At once and for good (a new key must be created afterwards). Suspending an organisation does not need this: keys of an " +
+      "inactive (suspended, revoked or expired) organisation are refused while it is inactive, with a 403 naming why.",
+    tags: ["api-keys"],
+    scope: SCOPE.API_KEYS_WRITE,
+    params: ParticipantParams,
+    success: { status: 200, description: "The keys revoked", schema: RevokedKeys },
+    errors: [404],
+    handler: async ({ params }) => ({ status: 200, body: { organization: params.org, revoked: s.apiKeys.revokeAll(params.org) } }),
   });
 }

@@ -24,14 +24,15 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
     description:
       "Creates the organisation's key in the gateway's keystore, registers the organisation with that key as its account on " +
       "the ParticipantRegistry and grants its roles, in one administrator transaction. With `accounts` the organisation keeps its own " +
-      "keys: those accounts are registered and granted its roles, and no key is created or stored.",
+      "keys: those accounts are registered and granted its roles, and no key is created or stored. " +
+      "Only the city administrator may admit an organisation with roles; a governor (GOVERNOR role) admits plain participants (403 ROLE_GRANT_NEEDS_ADMIN otherwise).",
     tags: ["participants"],
     scope: SCOPE.PARTICIPANTS_WRITE,
     body: RegisterParticipantBody,
     success: { status: 201, description: "Registered", schema: ParticipantRegistered },
     chainWrite: true,
     errors: [409, 422, 502, 503],
-    handler: async ({ body, idempotency }) => ({
+    handler: async ({ body, principal, idempotency }) => ({
       submission: await s.participants.register(
         {
           code: body.code,
@@ -42,6 +43,7 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
           metadataHash: body.metadataHash ?? ZeroHash,
           accounts: body.accounts,
         },
+        principal,
         idempotency,
       ),
     }),

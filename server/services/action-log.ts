@@ -1,4 +1,4 @@
-import { merkleTreeOf, requestHashOf, type ActionLogEntry } from "../../scripts/lib/action-log";
+import { merkleTreeOf, requestHashOf, type ActionLogContent, type ActionLogEntry } from "../../scripts/lib/action-log";
 import { ROLES } from "../../scripts/lib/roles";
 import type { ChainContracts } from "../chain/contracts";
 import type { TxPipeline } from "../chain/tx/pipeline";
@@ -7,7 +7,12 @@ import type { ActionLogRepository, StoredAnchor } from "../db/repositories/actio
 import type { SubmissionsRepository } from "../db/repositories/submissions";
 import { NotFoundError } from "../errors";
 import type { Logger } from "../logger";
-import type { Principal } from "./principal";
+
+/** The hash of a request body in the log; a file upload arrives as bytes and is hashed as it is. */
+export const requestHashOfBody = (body: unknown): string => (Buffer.isBuffer(body) ? keccak256(body) : requestHashOf(body ?? null));
+
+/** The action the log names for the anchorer's own transactions. */
+export const ANCHOR_ACTION = "gateway audit.anchor";
 
 export interface LogProof {
   entry: ActionLogEntry;
@@ -26,26 +31,8 @@ export interface LogProof {
 export class ActionLogService {
   constructor(private readonly repo: ActionLogRepository) {}
 
-  record(request: {
-    principal: Principal;
-    action: string;
-    body: unknown;
-    at: Date;
-    status: number;
-    txHash: string | null;
-    relayed?: { signer: string; signature: string };
-  }): ActionLogEntry {
-    return this.repo.append({
-      at: request.at.toISOString(),
-      org: request.principal.orgCode,
-      apiKeyId: request.principal.keyId,
-      action: request.action,
-      // A file upload arrives as bytes: hash them as they are.
-      requestHash: Buffer.isBuffer(request.body) ? keccak256(request.body) : requestHashOf(request.body ?? null),
-      status: request.status,
-      txHash: request.txHash,
-      ...(request.relayed ? { signer: request.relayed.signer, signature: request.relayed.signature } : {}),
-    });
+  append(content: Omit<ActionLogContent, "id">): ActionLogEntry {
+    return this.repo.append(content);
   }
 
   page(afterId: number, limit: number): { entries: ActionLogEntry[]; next: number | null; anchors: StoredAnchor[] } {
@@ -139,6 +126,9 @@ export class LogAnchorer {
     const anchored = await this.syncFromChain();
     const last = this.deps.repo.last();
     if (!last || last.id <= anchored) return undefined;
+    // Each anchor is itself logged (every transaction the gateway signs is); an anchor of nothing but earlier
+    // anchors' entries would keep anchoring forever, so those wait for the next entry of anything else.
+    if (this.deps.repo.onlyActionSince(anchored, ANCHOR_ACTION)) return undefined;
 
     const first = anchored + 1;
     const end = Math.min(last.id, anchored + (this.deps.maxEntries ?? 10_000));

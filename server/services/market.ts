@@ -35,8 +35,8 @@ export const listingHref = (id: string | bigint) => `/v1/market/listings/${id.to
 
 /**
  * The carbon market through the gateway: listings, fills (delivery versus payment, optionally retiring on purchase)
- * and cancellations, each signed by the participant's own key. The market's one-time approvals are handled by
- * MarketApprovals before the request's own transaction.
+ * and cancellations, each signed by the participant's own key. The market's one-time approvals go in the same
+ * submission as the request's own transaction, checked together first (MarketApprovals).
  */
 export class MarketService {
   constructor(
@@ -95,7 +95,7 @@ export class MarketService {
     const buyer = input.buyer ? await this.directory.accountOf(input.buyer) : ZeroAddress;
     const call = this.call("list", [input.batchId, BigInt(input.amount), BigInt(input.unitPrice), BigInt(input.minFill ?? "0"), input.expiry, buyer]);
     const signer = await this.signer(caller);
-    await this.approvals.ensure("credits", signer, call);
+    const calls = await this.approvals.callsFor("credits", signer, call);
     return this.pipeline.submit({
       ...signer,
       operation: "market.list",
@@ -108,7 +108,7 @@ export class MarketService {
         expiresAt: input.expiry === 0 ? null : isoOf(input.expiry),
         buyer: input.buyer ?? null,
       },
-      calls: [call],
+      calls,
       idempotency,
     });
   }
@@ -117,7 +117,7 @@ export class MarketService {
     const args = [listingId, BigInt(input.amount), BigInt(input.maxCost)];
     const call = input.retire ? this.call("fillAndRetire", [...args, claimTuple(input.retire)]) : this.call("fill", args);
     const signer = await this.signer(caller);
-    await this.approvals.ensure("vnd", signer, call);
+    const calls = await this.approvals.callsFor("vnd", signer, call);
     return this.pipeline.submit({
       ...signer,
       operation: "market.fill",
@@ -135,7 +135,7 @@ export class MarketService {
           : null,
         href: listingHref(listingId),
       },
-      calls: [call],
+      calls,
       idempotency,
     });
   }

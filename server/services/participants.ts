@@ -8,7 +8,7 @@ import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxPipeline } from "../chain/tx/pipeline";
 import type { OrganizationRow, OrganizationsRepository } from "../db/repositories/organizations";
 import type { SignedRequestsRepository } from "../db/repositories/signed-requests";
-import { ConflictError, NotFoundError, UnprocessableError } from "../errors";
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../errors";
 import { readChain } from "./chain-read";
 
 /** Roles an administrator may grant through the API, and which kinds of organisation may hold each. */
@@ -129,7 +129,15 @@ export class ParticipantService {
     ];
   }
 
-  async register(input: RegisterParticipantInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
+  async register(input: RegisterParticipantInput, caller: { orgCode: string }, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
+    // The administrator's key signs every registration; a governor may use it to admit participants, never to grant
+    // roles (that would let a GOVERNOR key mint issuers, treasuries or other governors without the administrator).
+    if (input.roles.length > 0 && !this.organizations.get(caller.orgCode)?.roles.includes("ADMIN")) {
+      throw new ForbiddenError("ROLE_GRANT_NEEDS_ADMIN", "Only the city administrator can admit an organisation with roles; a governor admits plain participants", {
+        roles: input.roles,
+        caller: caller.orgCode,
+      });
+    }
     for (const role of input.roles) {
       if (!ROLE_HOLDERS[role].includes(input.kind)) {
         throw new UnprocessableError("ROLE_NOT_ALLOWED_FOR_KIND", `A ${input.kind} cannot hold the role ${role}`, {

@@ -3,6 +3,8 @@ import { ethers } from "hardhat";
 import request from "supertest";
 import { auditChain } from "../../scripts/audit/audit-chain";
 import { chainHash, type ActionLogEntry } from "../../scripts/lib/action-log";
+import { GATEWAY_ACTOR } from "../../server/chain/tx/pipeline";
+import { ANCHOR_ACTION } from "../../server/services/action-log";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
 import { expectError } from "./helpers/http";
 
@@ -25,7 +27,7 @@ describe("action log API", function () {
     await gw.services.anchorer.syncFromChain();
   }
 
-  it("appends every authenticated write, accepted or refused, hash-chained, with who, what and the transaction", async function () {
+  it("appends every authenticated write, accepted (with its outbox rows) or refused (once answered), hash-chained, with who, what and the transactions", async function () {
     const before = (await exportLog()).entries.length;
     const code = uniqueCode("BIZ");
     const created = await request(gw.app).post("/v1/participants").set(admin()).send({ code, name: "Log test", kind: "Business" }).expect(201);
@@ -35,10 +37,12 @@ describe("action log API", function () {
     const { entries } = await exportLog();
     const added: ActionLogEntry[] = entries.slice(before);
     expect(added.map((e) => [e.org, e.action, e.status])).to.deep.equal([
-      ["CITY-ADMIN", "POST /v1/participants", 201],
+      ["CITY-ADMIN", "POST /v1/participants", 202],
       ["BIZ-SOLAR", "POST /v1/participants/:org/suspend", 403],
     ]);
     expect(added[0].txHash).to.equal(created.body.transaction.hash);
+    expect(added[0].submissionId).to.equal(created.body.transaction.id);
+    expect(added[0].txHashes).to.deep.equal(created.body.transaction.chainTransactions.map((t: { hash: string }) => t.hash));
     expect(added[1].txHash).to.equal(null);
     expect(added[0].apiKeyId).to.match(/^key_/);
     for (let i = 1; i < entries.length; i++) {
@@ -54,7 +58,9 @@ describe("action log API", function () {
     await anchorNow();
     const { entries, anchors } = await exportLog();
     const last = anchors[anchors.length - 1];
-    expect(last.lastEntryId).to.equal(entries[entries.length - 1].id);
+    // The anchor's own transaction is logged too, after the range it anchors.
+    expect(entries.at(-1)).to.include({ action: ANCHOR_ACTION, apiKeyId: GATEWAY_ACTOR, txHash: last.txHash, status: 202 });
+    expect(last.lastEntryId).to.equal(entries.at(-2).id);
     expect(last.txHash).to.match(/^0x[0-9a-f]{64}$/);
 
     const proof = (await request(gw.app).get(`/v1/audit/log/${entries[0].id}/proof`).set(admin()).expect(200)).body;
@@ -72,10 +78,66 @@ describe("action log API", function () {
     expect(await gw.services.contracts.auditAnchor.verifyEntry(later.anchor.anchorId, later.leaf, later.proof)).to.equal(true);
   });
 
-  it("does nothing when there is nothing new to anchor", async function () {
+  it("does nothing when there is nothing new to anchor (the last anchor's own entry waits for the next entry)", async function () {
     await request(gw.app).post("/v1/participants").set(admin()).send({ code: uniqueCode("BIZ"), name: "Once", kind: "Business" }).expect(201);
     await anchorNow();
     expect(await gw.services.anchorer.tick()).to.equal(undefined);
+    await request(gw.app).post("/v1/participants").set(admin()).send({ code: uniqueCode("BIZ"), name: "Twice", kind: "Business" }).expect(201);
+    await anchorNow();
+    const { entries, anchors } = await exportLog();
+    const anchorEntries = entries.filter((e: ActionLogEntry) => e.action === ANCHOR_ACTION);
+    // Every anchor but the newest is itself covered by a later anchor.
+    for (const e of anchorEntries.slice(0, -1)) expect(anchors.at(-1).lastEntryId).to.be.at.least(e.id);
+  });
+
+  it("writes the entry with the outbox rows, before sending: a transaction the node never got still has its entry", async function () {
+    const code = uniqueCode("BIZ");
+    const res = await request(gw.app).post("/v1/participants").set({ ...admin(), Prefer: "respond-async" }).send({ code, name: "Logged first", kind: "Business" }).expect(202);
+    const [entry] = gw.services.stack.repos.actionLog.bySubmission(res.body.transaction.id);
+    expect(entry).to.include({ org: "CITY-ADMIN", action: "POST /v1/participants", status: 202, submissionId: res.body.transaction.id });
+    const rows = gw.services.stack.pipeline.outboxRows(res.body.transaction.id);
+    expect(entry.txHashes).to.deep.equal(rows.map((r) => r.txHash));
+    // Written in the same database transaction: the entry's id is older than any answer, and one entry per submission.
+    expect(gw.services.stack.repos.actionLog.bySubmission(res.body.transaction.id)).to.have.length(1);
+  });
+
+  it("names every transaction the gateway sent, also for clients that disconnect mid-request under load", async function () {
+    this.timeout(120_000);
+    const registrations = () => (gw.db.prepare("SELECT COUNT(*) AS n FROM submissions WHERE operation = 'participants.register'").get() as { n: number }).n;
+    const before = registrations();
+    const started = new Date().toISOString();
+    const aborted = Array.from({ length: 24 }, (_, i) =>
+      request(gw.app)
+        .post("/v1/participants")
+        .set(admin())
+        .timeout(20 + i * 25)
+        .send({ code: uniqueCode("ABT"), name: "Aborted", kind: "Business" })
+        .then(
+          () => "answered",
+          () => "aborted",
+        ),
+    );
+    const outcomes = await Promise.all(aborted);
+    expect(outcomes, "some clients went away before the answer").to.include("aborted");
+    // Let every request the clients left reach its end: submissions stop appearing and none is pending.
+    const pending = () => (gw.db.prepare("SELECT COUNT(*) AS n FROM submissions WHERE status = 'pending'").get() as { n: number }).n;
+    const deadline = Date.now() + 90_000;
+    for (let seen = before; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const now = registrations();
+      if (now > before && now === seen && pending() === 0) break;
+      seen = now;
+    }
+    // The gateway went on with requests whose clients had left (some left before their body arrived).
+    expect(registrations() - before).to.be.greaterThan(0);
+    const named = new Set((await exportLog()).entries.flatMap((e: ActionLogEntry) => e.txHashes ?? (e.txHash ? [e.txHash] : [])));
+    const fromAborted = gw.db
+      .prepare("SELECT o.tx_hash AS hash FROM outbox o JOIN submissions s ON s.id = o.submission_id WHERE s.operation = 'participants.register' AND s.created_at >= ?")
+      .all(started) as { hash: string }[];
+    expect(fromAborted.filter((t) => !named.has(t.hash)), "transactions of requests whose clients left").to.deep.equal([]);
+    // And every transaction the gateway ever sent, its own (deployment, bootstrap, anchors) included.
+    const sent = gw.db.prepare("SELECT tx_hash AS hash FROM outbox WHERE status <> 'rejected'").all() as { hash: string }[];
+    expect(sent.filter((t) => !named.has(t.hash))).to.deep.equal([]);
   });
 
   it("lets the audit tool verify an export against the anchors, and report tampering by entry", async function () {

@@ -133,15 +133,15 @@ describe("carbon API", function () {
       expect(zero.body.error.details.issues[0]).to.include({ path: "amount", message: "must be more than 0" });
     });
 
-    it("403 for a non-verifier key, and from the chain for a suspended verifier; 400 for bad input", async function () {
+    it("403 for a non-verifier key, and for a suspended verifier's key (ORGANIZATION_SUSPENDED); 400 for bad input", async function () {
       const project = await api.project();
       const body = { project, monitoringPeriod: { start: "2024-01-01", end: "2024-12-31" }, amount: "10", reportHash: randomHash() };
       await expectError(api.post("/v1/carbon/attestations", body, "DONRE"), 403, "MISSING_SCOPE");
       const vvb = await api.newOrg("Verifier", ["VERIFIER"]);
       await api.suspend(vvb.code);
-      const res = await expectError(request(gw.app).post("/v1/carbon/attestations").set(vvb.auth).send(body), 403, "CHAIN_UNAUTHORIZED");
-      // The suspended verifier's role is void in the AccessManager itself (powers end with the organisation).
-      expect(res.body.error.details).to.deep.include({ error: "AccessManagedUnauthorized", args: { caller: vvb.address } });
+      // The gateway refuses the suspended organisation's key before anything reaches the chain (issue 11).
+      const res = await expectError(request(gw.app).post("/v1/carbon/attestations").set(vvb.auth).send(body), 403, "ORGANIZATION_SUSPENDED");
+      expect(res.body.error.details).to.deep.equal({ organization: vvb.code, status: "Suspended" });
 
       await expectError(api.post("/v1/carbon/attestations", { ...body, amount: (1n << 256n).toString() }, "VVB-1"), 400, "VALIDATION_FAILED");
       await expectError(api.post("/v1/carbon/attestations", { ...body, amount: 10 }, "VVB-1"), 400, "VALIDATION_FAILED");

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { MaxUint256 } from "ethers";
+import { MaxUint256, Transaction } from "ethers";
 import { ethers } from "hardhat";
 import request from "supertest";
 import { CarbonCalls, claim } from "./helpers/carbon";
@@ -18,8 +18,16 @@ describe("market and settlement API", function () {
 
   const accountOf = (org: string) => gw.services.participants.find(org)!.address;
   const vndOf = async (org: string) => (await api.balances(org)).vnd.balance;
-  const submissions = (org: string, operation: string) =>
-    (gw.db.prepare("SELECT COUNT(*) AS n FROM submissions WHERE org_code = ? AND operation = ?").get(org, operation) as { n: number }).n;
+  /** Market approvals (credits: setApprovalForAll; vnd: approve) the gateway signed for the organisation, sent or not. */
+  const approvalsSigned = (org: string, kind: "credits" | "vnd") => {
+    const { carbon, settlement } = gw.services.contracts;
+    const [to, selector] =
+      kind === "credits"
+        ? [gw.deployment.contracts.carbon.address, carbon.interface.getFunction("setApprovalForAll").selector]
+        : [gw.deployment.contracts.settlement.address, settlement.interface.getFunction("approve").selector];
+    const rows = gw.db.prepare("SELECT raw FROM outbox WHERE signer = ?").all(accountOf(org)) as { raw: string }[];
+    return rows.map((r) => Transaction.from(r.raw)).filter((tx) => tx.to === to && tx.data.startsWith(selector)).length;
+  };
   const list = async (body: Record<string, unknown>, org = "BIZ-SOLAR") => {
     const res = await api.post("/v1/market/listings", body, org);
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
@@ -62,12 +70,14 @@ describe("market and settlement API", function () {
   describe("POST /v1/market/listings", function () {
     it("lists into escrow (after the seller's one-time approval); GET shows it, alone and in the filtered list", async function () {
       const batchId = await api.batch("BIZ-SOLAR", "1000");
-      expect(submissions("BIZ-SOLAR", "market.approve.credits"), "BIZ-SOLAR has not listed yet").to.equal(0);
+      expect(approvalsSigned("BIZ-SOLAR", "credits"), "BIZ-SOLAR has not listed yet").to.equal(0);
       const res = await api.post("/v1/market/listings", { batchId, amount: "400", unitPrice: "250000", minFill: "10" }, "BIZ-SOLAR").expect(201);
       const id = res.body.result.listingId;
       expect(res.body.result).to.include({ seller: "BIZ-SOLAR", batchId, amount: "400", unitPrice: "250000", minFill: "10", expiresAt: null, buyer: null, href: `/v1/market/listings/${id}` });
       expect(await gw.services.contracts.carbon.isApprovedForAll(accountOf("BIZ-SOLAR"), gw.deployment.contracts.market.address)).to.equal(true);
-      expect(submissions("BIZ-SOLAR", "market.approve.credits")).to.equal(1);
+      expect(approvalsSigned("BIZ-SOLAR", "credits")).to.equal(1);
+      // The approval went in the listing's own submission, before the listing.
+      expect(res.body.transaction.chainTransactions).to.have.length(2);
       expect(await api.held("BIZ-SOLAR", batchId)).to.deep.equal({ held: "600", listed: "400", retired: "0" });
 
       const shown = await api.get(`/v1/market/listings/${id}`, "BIZ-LOGISTICS").expect(200);
@@ -77,7 +87,7 @@ describe("market and settlement API", function () {
 
       // A second listing needs no new approval.
       const second = await list({ batchId, amount: "100", unitPrice: "300000" });
-      expect(submissions("BIZ-SOLAR", "market.approve.credits")).to.equal(1);
+      expect(approvalsSigned("BIZ-SOLAR", "credits")).to.equal(1);
       const page = await api.get(`/v1/market/listings?batchId=${batchId}&limit=1`).expect(200);
       expect(page.body.items.map((l: { id: string }) => l.id)).to.deep.equal([id]);
       const next = await api.get(`/v1/market/listings?batchId=${batchId}&limit=1&cursor=${page.body.nextCursor}`).expect(200);
@@ -118,7 +128,10 @@ describe("market and settlement API", function () {
       const [buyerVnd, sellerVnd] = [BigInt(await vndOf("BIZ-LOGISTICS")), BigInt(await vndOf("BIZ-SOLAR"))];
       const res = await api.post(`/v1/market/listings/${id}/fill`, { amount: "120", maxCost: "24000000" }, "BIZ-LOGISTICS").expect(200);
       expect(res.body.result).to.deep.include({ listingId: id, buyer: "BIZ-LOGISTICS", amount: "120", batchId, unitPrice: "200000", cost: "24000000", fee: "0", retirement: null });
-      expect(res.body.transaction.chainTransactions).to.have.length(1);
+      // BIZ-LOGISTICS's first purchase: the market's approval and the fill, in that order, in one submission.
+      const [approval, fill] = res.body.transaction.chainTransactions as { hash: string }[];
+      expect((await ethers.provider.getTransaction(approval.hash))!.data.slice(0, 10)).to.equal(gw.services.contracts.settlement.interface.getFunction("approve").selector);
+      expect(fill.hash).to.equal(res.body.transaction.hash);
       expect(BigInt(await vndOf("BIZ-LOGISTICS"))).to.equal(buyerVnd - 24_000_000n);
       expect(BigInt(await vndOf("BIZ-SOLAR"))).to.equal(sellerVnd + 24_000_000n);
       expect(await api.held("BIZ-LOGISTICS", batchId)).to.deep.equal({ held: "120", listed: "0", retired: "0" });
@@ -171,18 +184,53 @@ describe("market and settlement API", function () {
       // A rule the fill breaks is answered before anything is approved.
       const tooDear = await expectError(fill({ amount: "5", maxCost: "4999" }), 422, "CONTRACT_RULE");
       expect(tooDear.body.error.details).to.deep.include({ error: "CarbonMarketMaxCostExceeded", args: { cost: "5000", maxCost: "4999" } });
-      expect(submissions(buyer.code, "market.approve.vnd")).to.equal(0);
+      expect(approvalsSigned(buyer.code, "vnd")).to.equal(0);
       expect(await gw.services.contracts.settlement.allowance(buyer.address, gw.deployment.contracts.market.address)).to.equal(0n);
 
-      await fill({ amount: "5", maxCost: "5000" }).expect(200);
-      expect(submissions(buyer.code, "market.approve.vnd")).to.equal(1);
+      const first = await fill({ amount: "5", maxCost: "5000" }).expect(200);
+      expect(approvalsSigned(buyer.code, "vnd")).to.equal(1);
+      expect(first.body.transaction.chainTransactions).to.have.length(2);
       expect(await gw.services.contracts.settlement.allowance(buyer.address, gw.deployment.contracts.market.address)).to.equal(MaxUint256);
-      await fill({ amount: "5", maxCost: "5000" }).expect(200);
-      expect(submissions(buyer.code, "market.approve.vnd")).to.equal(1);
+      const second = await fill({ amount: "5", maxCost: "5000" }).expect(200);
+      expect(approvalsSigned(buyer.code, "vnd")).to.equal(1);
+      expect(second.body.transaction.chainTransactions).to.have.length(1);
       expect((await api.balances(buyer.code)).accounts[0].marketApproved).to.deep.equal({ credits: false, vnd: true });
       const txs = gw.db.prepare("SELECT operation FROM submissions WHERE org_code = ? ORDER BY created_at").all(buyer.code) as { operation: string }[];
-      expect(txs.map((t) => t.operation)).to.deep.equal(["market.approve.vnd", "market.fill", "market.fill"]);
+      expect(txs.map((t) => t.operation)).to.deep.equal(["market.fill", "market.fill"]);
       expect(await gw.services.contracts.settlement.balanceOf(buyer.address)).to.equal(90_000n);
+    });
+
+    it("a first fill the chain would refuse behind the missing approval (too little VND) signs no approval", async function () {
+      // ERC-20 checks the allowance before the balance: simulated alone, the fill only says "approve first".
+      const poor = await api.newOrg("Business");
+      await api.mint(poor.code, "999");
+      const batchId = await api.batch("BIZ-SOLAR", "10");
+      const id = await list({ batchId, amount: "10", unitPrice: "1000" });
+      const refused = await expectError(request(gw.app).post(`/v1/market/listings/${id}/fill`).set(poor.auth).send({ amount: "1", maxCost: "1000" }), 422, "CONTRACT_RULE");
+      expect(refused.body.error.details).to.deep.include({ error: "ERC20InsufficientBalance", args: { sender: poor.address, balance: "999", needed: "1000" } });
+      expect(approvalsSigned(poor.code, "vnd")).to.equal(0);
+      expect(await gw.services.contracts.settlement.allowance(poor.address, gw.deployment.contracts.market.address)).to.equal(0n);
+      // At the boundary (exactly the cost) the same fill goes through, approval and fill together.
+      await api.mint(poor.code, "1");
+      const done = await request(gw.app).post(`/v1/market/listings/${id}/fill`).set(poor.auth).send({ amount: "1", maxCost: "1000" }).expect(200);
+      expect(done.body.transaction.chainTransactions).to.have.length(2);
+      expect(approvalsSigned(poor.code, "vnd")).to.equal(1);
+    });
+
+    it("a first listing the chain would refuse behind the missing approval (more than the balance) signs no approval", async function () {
+      const seller = await api.newOrg("Business");
+      const batchId = await api.batch("BIZ-SOLAR", "30");
+      await api.post("/v1/carbon/transfers", { batchId, to: seller.code, amount: "30" }, "BIZ-SOLAR").expect(200);
+      const over = await expectError(
+        request(gw.app).post("/v1/market/listings").set(seller.auth).send({ batchId, amount: "31", unitPrice: "1" }),
+        422,
+        "CONTRACT_RULE",
+      );
+      expect(over.body.error.details).to.deep.include({ error: "ERC1155InsufficientBalance", args: { sender: seller.address, balance: "30", needed: "31", tokenId: batchId } });
+      expect(approvalsSigned(seller.code, "credits")).to.equal(0);
+      expect(await gw.services.contracts.carbon.isApprovedForAll(seller.address, gw.deployment.contracts.market.address)).to.equal(false);
+      await request(gw.app).post("/v1/market/listings").set(seller.auth).send({ batchId, amount: "30", unitPrice: "1" }).expect(201);
+      expect(approvalsSigned(seller.code, "credits")).to.equal(1);
     });
 
     it("422 for a self-trade, a cost over maxCost, more than remaining, below the minimum fill, too little VND; 409 expired or closed", async function () {

@@ -287,7 +287,8 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
 
       const logged = gw.services.actionLog.page(0, 100_000).entries.filter((e) => e.action === "POST /v1/signed-requests" && e.txHash === res.body.transaction.hash);
       expect(logged).to.have.length(1);
-      expect(logged[0]).to.include({ org: biz.code, signer: biz.wallet.address, signature: signed.signature, status: 200 });
+      // Written with the outbox row, before sending: 202 (accepted), naming the submission.
+      expect(logged[0]).to.include({ org: biz.code, signer: biz.wallet.address, signature: signed.signature, status: 202, submissionId: res.body.transaction.id });
     });
 
     it("answers 202 with Prefer: respond-async, and Idempotency-Key replays the first answer", async function () {
@@ -412,7 +413,9 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         await request(gw.app).post(`/v1/participants/${biz.code}/suspend`).set(admin()).send({ reason: "test" }).expect(200);
         before = outboxCount();
         try {
-          await expectError(relay(good), 403, "SIGNER_NOT_ACTIVE");
+          // Relayed by the suspended organisation's own key: the key is refused first; by another's: the signer is.
+          await expectError(relay(good), 403, "ORGANIZATION_SUSPENDED");
+          await expectError(relay(good, gw.auth("BIZ-LOGISTICS")), 403, "SIGNER_NOT_ACTIVE");
         } finally {
           await request(gw.app).post(`/v1/participants/${biz.code}/reinstate`).set(admin()).send({ reason: "test" }).expect(200);
           before = outboxCount();

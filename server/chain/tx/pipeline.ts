@@ -1,7 +1,10 @@
 import crypto from "node:crypto";
 import { EventEmitter } from "node:events";
 import { keccak256, type Provider } from "ethers";
+import { requestHashOf } from "../../../scripts/lib/action-log";
+import { currentRequestContext, type RequestActor } from "../../context";
 import type { Db } from "../../db/connection";
+import type { ActionLogRepository } from "../../db/repositories/action-log";
 import type { IdempotencyRepository } from "../../db/repositories/idempotency";
 import type { OutboxRepository } from "../../db/repositories/outbox";
 import type { SubmissionRow, SubmissionsRepository } from "../../db/repositories/submissions";
@@ -16,7 +19,15 @@ import { SignerQueues } from "./signer-queue";
 export interface TxCall {
   to: string | null;
   data: string;
+  /**
+   * Set when the caller has already simulated this call under the effects of the submission's earlier calls
+   * (`simulateWithState`): the pipeline uses this limit instead of estimating it against today's state.
+   */
+  gasLimit?: bigint;
 }
+
+/** `eth_call` state overrides by address: storage slots to set before the call (the effects of earlier calls). */
+export type StateOverrides = Record<string, { stateDiff: Record<string, string> }>;
 
 export interface SubmitRequest {
   /** The organisation the request is made for (owner of the submission). */
@@ -55,9 +66,14 @@ export interface PipelineDeps {
   submissions: SubmissionsRepository;
   outbox: OutboxRepository;
   idempotency: IdempotencyRepository;
+  /** Every submission gets its entry here in the same database transaction as its outbox rows. */
+  actionLog: ActionLogRepository;
   log: Logger;
   options: PipelineOptions;
 }
+
+/** The api key id the action log names for what the gateway does on its own (deployment, bootstrap, anchoring). */
+export const GATEWAY_ACTOR = "gateway";
 
 /**
  * The write path: simulate → per-signer queue assigns nonces → sign → outbox row written (and fsynced) → send.
@@ -94,6 +110,10 @@ export class TxPipeline {
   async simulate(from: string, calls: TxCall[]): Promise<bigint[]> {
     const limits: bigint[] = [];
     for (const [index, call] of calls.entries()) {
+      if (call.gasLimit !== undefined) {
+        limits.push(call.gasLimit);
+        continue;
+      }
       try {
         const estimate = await this.deps.provider.estimateGas({ from, to: call.to, data: call.data, value: 0n });
         limits.push((estimate * BigInt(100 + this.deps.options.gasLimitHeadroomPercent)) / 100n);
@@ -104,6 +124,31 @@ export class TxPipeline {
       }
     }
     return limits;
+  }
+
+  /**
+   * Simulates one call as if `overrides` were already in the state (what the submission's earlier calls will have
+   * done); a revert throws the decoded contract error, like `simulate`.
+   */
+  async simulateWithState(from: string, call: TxCall, overrides: StateOverrides, extra: Record<string, unknown> = {}): Promise<void> {
+    try {
+      await this.callWithState(call, overrides, from);
+    } catch (err) {
+      if (isRevert(err)) throw revertErrorFrom(err, extra);
+      throw err;
+    }
+  }
+
+  /** `eth_call` at the latest block under state overrides; answers the returned data. */
+  async callWithState(call: TxCall, overrides: StateOverrides, from?: string): Promise<string> {
+    const rpc = this.deps.provider as unknown as { send?: (method: string, params: unknown[]) => Promise<string> };
+    if (typeof rpc.send !== "function") throw new Error("The provider cannot send raw JSON-RPC calls (state overrides need them)");
+    try {
+      return await rpc.send("eth_call", [{ ...(from ? { from } : {}), to: call.to, data: call.data }, "latest", overrides]);
+    } catch (err) {
+      if (isChainUnreachable(err)) throw new ChainUnavailableError();
+      throw err;
+    }
   }
 
   async submit(request: SubmitRequest): Promise<SubmitOutcome> {
@@ -143,6 +188,8 @@ export class TxPipeline {
       );
 
       const ids: number[] = [];
+      const actor = this.actorOf(request);
+      const context = currentRequestContext();
       this.deps.db.transaction(() => {
         this.deps.submissions.insert({ id: submissionId, orgCode: request.orgCode, operation: request.operation, params: request.params });
         signed.forEach((tx, seq) =>
@@ -151,8 +198,10 @@ export class TxPipeline {
           ),
         );
         if (request.idempotency) this.deps.idempotency.attachSubmission(request.idempotency.orgCode, request.idempotency.key, submissionId);
+        this.deps.actionLog.append(entryOf(actor, submissionId, signed, 202));
         request.record?.(submissionId);
       })();
+      if (context) (context.submissions ??= []).push(submissionId);
       counter.advance(signed.length);
       log.debug({ firstNonce: first, count: signed.length }, "written to outbox");
 
@@ -171,7 +220,11 @@ export class TxPipeline {
           } else {
             // The node refused it outright: nothing from here on was sent, so the nonces go back to the counter.
             const reason = rpcErrorMessage(err);
-            for (let j = i; j < signed.length; j++) this.deps.outbox.markTerminal(ids[j], "rejected", { reason });
+            this.deps.db.transaction(() => {
+              for (let j = i; j < signed.length; j++) this.deps.outbox.markTerminal(ids[j], "rejected", { reason });
+              // The log says which of the transactions it named never reached the chain.
+              this.deps.actionLog.append(entryOf(actor, submissionId, signed.slice(i), 502));
+            })();
             counter.rewindTo(first + i);
             if (isNonceTooLow(err)) await counter.resync().catch(() => undefined);
             log.error({ nonce: first + i, reason }, "node refused the transaction");
@@ -193,6 +246,19 @@ export class TxPipeline {
       this.events.emit("submitted", submissionId);
       return { submissionId, deferred };
     });
+  }
+
+  /** Who the action log names for a submission: the HTTP request being served, or the gateway itself. */
+  private actorOf(request: SubmitRequest): RequestActor {
+    const fromRequest = currentRequestContext()?.actor?.();
+    if (fromRequest) return fromRequest;
+    return {
+      at: new Date().toISOString(),
+      org: request.orgCode,
+      apiKeyId: GATEWAY_ACTOR,
+      action: `gateway ${request.operation}`,
+      requestHash: requestHashOf(request.params),
+    };
   }
 
   /** The chain transactions of a submission, in order. */
@@ -227,6 +293,10 @@ export class TxPipeline {
       check();
     });
   }
+}
+
+function entryOf(actor: RequestActor, submissionId: string, txs: { hash: string }[], status: number) {
+  return { ...actor, status, txHash: txs[txs.length - 1].hash, txHashes: txs.map((t) => t.hash), submissionId };
 }
 
 /** The hash of a signed transaction is the keccak256 of its bytes. */

@@ -10,6 +10,8 @@ interface EntryRow {
   request_hash: string;
   status: number;
   tx_hash: string | null;
+  tx_hashes: string | null;
+  submission_id: string | null;
   signer: string | null;
   signature: string | null;
   prev_hash: string;
@@ -44,6 +46,8 @@ const toEntry = (r: EntryRow): ActionLogEntry => ({
   requestHash: r.request_hash,
   status: r.status,
   txHash: r.tx_hash,
+  ...(r.tx_hashes !== null ? { txHashes: JSON.parse(r.tx_hashes) as string[] } : {}),
+  ...(r.submission_id !== null ? { submissionId: r.submission_id } : {}),
   ...(r.signer ? { signer: r.signer, signature: r.signature } : {}),
   prevHash: r.prev_hash,
   hash: r.hash,
@@ -65,19 +69,38 @@ const toAnchor = (r: AnchorRow): StoredAnchor => ({
 export class ActionLogRepository {
   constructor(private readonly db: Db) {}
 
-  /** Appends the next entry, chained to the last one; atomic, so concurrent requests get distinct, ordered ids. */
+  /**
+   * Appends the next entry, chained to the last one; atomic, so concurrent requests get distinct, ordered ids.
+   * Called inside another transaction (the outbox's), it becomes part of it: both are written or neither.
+   */
   append(content: Omit<ActionLogContent, "id">): ActionLogEntry {
     return this.db.transaction(() => {
       const last = this.last();
       const entry = appendEntry(last, { ...content, id: (last?.id ?? 0) + 1 });
       this.db
         .prepare(
-          `INSERT INTO action_log (id, at, org, api_key_id, action, request_hash, status, tx_hash, signer, signature, prev_hash, hash)
-           VALUES (@id, @at, @org, @apiKeyId, @action, @requestHash, @status, @txHash, @signer, @signature, @prevHash, @hash)`,
+          `INSERT INTO action_log (id, at, org, api_key_id, action, request_hash, status, tx_hash, tx_hashes, submission_id, signer, signature, prev_hash, hash)
+           VALUES (@id, @at, @org, @apiKeyId, @action, @requestHash, @status, @txHash, @txHashes, @submissionId, @signer, @signature, @prevHash, @hash)`,
         )
-        .run({ ...entry, signer: entry.signer ?? null, signature: entry.signature ?? null });
+        .run({
+          ...entry,
+          txHashes: entry.txHashes ? JSON.stringify(entry.txHashes) : null,
+          submissionId: entry.submissionId ?? null,
+          signer: entry.signer ?? null,
+          signature: entry.signature ?? null,
+        });
       return entry;
     }).immediate();
+  }
+
+  /** Whether every entry after `afterId` is of `action` (true when there are none). */
+  onlyActionSince(afterId: number, action: string): boolean {
+    return this.db.prepare("SELECT 1 FROM action_log WHERE id > ? AND action <> ? LIMIT 1").get(afterId, action) === undefined;
+  }
+
+  /** The entries naming a submission (its acceptance, and a refusal by the node if there was one). */
+  bySubmission(submissionId: string): ActionLogEntry[] {
+    return (this.db.prepare("SELECT * FROM action_log WHERE submission_id = ? ORDER BY id").all(submissionId) as EntryRow[]).map(toEntry);
   }
 
   last(): ActionLogEntry | undefined {

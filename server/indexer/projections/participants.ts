@@ -76,3 +76,9 @@ export function orgOfAccount(db: Database.Database, account: string): string | n
   const row = db.prepare("SELECT org_id FROM idx_accounts WHERE account = ?").get(account.toLowerCase()) as { org_id: string } | undefined;
   return row?.org_id ?? null;
 }
+
+/** An organisation's status and validity (unix seconds, 0 for none) as the index holds them; undefined if unknown. */
+export function orgStanding(db: Database.Database, orgId: string): { status: number; validUntil: bigint } | undefined {
+  const row = db.prepare("SELECT status, valid_until FROM idx_orgs WHERE org_id = ?").get(orgId) as { status: number; valid_until: string } | undefined;
+  return row && { status: row.status, validUntil: BigInt(row.valid_until) };
+}

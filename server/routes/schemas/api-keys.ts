@@ -44,3 +44,7 @@ export const ListApiKeysQuery = z.strictObject({
 });
 
 export const ApiKeyList = z.object({ items: z.array(ApiKey) }).openapi("ApiKeyList");
+
+export const RevokedKeys = z
+  .object({ organization: OrgCode, revoked: z.array(ApiKey).openapi({ description: "The keys this call revoked (empty when none was live)" }) })
+  .openapi("RevokedKeys");
