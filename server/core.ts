@@ -55,7 +55,9 @@ export type GatewayConfig = Pick<
   | "INDEXER_POLL_INTERVAL_MS"
   | "INDEXER_MAX_LAG"
   | "INDEXER_WRITE_WAIT_MS"
->;
+> &
+  // Optional so in-process test apps need not set them; the portal's public pages read them.
+  Partial<Pick<Config, "PUBLIC_RPC_URL" | "RPC_URL" | "CHAIN_PORT">>;
 
 /** The datasources of the write path: repositories, the pipeline and its tracker. Exists before any deployment. */
 export interface TxStack {
