@@ -13,6 +13,13 @@ export default defineConfig({
     target: "es2022",
     sourcemap: false,
     chunkSizeWarningLimit: 400,
+    rollupOptions: {
+      output: {
+        // ethers has circular imports between its modules: split across chunks they initialise out of order. One
+        // chunk for ethers and its crypto, loaded only by the pages that sign or verify (certificate, audit, own keys).
+        manualChunks: (id: string) => (/node_modules\/(ethers|@noble|@adraffy|aes-js|tslib)\//.test(id) ? "ethers" : undefined),
+      },
+    },
   },
   server: { proxy: { "/v1": "http://127.0.0.1:8080" } },
 });

@@ -26,7 +26,7 @@ export function useLocation(): { path: string; search: URLSearchParams } {
 
 /** `/datasets/:id` against a path: the named segments, or null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split("/");
+  const p = pattern.replace(/\/+$/, "").split("/");
   const s = path.replace(/\/+$/, "").split("/");
   if (p.length !== s.length) return null;
   const out: Record<string, string> = {};

@@ -170,7 +170,7 @@ function ApiKeys() {
   return (
     <section aria-labelledby="keys">
       <h2 id="keys">{t("admin.keys")}</h2>
-      <form className="panel" onSubmit={create}>
+      <form className="panel" onSubmit={create} aria-label={t("admin.createKey")}>
         <h3>{t("admin.createKey")}</h3>
         <Field label={t("common.organization")}>{(p) => <input {...p} required value={org} onChange={(e) => setOrg(e.target.value)} />}</Field>
         <Field label={t("admin.label")}>{(p) => <input {...p} value={label} onChange={(e) => setLabel(e.target.value)} />}</Field>
