@@ -94,7 +94,8 @@ export async function renderCertificatePdf(c: CertificateData, pageUrl: string, 
   ];
   for (const [label, value] of rows) {
     doc.font("bold").fontSize(10).fillColor("#333333").text(label);
-    doc.font("body").fontSize(12).fillColor("#000000").text(value, { lineBreak: true });
+    // Hashes and addresses in a size that keeps them on one line, so they can be read (and copied) whole.
+    doc.font("body").fontSize(value.length > 48 ? 9 : 12).fillColor("#000000").text(value, { lineBreak: true });
     doc.moveDown(0.5);
   }
   doc.moveDown(0.5);

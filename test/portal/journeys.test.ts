@@ -182,7 +182,7 @@ describe("portal (Chromium against a started system)", function () {
         expect(trades.body.items.some((t: { amount: string }) => t.amount === amount.toString())).to.equal(true);
 
         await link.click();
-        await page.getByTestId("chain-check").getByText(pattern(lang, "certificate.verified")).waitFor({ timeout: 30_000 });
+        await chainChecked(s);
         const id = page.url().split("/").pop()!;
         const cert = (await api(gw, keys["BIZ-LOGISTICS"], "GET", `/v1/carbon/retirements/${id}`)).body;
         expect(await page.getByTestId("chain-check").textContent()).to.contain(String(cert.transaction.blockNumber));
@@ -192,7 +192,7 @@ describe("portal (Chromium against a started system)", function () {
         // The public page works without signing in, and says why when the chain check cannot pass.
         const anon = await PortalSession.open(browser, gw.url, lang);
         await anon.goto(`/certificates/${id}`);
-        await anon.page.getByTestId("chain-check").getByText(pattern(lang, "certificate.verified")).waitFor({ timeout: 30_000 });
+        await chainChecked(anon);
         await anon.close();
 
         const href = await page.getByTestId("pdf-link").getAttribute("href");
@@ -281,3 +281,10 @@ describe("portal (Chromium against a started system)", function () {
     });
   }
 });
+
+/** Waits for the certificate page's own check against the chain to finish; it must say "verified at block N". */
+async function chainChecked(s: PortalSession): Promise<void> {
+  const box = s.page.getByTestId("chain-check");
+  await waitFor("the chain check to finish", 90_000, async () => !((await box.textContent()) ?? "").includes(s.t("certificate.checking")));
+  expect(await box.textContent()).to.match(pattern(s.lang, "certificate.verified"));
+}
