@@ -192,6 +192,7 @@ describe("portal (Chromium against a started system)", function () {
         // The public page works without signing in, and says why when the chain check cannot pass.
         const anon = await PortalSession.open(browser, gw.url, lang);
         await anon.goto(`/certificates/${id}`);
+        await anon.chooseLanguage();
         await chainChecked(anon);
         await anon.close();
 

@@ -72,13 +72,16 @@ export class PortalSession {
     await this.page.locator("main h1").first().waitFor();
   }
 
+  /** The portal opens in Vietnamese; an English journey clicks the switch once (the tab remembers it). */
+  async chooseLanguage(): Promise<void> {
+    if (this.lang === "en") await this.page.getByRole("button", { name: "English" }).click();
+  }
+
   /** Signs in through the home page's form; switches to English first when the journey is in English. */
   async signIn(apiKey: string): Promise<void> {
     await this.goto("/");
-    if (this.lang === "en") {
-      await this.page.getByRole("button", { name: "English" }).click();
-      await this.page.getByRole("heading", { level: 1, name: this.t("home.title") }).waitFor();
-    }
+    await this.chooseLanguage();
+    await this.page.getByRole("heading", { level: 1, name: this.t("home.title") }).waitFor();
     await this.page.getByLabel(this.t("session.apiKey")).fill(apiKey);
     await this.page.getByRole("main").getByRole("button", { name: this.t("session.signIn") }).click();
     await this.page.getByTestId("signed-in").waitFor();
