@@ -27,6 +27,9 @@ import { metadataRoutes } from "./routes/metadata";
 import { exchangeRoutes } from "./routes/exchange";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
+import { portalRoutes } from "./routes/portal";
+import { servePortal } from "./portal-server/static";
+import { publicRpcUrl } from "./config";
 import { settlementRoutes } from "./routes/settlement";
 import { signedRequestRoutes } from "./routes/signed-requests";
 import { SHARED_COMPONENTS } from "./routes/schemas/common";
@@ -93,7 +96,12 @@ export function createApp(s: GatewayServices, options: AppOptions = {}): Gateway
       contentSecurityPolicy: {
         // Swagger UI loads its own scripts and styles from /docs and fetches /openapi.json; nothing else is needed.
         // No upgrade-insecure-requests: the gateway serves plain HTTP on 127.0.0.1 by default.
-        directives: { upgradeInsecureRequests: null, "img-src": ["'self'", "data:"] },
+        // The portal is served from 'self' too; its certificate page reads the public node (PUBLIC_RPC_URL) directly.
+        directives: {
+          upgradeInsecureRequests: null,
+          "img-src": ["'self'", "data:"],
+          "connect-src": ["'self'", new URL(publicRpcUrl(s.config)).origin],
+        },
       },
     }),
   );
@@ -148,12 +156,14 @@ export function createApp(s: GatewayServices, options: AppOptions = {}): Gateway
   signedRequestRoutes(routes, s);
   eventRoutes(routes, s);
   metadataRoutes(routes, s);
+  portalRoutes(routes, s);
 
   app.use(
     "/docs",
     swaggerUi.serve,
     swaggerUi.setup(undefined, { swaggerOptions: { url: "/openapi.json", validatorUrl: null }, customSiteTitle: "City Asset Ledger API" }),
   );
+  servePortal(app);
   app.use(notFound);
   app.use(errorHandler(log, s.config.BODY_LIMIT));
 

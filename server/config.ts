@@ -124,6 +124,13 @@ export const ConfigSchema = z
     BOOTSTRAP_DEMO: bool
       .optional()
       .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),
+    PUBLIC_RPC_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        "Read-only JSON-RPC endpoint that public pages (the certificate page) verify against from the browser. " +
+          "Unset: RPC_URL, or the embedded node's URL",
+      ),
     TRUST_PROXY: bool.default(false).describe("Trust X-Forwarded-For (only behind a reverse proxy)"),
   })
   .superRefine((cfg, ctx) => {
@@ -179,4 +186,9 @@ export function describeConfig(): string[] {
     const shown = value === undefined ? "" : ` (default ${String(value)})`;
     return `${name}${shown}: ${(schema as z.ZodType).description ?? ""}`;
   });
+}
+
+/** The node the portal's public pages read from the browser: PUBLIC_RPC_URL, else RPC_URL, else the embedded node. */
+export function publicRpcUrl(config: Partial<Pick<Config, "PUBLIC_RPC_URL" | "RPC_URL" | "CHAIN_PORT">>): string {
+  return config.PUBLIC_RPC_URL ?? config.RPC_URL ?? `http://127.0.0.1:${config.CHAIN_PORT ?? 8545}`;
 }

@@ -70,7 +70,9 @@ export type GatewayConfig = Pick<
   | "WEBHOOK_TIMEOUT_MS"
   | "WEBHOOK_MAX_BACKOFF_MS"
   | "EVENT_STREAM_HEARTBEAT_MS"
->;
+> &
+  // Optional so in-process test apps need not set them; the portal's public pages read them.
+  Partial<Pick<Config, "PUBLIC_RPC_URL" | "RPC_URL" | "CHAIN_PORT">>;
 
 /** The datasources of the write path: repositories, the pipeline and its tracker. Exists before any deployment. */
 export interface TxStack {

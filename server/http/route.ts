@@ -132,6 +132,8 @@ export class RouteBuilder {
               spec.storedAnswer,
             )
           : await this.idempotency.plain(req, () => spec.handler(ctx, req, res));
+      // A handler that streams a non-JSON answer (a PDF) has already sent it.
+      if (res.headersSent) return;
       for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
       res.status(answer.status).json(answer.body);
     });

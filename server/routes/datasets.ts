@@ -4,11 +4,13 @@ import { sizeInBytes } from "../config";
 import type { GatewayServices } from "../core";
 import { BadRequestError, PayloadTooLargeError } from "../errors";
 import type { RouteBuilder } from "../http/route";
+import type { z } from "../http/zod";
 import type { ClassificationName, DatasetInput } from "../services/datasets";
 import { SCOPE } from "../services/scopes";
 import { canonicalJson } from "../util/canonical-json";
 import {
   BatchResult,
+  CataloguePreview,
   Dataset,
   DatasetLicenseParams,
   DatasetPage,
@@ -60,23 +62,39 @@ export function datasetRoutes(routes: RouteBuilder, s: GatewayServices): void {
     success: { status: 201, description: "Registered", schema: BatchResult },
     chainWrite: true,
     errors: [404, 409, 422, 502, 503],
-    handler: async ({ body, principal, idempotency }, req) => {
-      // The metadata hash is of each entry exactly as the catalogue has it, so anyone holding the export can recompute it.
-      const rawEntries = (req.body as { catalogue: { dataset: unknown[] } }).catalogue.dataset;
-      const items: (DatasetInput & { identifier: string })[] = body.catalogue.dataset.map((d, i) => {
-        const distribution = d.distribution[0];
-        return {
-          identifier: d.identifier,
-          contentHash: distribution.checksum.checksumValue,
-          metadataHash: `0x${crypto.createHash("sha256").update(canonicalJson(rawEntries[i])).digest("hex")}`,
-          holder: (d.publisher?.code && body.holderByPublisher?.[d.publisher.code]) || body.holder,
-          classification: d.classification ?? ACCESS_LEVEL_CLASS[d.accessLevel ?? "public"],
-          transferable: body.transferable,
-          title: d.title,
-          uri: distribution.downloadURL,
-        };
-      });
-      return { submission: await datasets.registerBatch(principal, items, idempotency) };
+    handler: async ({ body, principal, idempotency }, req) => ({
+      submission: await datasets.registerBatch(principal, catalogueItems(body, req), idempotency),
+    }),
+  });
+
+  routes.add({
+    method: "post",
+    path: "/v1/datasets/batch/validate",
+    operationId: "validateCatalogue",
+    summary: "Check a catalogue before registering it: what each entry becomes, and which are already registered",
+    description:
+      "Changes nothing. The same body as POST /v1/datasets/batch; an invalid catalogue is 400 with every problem in `details`.",
+    tags,
+    scope: SCOPE.DATASETS_WRITE,
+    body: RegisterBatchBody,
+    readOnly: true,
+    success: { status: 200, description: "The preview", schema: CataloguePreview },
+    errors: [],
+    handler: async ({ body }, req) => {
+      const items = catalogueItems(body, req);
+      const seen = new Map<string, string>();
+      const preview = await Promise.all(
+        items.map(async (item) => {
+          const problems: string[] = [];
+          const first = seen.get(item.contentHash);
+          if (first) problems.push(`DUPLICATE_IN_BATCH:${first}`);
+          seen.set(item.contentHash, item.identifier);
+          if (await datasets.isRegistered(item.contentHash)) problems.push("ALREADY_REGISTERED");
+          const { identifier, title, uri, contentHash, classification, holder } = item;
+          return { identifier, title, uri, contentHash, classification, holder: holder ?? null, problems };
+        }),
+      );
+      return { status: 200, body: { valid: preview.every((p) => p.problems.length === 0), count: preview.length, items: preview } };
     },
   });
 
@@ -267,4 +285,25 @@ async function sha256OfUpload(req: Request, limit: string): Promise<string> {
   }
   if (size === 0) throw new BadRequestError("EMPTY_UPLOAD", "The uploaded file is empty");
   return `0x${hash.digest("hex")}`;
+}
+
+type CatalogueBody = z.output<typeof RegisterBatchBody>;
+
+/** What each catalogue entry registers as (shared by the registration and its preview). */
+function catalogueItems(body: CatalogueBody, req: Request): (DatasetInput & { identifier: string })[] {
+  // The metadata hash is of each entry exactly as the catalogue has it, so anyone holding the export can recompute it.
+  const rawEntries = (req.body as { catalogue: { dataset: unknown[] } }).catalogue.dataset;
+  return body.catalogue.dataset.map((d, i) => {
+    const distribution = d.distribution[0];
+    return {
+      identifier: d.identifier,
+      contentHash: distribution.checksum.checksumValue,
+      metadataHash: `0x${crypto.createHash("sha256").update(canonicalJson(rawEntries[i])).digest("hex")}`,
+      holder: (d.publisher?.code && body.holderByPublisher?.[d.publisher.code]) || body.holder,
+      classification: d.classification ?? ACCESS_LEVEL_CLASS[d.accessLevel ?? "public"],
+      transferable: body.transferable,
+      title: d.title,
+      uri: distribution.downloadURL,
+    };
+  });
 }

@@ -359,6 +359,12 @@ export class DatasetService {
    * Whether these bytes are registered: by whom, when, which version, and its state now. The chain answers through
    * the audit tool's own check (scripts/audit/verify-file.ts); the index adds the dataset as the API shows it.
    */
+  /** Whether a content hash is already registered (as the index sees it). */
+  async isRegistered(contentHash: string): Promise<boolean> {
+    const hex = contentHash.startsWith("0x") ? contentHash : `0x${contentHash}`;
+    return Boolean(getDataset(this.index.db, idHex(BigInt(hex))));
+  }
+
   async verify(contentHash: string) {
     const v = await readChain(() => verifyDigest(contentHash, { provider: this.provider, deployment: this.contracts.record }));
     if (!v.registered || !v.dataset) return { sha256: v.sha256.slice(2), registered: false as const };

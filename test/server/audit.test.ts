@@ -145,6 +145,22 @@ describe("audit API and the index behind reads", function () {
     });
   });
 
+  describe("GET /v1/audit/events scope by subject", function () {
+    it("a dataset's, batch's or listing's history needs the scope that reads it; an organisation's needs audit:read", async function () {
+      const { id } = await register();
+      // DATA-OFFICE has datasets:read and carbon:read but not audit:read.
+      expect((await get(`/v1/audit/events?dataset=${id}`, "DATA-OFFICE").expect(200)).body.items.length).to.be.greaterThan(0);
+      await expectError(get("/v1/audit/events?org=DATA-OFFICE", "DATA-OFFICE"), 403, "MISSING_SCOPE");
+      const narrow = await request(gw.app).post("/v1/api-keys").set(gw.auth("CITY-ADMIN")).send({ organization: "DATA-OFFICE", scopes: ["datasets:read"] }).expect(201);
+      const as = (path: string) => request(gw.app).get(path).set({ Authorization: `Bearer ${narrow.body.key}` });
+      expect((await as(`/v1/audit/events?dataset=${id}`).expect(200)).body.items.length).to.be.greaterThan(0);
+      const refused = await expectError(as("/v1/audit/events?batch=1"), 403, "MISSING_SCOPE");
+      expect(refused.body.error.details).to.deep.equal({ requiredScope: "carbon:read" });
+      await expectError(as("/v1/audit/events?listing=1"), 403, "MISSING_SCOPE");
+      await expectError(request(gw.app).get(`/v1/audit/events?dataset=${id}`), 401, "UNAUTHENTICATED");
+    });
+  });
+
   describe("GET /v1/audit/reconcile", function () {
     it("reconciles the index with the chain and finds nothing wrong; 401; 403 without audit:read", async function () {
       const report = (await get("/v1/audit/reconcile").expect(200)).body;

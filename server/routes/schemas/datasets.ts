@@ -189,6 +189,24 @@ export const Verification = z
   .openapi("Verification");
 
 export const DatasetWriteResult = z.record(z.string(), z.unknown()).openapi("DatasetWriteResult");
+export const CataloguePreview = z
+  .object({
+    valid: z.boolean().openapi({ description: "No entry has a problem: the catalogue can be registered as it is" }),
+    count: z.number().int(),
+    items: z.array(
+      z.object({
+        identifier: z.string(),
+        title: z.string(),
+        uri: z.string(),
+        contentHash: z.string(),
+        classification: z.string(),
+        holder: z.string().nullable(),
+        problems: z.array(z.string()).openapi({ description: "ALREADY_REGISTERED, or DUPLICATE_IN_BATCH:<identifier of the first>" }),
+      }),
+    ),
+  })
+  .openapi("CataloguePreview");
+
 export const BatchResult = z
   .object({ registered: z.number().int(), datasets: z.array(z.object({ identifier: z.string(), id: z.string(), holder: z.string(), classification: z.string() })) })
   .openapi("CatalogueRegistered");
