@@ -40,6 +40,7 @@ import { PoliciesRepository } from "./db/repositories/policies";
 import { SettlementService } from "./services/settlement";
 import { OrgDirectory } from "./services/org-directory";
 import { ParticipantService } from "./services/participants";
+import { KeySwitchService } from "./services/key-switch";
 import { RelayService } from "./services/relay";
 import { TransactionService } from "./services/transactions";
 
@@ -138,6 +139,8 @@ export interface GatewayServices {
   admin: { orgCode: string; wallet: Wallet };
   apiKeys: ApiKeyService;
   participants: ParticipantService;
+  /** A custodial organisation's move to its own key (its custodial key retired). */
+  keySwitch: KeySwitchService;
   datasets: DatasetService;
   carbon: CarbonService;
   market: MarketService;
@@ -226,6 +229,10 @@ export function createServices(options: {
       licencesBought: (orgId) => licencePurchasesOf(index.db, orgId),
       earned: (accounts) => dataEarningsOf(index.db, accounts),
     }),
+    keySwitch: new KeySwitchService(
+      { participants, organizations: repos.organizations, keystore, contracts, pipeline: stack.pipeline, admin, accounts: accountReader, carbon: carbonReader, market: marketReader, indexReach: (block, ms) => index.reach(block, ms) },
+      stack.operations,
+    ),
     transactions: new TransactionService(repos.submissions, repos.outbox),
     relay: new RelayService(
       {

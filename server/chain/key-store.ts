@@ -130,6 +130,19 @@ export class Keystore {
     return wallet;
   }
 
+  /**
+   * Retires the key of `alias`: its file is deleted (and the directory synced) and it is forgotten in memory, so the
+   * gateway can never sign for it again. Nothing happens when there is no such key (a retried retirement).
+   */
+  retire(alias: string): void {
+    if (!ALIAS.test(alias)) throw new Error(`Invalid keystore alias ${alias}`);
+    fs.rmSync(path.join(this.dir, `${alias}.json`), { force: true });
+    syncDir(this.dir);
+    this.#addresses.delete(alias);
+    this.#wallets.delete(alias);
+    this.log.info({ alias }, "key retired");
+  }
+
   /** Returns the key of `alias`, creating it first when there is none. */
   async ensure(alias: string, privateKey?: string): Promise<Wallet> {
     return this.has(alias) ? this.get(alias) : this.create(alias, privateKey);
@@ -148,11 +161,16 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
   }
   fs.renameSync(tmp, file);
   fs.chmodSync(file, mode);
+  syncDir(path.dirname(file));
+}
+
+/** Makes a rename or deletion in `dir` durable. */
+function syncDir(dir: string): void {
   try {
-    const dirFd = fs.openSync(path.dirname(file), "r");
+    const dirFd = fs.openSync(dir, "r");
     fs.fsyncSync(dirFd);
     fs.closeSync(dirFd);
   } catch {
-    // Directory fsync is not supported everywhere; the rename is still atomic.
+    // Directory fsync is not supported everywhere; the rename or deletion itself is still atomic.
   }
 }

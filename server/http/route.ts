@@ -6,6 +6,7 @@ import { MissingScopeError, UnauthorizedError, UnsupportedMediaTypeError, Valida
 import type { Principal } from "../services/principal";
 import type { Scope } from "../services/scopes";
 import { AcceptedResponse, ErrorBody, writeResponse } from "../routes/schemas/common";
+import { PreparedRequest } from "../routes/schemas/signed-requests";
 import { z } from "./zod";
 import { clientSigningPreference, type ClientSigningHandler } from "./client-signing";
 import type { IdempotencyHandler } from "./idempotency";
@@ -43,6 +44,8 @@ export interface RouteSpec<P extends ZodObject | undefined, Q extends ZodObject 
   body?: B;
   /** Success answer. For chain writes `schema` is the result; the answer wraps it with its transaction. */
   success: { status: number; description: string; schema: ZodType };
+  /** Further success statuses answered with the same schema (a relayed write answers with its own status). */
+  alsoSuccess?: { status: number; description: string }[];
   /** A chain write: waits until mined, or answers 202 with `Prefer: respond-async` / on timeout. */
   chainWrite?: boolean;
   /** A POST that changes nothing (a query with a body): no Idempotency-Key bookkeeping. */
@@ -149,7 +152,13 @@ export class RouteBuilder {
       description: spec.success.description,
       content: spec.stream ? { [spec.stream.contentType]: { schema: successSchema } } : json(successSchema),
     };
+    for (const other of spec.alsoSuccess ?? []) responses[other.status] = { description: other.description, content: json(successSchema) };
     if (spec.chainWrite) {
+      // Prefer: sign=client answers 200 with the ForwardRequest to sign instead of performing the write.
+      responses[200] =
+        spec.success.status === 200
+          ? { ...responses[200], content: json(z.union([successSchema, PreparedRequest])) }
+          : { description: "Prefer: sign=client: the EIP-712 ForwardRequest that performs this write, to sign and post to /v1/signed-requests", content: json(PreparedRequest) };
       responses[202] = {
         description: "Accepted (Prefer: respond-async, or not mined in time); follow the Location header",
         headers: z.object({ Location: z.string().openapi({ example: "/v1/transactions/tx_…" }) }),

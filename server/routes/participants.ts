@@ -8,6 +8,7 @@ import {
   ParticipantParams,
   ParticipantRegistered,
   ParticipantStatusChanged,
+  KeysSwitched,
   RegisterParticipantBody,
   StatusChangeBody,
 } from "./schemas/participants";
@@ -95,10 +96,32 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
     chainWrite: true,
     errors: [404, 409, 422, 502, 503],
     handler: async ({ params, body, principal, idempotency }) => {
-      if (principal.orgCode !== params.org && !principal.scopes.has(SCOPE.PARTICIPANTS_WRITE)) {
-        throw new ForbiddenError("NOT_YOUR_ORGANIZATION", `Only ${params.org} or an administrator may add accounts to ${params.org}`, { org: params.org });
-      }
+      assertOwnOrAdmin(principal, params.org, "add accounts to");
       return { submission: await s.participants.addAccount(params.org, body, idempotency) };
+    },
+  });
+
+  routes.add({
+    method: "post",
+    path: "/v1/participants/{org}/switch-to-own-keys",
+    operationId: "switchParticipantToOwnKeys",
+    summary: "Move a custodial organisation to its own key; the gateway's key for it is retired",
+    description:
+      "The body is the new account's proof, exactly as for POST /v1/participants/{org}/accounts. In order, each step only when the chain shows it " +
+      "is not done yet, so calling again after a failure or a crash finishes the switch: the administrator adds the account; the custodial key " +
+      "transfers every credit batch, the VND and every dataset the custodial account holds to it; the administrator removes the custodial account " +
+      "from the organisation (a removed account can never be re-added); the custodial key is deleted from the keystore and the organisation " +
+      "signs its own requests from then on. Refused with 409 OPEN_LISTINGS while the custodial account has open market listings (cancel them first), " +
+      "409 ALREADY_OWN_KEY for an own-key organisation. Callable by an administrator, or by the organisation itself. Answers when every step is mined.",
+    tags: ["participants"],
+    scope: SCOPE.PARTICIPANTS_READ,
+    params: ParticipantParams,
+    body: AccountProofBody,
+    success: { status: 200, description: "Switched", schema: KeysSwitched },
+    errors: [403, 404, 409, 422, 502, 503],
+    handler: async ({ params, body, principal }) => {
+      assertOwnOrAdmin(principal, params.org, "switch");
+      return { status: 200, body: await s.keySwitch.switchToOwnKeys(params.org, body) };
     },
   });
 
@@ -119,5 +142,12 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
         submission: await s.participants.setStatus(params.org, action, body.reason, idempotency),
       }),
     });
+  }
+}
+
+/** An organisation's own keys are its business or the administrator's (PARTICIPANTS_WRITE), nobody else's. */
+function assertOwnOrAdmin(principal: { orgCode: string; scopes: ReadonlySet<string> }, org: string, action: string): void {
+  if (principal.orgCode !== org && !principal.scopes.has(SCOPE.PARTICIPANTS_WRITE)) {
+    throw new ForbiddenError("NOT_YOUR_ORGANIZATION", `Only ${org} or an administrator may ${action} ${org}`, { org });
   }
 }

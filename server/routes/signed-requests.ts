@@ -45,7 +45,8 @@ export function signedRequestRoutes(routes: RouteBuilder, s: GatewayServices): v
     tags: ["signed requests"],
     scope: SCOPE.REQUESTS_RELAY,
     body: SignedRequestBody,
-    success: { status: 200, description: "Mined: the result of the write it performs (201 when that write creates something)", schema: z.unknown() },
+    success: { status: 200, description: "Mined: the result of the write it performs", schema: z.unknown() },
+    alsoSuccess: [{ status: 201, description: "Mined: the result of a write that creates something" }],
     chainWrite: true,
     errors: [403, 404, 409, 422, 502, 503],
     handler: async ({ body, idempotency }, _req, res) => {

@@ -5,7 +5,7 @@ import type { ChainContracts } from "../chain/contracts";
 import type { Keystore } from "../chain/key-store";
 import { OwnKeyAccount, clientSigningScope, type TxSigner } from "../chain/tx/client-signing";
 import type { OperationRegistry } from "../chain/tx/operations";
-import type { SubmitOutcome, TxPipeline } from "../chain/tx/pipeline";
+import type { SubmitOutcome, TxCall, TxPipeline } from "../chain/tx/pipeline";
 import type { OrganizationRow, OrganizationsRepository } from "../db/repositories/organizations";
 import type { SignedRequestsRepository } from "../db/repositories/signed-requests";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../errors";
@@ -201,6 +201,23 @@ export class ParticipantService {
    */
   async addAccount(code: string, proof: AccountProofInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
     const org = this.require(code);
+    await this.checkAccountProof(code, proof);
+    return this.pipeline.submit({
+      orgCode: this.admin.orgCode,
+      wallet: this.admin.wallet,
+      operation: "participants.account.add",
+      params: { code, account: getAddress(proof.account), custody: org.custody },
+      calls: [this.addAccountCall(org, proof.account)],
+      idempotency,
+      record: () => this.useAccountProof(code, proof),
+    });
+  }
+
+  /**
+   * Checks an account's proof that it acts for `code` on this chain: its chain id, its signature, and that its nonce
+   * was never used (the nonce is spent by useAccountProof, in the database transaction of what the proof allows).
+   */
+  async checkAccountProof(code: string, proof: AccountProofInput): Promise<void> {
     const chainId = (await readChain(() => this.contracts.participants.runner!.provider!.getNetwork())).chainId;
     if (BigInt(proof.chainId) !== chainId) {
       throw new UnprocessableError("PROOF_WRONG_CHAIN", `The proof names chain ${proof.chainId}; this ledger is chain ${chainId}`, {
@@ -223,17 +240,16 @@ export class ParticipantService {
     if (!this.signed || !this.signed.useProofAvailable(proof.nonce)) {
       throw new ConflictError("PROOF_REPLAYED", "This proof was used before; sign a new one", { nonce: proof.nonce });
     }
-    return this.pipeline.submit({
-      orgCode: this.admin.orgCode,
-      wallet: this.admin.wallet,
-      operation: "participants.account.add",
-      params: { code, account: getAddress(proof.account), custody: org.custody },
-      calls: [{ to: this.contracts.addresses.accessManager, data: this.contracts.accessManager.interface.encodeFunctionData("multicall", [this.accountCalls(org.orgId, proof.account, org.roles)]) }],
-      idempotency,
-      record: () => {
-        if (!this.signed!.useProof(proof.nonce, code, getAddress(proof.account))) throw new ConflictError("PROOF_REPLAYED", "This proof was used before; sign a new one", { nonce: proof.nonce });
-      },
-    });
+  }
+
+  /** Spends a proof's nonce; throws PROOF_REPLAYED when a concurrent request spent it first. */
+  useAccountProof(code: string, proof: AccountProofInput): void {
+    if (!this.signed!.useProof(proof.nonce, code, getAddress(proof.account))) throw new ConflictError("PROOF_REPLAYED", "This proof was used before; sign a new one", { nonce: proof.nonce });
+  }
+
+  /** The administrator's call that adds `account` to an organisation with the organisation's roles. */
+  addAccountCall(org: OrganizationRow, account: string): TxCall {
+    return { to: this.contracts.addresses.accessManager, data: this.contracts.accessManager.interface.encodeFunctionData("multicall", [this.accountCalls(org.orgId, account, org.roles)]) };
   }
 
   async setStatus(code: string, action: "suspend" | "reinstate", reason: string, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {

@@ -61,3 +61,13 @@ export const ParticipantRegistered = z
   .openapi("ParticipantRegistered");
 
 export const ParticipantStatusChanged = z.object({ code: OrgCode, status: z.string() }).openapi("ParticipantStatusChanged");
+
+export const KeysSwitched = z
+  .object({
+    code: OrgCode,
+    account: Address.openapi({ description: "The organisation's own account, which now holds what the custodial one held" }),
+    retiredAccount: Address.openapi({ description: "The custodial account: removed from the organisation on chain, its key deleted" }),
+    moved: z.object({ batches: z.array(z.string()), vnd: z.string(), datasets: z.array(z.string()) }).openapi({ description: "What this call moved (empty on a call that only finished an earlier one)" }),
+    custody: z.literal("own"),
+  })
+  .openapi("KeysSwitched");
