@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -6,7 +7,7 @@ import { Wallet, type BaseWallet } from "ethers";
 import request from "supertest";
 import { ADD_ACCOUNT_TYPES, type SignableRequest } from "../../server/client/forward-request";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
-import { CarbonCalls } from "./helpers/carbon";
+import { CarbonCalls, randomHash } from "./helpers/carbon";
 import { expectError } from "./helpers/http";
 
 describe("POST /v1/participants/{org}/switch-to-own-keys", function () {
@@ -43,24 +44,31 @@ describe("POST /v1/participants/{org}/switch-to-own-keys", function () {
   });
   after(async () => gw?.stop());
 
-  it("moves credits and VND to the new account, removes the custodial account on chain and deletes its key", async function () {
+  it("moves credits, VND and datasets to the new account, removes the custodial account on chain and deletes its key", async function () {
     const biz = await custodialBusiness();
     const batchId = await calls.batch("BIZ-SOLAR", "100");
     const sent = await calls.post("/v1/carbon/transfers", { batchId, to: biz.code, amount: "40" }, "BIZ-SOLAR");
     expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
     await calls.mint(biz.code, "5000");
+    const sha = crypto.createHash("sha256").update(`switch ${biz.code}`).digest("hex");
+    const ds = await calls.post("/v1/datasets", { contentHash: sha, metadataHash: randomHash(), classification: "Open", title: "Switch", uri: "https://opendata.example/switch.csv" }, "DATA-OFFICE");
+    expect(ds.status, JSON.stringify(ds.body)).to.equal(201);
+    const datasetId = ds.body.result.id as string;
+    const given = await calls.post(`/v1/datasets/${datasetId}/transfer`, { to: biz.code }, "DATA-OFFICE");
+    expect(given.status, JSON.stringify(given.body)).to.equal(200);
     expect(keyFiles()).to.include(`${biz.code}.json`);
 
     const own = Wallet.createRandom();
     const res = await request(gw.app).post(url(biz.code)).set(biz.auth).send(await proofBody(own, biz.code));
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    expect(res.body).to.deep.equal({ code: biz.code, account: own.address, retiredAccount: biz.account, moved: { batches: [batchId], vnd: "5000", datasets: [] }, custody: "own" });
+    expect(res.body).to.deep.equal({ code: biz.code, account: own.address, retiredAccount: biz.account, moved: { batches: [batchId], vnd: "5000", datasets: [datasetId] }, custody: "own" });
 
     const { carbon, settlement, participants } = gw.services.contracts;
     expect(await carbon.balanceOf(own.address, batchId)).to.equal(40n);
     expect(await carbon.balanceOf(biz.account, batchId)).to.equal(0n);
     expect(await settlement.balanceOf(own.address)).to.equal(5000n);
     expect(await settlement.balanceOf(biz.account)).to.equal(0n);
+    expect(await gw.services.contracts.dataAssets.ownerOf(datasetId)).to.equal(own.address);
     expect(await participants.accountsOf(biz.orgId)).to.deep.equal([own.address]);
     expect(keyFiles()).to.not.include(`${biz.code}.json`);
     expect(gw.services.keystore.has(biz.code)).to.equal(false);
