@@ -92,7 +92,7 @@ describe("POST /v1/participants/{org}/switch-to-own-keys", function () {
     expect(outboxCount()).to.equal(before + 1);
   });
 
-  it("refuses a bad proof, a replayed proof, another organisation's caller and an unknown organisation; chain and keystore unchanged", async function () {
+  it("refuses a bad proof, a replayed proof, another organisation's caller or account and an unknown organisation; chain and keystore unchanged", async function () {
     const biz = await custodialBusiness();
     const own = Wallet.createRandom();
     const files = keyFiles();
@@ -103,6 +103,13 @@ describe("POST /v1/participants/{org}/switch-to-own-keys", function () {
     await expectError(request(gw.app).post(url(biz.code)).set(biz.auth).send({ ...(await proofBody(own, biz.code)), account: Wallet.createRandom().address }), 422, "INVALID_PROOF");
     await expectError(request(gw.app).post(url(biz.code)).set(gw.auth("BIZ-SOLAR")).send(await proofBody(own, biz.code)), 403, "NOT_YOUR_ORGANIZATION");
     await expectError(request(gw.app).post(url("NO-SUCH-ORG")).set(admin()).send(await proofBody(own, "NO-SUCH-ORG")), 404, "PARTICIPANT_NOT_FOUND");
+    // An account that already belongs to another organisation cannot become this one's.
+    const taken = Wallet.createRandom();
+    const otherCode = uniqueCode("TAKEN");
+    await request(gw.app).post("/v1/participants").set(admin()).send({ code: otherCode, name: otherCode, kind: "Business", accounts: [taken.address] }).expect(201);
+    const afterOther = outboxCount();
+    await expectError(request(gw.app).post(url(biz.code)).set(biz.auth).send(await proofBody(taken, biz.code)), 409, "ACCOUNT_OF_ANOTHER_ORGANIZATION");
+    expect(outboxCount()).to.equal(afterOther);
     // A proof already spent on POST /v1/participants/{org}/accounts cannot be used for the switch.
     const used = await proofBody(Wallet.createRandom(), biz.code);
     await request(gw.app).post(`/v1/participants/${biz.code}/accounts`).set(biz.auth).send(used).expect(201);
@@ -112,7 +119,7 @@ describe("POST /v1/participants/{org}/switch-to-own-keys", function () {
     await expectError(request(gw.app).post(url(biz.code)).set(biz.auth).send(used), 409, "PROOF_REPLAYED");
 
     expect(outboxCount()).to.equal(afterAdd);
-    expect(afterAdd).to.equal(before + 1);
+    expect(afterAdd).to.equal(before + 2);
     expect(await gw.services.contracts.participants.accountsOf(biz.orgId)).to.deep.equal(accountsAfterAdd);
     expect(keyFiles()).to.deep.equal(files);
     expect(gw.services.participants.require(biz.code).custody).to.equal("gateway");
