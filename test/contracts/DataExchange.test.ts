@@ -263,6 +263,28 @@ describe("DataExchange", function () {
         .withArgs(1n, end);
     });
 
+    it("keeps one licence per organisation whose terms are the office's or the offer's sold last (licenseOf)", async function () {
+      const { exchange, dataAssets, signers, datasetId, orgs } = await loadFixture(offeredFixture);
+      const officeTerms = ethers.id("office terms");
+      const otherTerms = ethers.id("second offer terms");
+      const officeEnd = (await chainNow()) + 3_600n;
+      await dataAssets.connect(signers.registrar).grantLicense(datasetId, orgs.businessA.id, officeEnd, officeTerms, "office");
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([officeTerms, officeEnd]);
+      // Buying extends the office's licence, whose terms give way to the offer's.
+      await exchange.connect(signers.businessA).purchase(1n, PRICE);
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([TERMS_HASH, officeEnd + TERM]);
+      // A second offer with other terms: the licence refers to the offer sold last.
+      await exchange.connect(signers.agencyA).offer(terms(datasetId, { termsHash: otherTerms }));
+      await exchange.connect(signers.businessA).purchase(2n, PRICE);
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([otherTerms, officeEnd + 2n * TERM]);
+      // The office can still replace a sold licence with its own terms, and revoke it.
+      await dataAssets.connect(signers.registrar).grantLicense(datasetId, orgs.businessA.id, 0n, officeTerms, "office again");
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([officeTerms, 0n]);
+      await dataAssets.connect(signers.registrar).revokeLicense(datasetId, orgs.businessA.id, "ended");
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([ethers.ZeroHash, 0n]);
+      expect(await dataAssets.hasAccess(datasetId, signers.businessA.address)).to.equal(false);
+    });
+
     it("does not sell a licence to an organisation that holds one without expiry", async function () {
       const { exchange, dataAssets, settlement, signers, datasetId, orgs } = await loadFixture(offeredFixture);
       await dataAssets.connect(signers.registrar).grantLicense(datasetId, orgs.businessA.id, 0n, TERMS_HASH, "open-ended");
