@@ -9,6 +9,7 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IDataAssetRegistry} from "./interfaces/IDataAssetRegistry.sol";
+import {IDataExchange} from "./interfaces/IDataExchange.sol";
 import {IERC5192} from "./interfaces/IERC5192.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 import {ForwardedSender} from "./libraries/ForwardedSender.sol";
@@ -42,12 +43,23 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         bool locked;
     }
 
+    /// @dev One slot per licence, so a licence sold on the exchange is one fresh slot. A sold licence keeps its offer
+    /// id instead of its terms hash (the offer's, immutable, read back by `licenseOf`); a licence granted by the data
+    /// office (`offerId` 0) keeps its terms hash in `_licenseTerms`.
+    struct LicenseRecord {
+        uint64 expiresAt;
+        uint64 offerId;
+        bool held;
+    }
+
     IParticipantRegistry private immutable _PARTICIPANTS;
 
     mapping(uint256 id => AssetRecord) private _records;
     mapping(uint256 id => uint256 parentId) private _parents;
-    mapping(uint256 id => mapping(bytes32 orgId => License)) private _licenses;
+    mapping(uint256 id => mapping(bytes32 orgId => LicenseRecord)) private _licenses;
+    mapping(uint256 id => mapping(bytes32 orgId => bytes32 termsHash)) private _licenseTerms;
     string private _baseTokenURI;
+    address private _exchange;
 
     constructor(address authority, IParticipantRegistry participantRegistry, address trustedForwarder)
         ERC721("City Data Asset", "CDA")
@@ -178,41 +190,36 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         if (orgStatus != IParticipantRegistry.OrgStatus.Active) {
             revert DataAssetRegistryOrganizationNotActive(orgId, orgStatus);
         }
-        _licenses[id][orgId] = License({termsHash: termsHash, expiresAt: expiresAt});
+        _licenses[id][orgId] = LicenseRecord({expiresAt: expiresAt, offerId: 0, held: true});
+        _licenseTerms[id][orgId] = termsHash;
         emit LicenseGranted(id, orgId, expiresAt, termsHash, terms);
     }
 
     /// @inheritdoc IDataAssetRegistry
-    function grantPurchasedLicense(uint256 id, bytes32 orgId, uint64 term, uint64 endsAt, bytes32 termsHash)
+    function grantPurchasedLicense(
+        uint256 id,
+        bytes32 orgId,
+        uint64 offerId,
+        uint64 term,
+        uint64 endsAt,
+        bytes32 termsHash
+    )
         external
-        restricted
         whenNotPaused
         returns (PurchaseGrant memory grant)
     {
+        // The exchange calls directly, never through the forwarder, so msg.sender is the caller to check.
+        if (msg.sender != _exchange) revert DataAssetRegistryNotExchange(msg.sender);
+        if (termsHash == bytes32(0)) revert DataAssetRegistryZeroTermsHash();
         address holder = _requireOwned(id);
         AssetRecord memory record = _records[id];
-        if (termsHash == bytes32(0)) revert DataAssetRegistryZeroTermsHash();
-        IParticipantRegistry.OrgStatus orgStatus = _PARTICIPANTS.organization(orgId).status;
-        if (orgStatus != IParticipantRegistry.OrgStatus.Active) {
-            revert DataAssetRegistryOrganizationNotActive(orgId, orgStatus);
-        }
-        License storage license = _licenses[id][orgId];
-        uint64 previous = license.expiresAt;
-        bool held = license.termsHash != bytes32(0);
-        // A licence without expiry cannot get longer; selling it again would take money for nothing.
-        if (held && previous == 0) revert DataAssetRegistryLicenseNotExtended(id, orgId, 0);
-        uint64 expiresAt;
-        if (term != 0) {
-            // An unexpired licence runs on from its expiry, so renewing early loses nothing of what was paid.
-            uint64 start = held && previous > block.timestamp ? previous : uint64(block.timestamp);
-            expiresAt = start + term;
-        } else {
-            if (held && previous >= endsAt) revert DataAssetRegistryLicenseNotExtended(id, orgId, previous);
-            expiresAt = endsAt;
-        }
-        if (expiresAt <= block.timestamp) revert DataAssetRegistryLicenseExpiryPassed(expiresAt);
-        license.termsHash = termsHash;
-        license.expiresAt = expiresAt;
+        LicenseRecord memory before = _licenses[id][orgId];
+        // 0 when none is held: revocation deletes the record.
+        uint64 previous = before.expiresAt;
+        uint64 expiresAt = _purchasedExpiry(id, orgId, before, term, endsAt);
+        _licenses[id][orgId] = LicenseRecord({expiresAt: expiresAt, offerId: offerId, held: true});
+        // A licence the data office granted leaves its terms behind: cleared, as the offer's now apply.
+        if (before.held && before.offerId == 0) delete _licenseTerms[id][orgId];
         // The marker tells auditors this licence was sold: each such grant must have its sale in the same transaction.
         emit LicenseGranted(id, orgId, expiresAt, termsHash, PURCHASED_TERMS);
         grant = PurchaseGrant({
@@ -220,7 +227,7 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
             custodian: record.custodian,
             classification: record.classification,
             status: record.status,
-            previousExpiresAt: held ? previous : 0,
+            previousExpiresAt: previous,
             expiresAt: expiresAt
         });
     }
@@ -228,8 +235,9 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     /// @inheritdoc IDataAssetRegistry
     function revokeLicense(uint256 id, bytes32 orgId, string calldata reason) external restricted {
         // Allowed on a revoked dataset too: licences of a revoked dataset are void anyway, cleaning up is harmless.
-        if (_licenses[id][orgId].termsHash == bytes32(0)) revert DataAssetRegistryNoLicense(id, orgId);
+        if (!_licenses[id][orgId].held) revert DataAssetRegistryNoLicense(id, orgId);
         delete _licenses[id][orgId];
+        delete _licenseTerms[id][orgId];
         emit LicenseRevoked(id, orgId, reason);
     }
 
@@ -255,6 +263,39 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         _baseTokenURI = baseURI;
         emit BaseURIChanged(baseURI);
         emit BatchMetadataUpdate(0, type(uint256).max);
+    }
+
+    /// @dev The expiry of a licence sold now: a licence held before must get longer.
+    function _purchasedExpiry(
+        uint256 id,
+        bytes32 orgId,
+        LicenseRecord memory before,
+        uint64 term,
+        uint64 endsAt
+    ) private view returns (uint64 expiresAt) {
+        uint64 previous = before.expiresAt;
+        bool held = before.held;
+        // A licence without expiry cannot get longer; selling it again would take money for nothing.
+        if (held && previous == 0) revert DataAssetRegistryLicenseNotExtended(id, orgId, 0);
+        if (term != 0) {
+            // An unexpired licence runs on from its expiry, so renewing early loses nothing of what was paid.
+            uint64 start = held && previous > block.timestamp ? previous : uint64(block.timestamp);
+            expiresAt = start + term;
+        } else {
+            if (held && previous >= endsAt) revert DataAssetRegistryLicenseNotExtended(id, orgId, previous);
+            expiresAt = endsAt;
+        }
+        if (expiresAt <= block.timestamp) revert DataAssetRegistryLicenseExpiryPassed(expiresAt);
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function setExchange(address newExchange) external restricted {
+        if (newExchange == address(0)) revert DataAssetRegistryZeroExchange();
+        address current = _exchange;
+        // Once: sold licences refer to the exchange's offers for their terms.
+        if (current != address(0)) revert DataAssetRegistryExchangeAlreadySet(current);
+        _exchange = newExchange;
+        emit ExchangeSet(newExchange);
     }
 
     // ------------------------------------------------------------------ recovery and emergency
@@ -316,7 +357,12 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
 
     /// @inheritdoc IDataAssetRegistry
     function licenseOf(uint256 id, bytes32 orgId) external view returns (License memory license) {
-        return _licenses[id][orgId];
+        LicenseRecord memory record = _licenses[id][orgId];
+        if (!record.held) return license;
+        license.expiresAt = record.expiresAt;
+        license.termsHash = record.offerId == 0
+            ? _licenseTerms[id][orgId]
+            : IDataExchange(_exchange).offerOf(record.offerId).termsHash;
     }
 
     /// @inheritdoc IDataAssetRegistry
@@ -332,9 +378,8 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
         bytes32 orgId = _PARTICIPANTS.orgOf(account);
         if (orgId == _PARTICIPANTS.orgOf(holder)) return true;
         if (record.custodian != address(0) && orgId == _PARTICIPANTS.orgOf(record.custodian)) return true;
-        License memory license = _licenses[id][orgId];
-        return
-            license.termsHash != bytes32(0) && (license.expiresAt == 0 || block.timestamp <= license.expiresAt);
+        LicenseRecord memory license = _licenses[id][orgId];
+        return license.held && (license.expiresAt == 0 || block.timestamp <= license.expiresAt);
     }
 
     /// @inheritdoc IERC5192
@@ -346,6 +391,11 @@ contract DataAssetRegistry is IDataAssetRegistry, ERC721, AccessManaged, Pausabl
     /// @inheritdoc IDataAssetRegistry
     function participants() external view returns (IParticipantRegistry) {
         return _PARTICIPANTS;
+    }
+
+    /// @inheritdoc IDataAssetRegistry
+    function exchange() external view returns (address account) {
+        return _exchange;
     }
 
     /// @notice The token's metadata URL: the base URI, the id as 0x-prefixed 64-digit lowercase hex (the content hash,

@@ -273,7 +273,15 @@ contract DataExchange is IDataExchange, AccessManaged, ERC2771Context, Reentranc
         address buyer
     ) private returns (IDataAssetRegistry.PurchaseGrant memory grant) {
         uint256 datasetId = entry.datasetId;
-        grant = _REGISTRY.grantPurchasedLicense(datasetId, orgId, entry.term, entry.licenceEnd, entry.termsHash);
+        // Offer ids never pass `lastOfferId`, a uint64.
+        grant = _REGISTRY.grantPurchasedLicense(
+            datasetId,
+            orgId,
+            uint64(offerId),
+            entry.term,
+            entry.licenceEnd,
+            entry.termsHash
+        );
         if (grant.status != IDataAssetRegistry.AssetStatus.Active) {
             revert DataExchangeDatasetNotActive(datasetId, grant.status);
         }

@@ -179,6 +179,12 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
      */
     event BaseURIChanged(string baseURI);
 
+    /**
+     * @notice The data exchange allowed to grant paid licences was set (once).
+     * @param exchange the exchange
+     */
+    event ExchangeSet(address exchange);
+
     /// @notice A content hash of zero cannot identify a dataset.
     error DataAssetRegistryZeroContentHash();
 
@@ -289,6 +295,21 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
     error DataAssetRegistryNoLicense(uint256 id, bytes32 orgId);
 
     /**
+     * @notice Only the exchange set with `setExchange` grants paid licences.
+     * @param caller the caller
+     */
+    error DataAssetRegistryNotExchange(address caller);
+
+    /**
+     * @notice The exchange is set once and for good: sold licences refer to its offers for their terms.
+     * @param current the exchange already set
+     */
+    error DataAssetRegistryExchangeAlreadySet(address current);
+
+    /// @notice The exchange cannot be the zero address.
+    error DataAssetRegistryZeroExchange();
+
+    /**
      * @notice A purchase would not lengthen the organisation's licence (it has no expiry, or already runs to the
      * offer's fixed end or beyond).
      * @param id the dataset
@@ -384,18 +405,27 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
         external;
 
     /**
-     * @notice Grants or extends a licence that was paid for on the data exchange. Role DATA_EXCHANGE (held by the
-     * exchange contract alone, so every licence granted here has its sale in the same transaction).
+     * @notice Grants or extends a licence that was paid for on the data exchange. Only the exchange set with
+     * `setExchange` (so every licence granted here has its sale in the same transaction); the exchange has checked
+     * that the buyer's organisation `orgId` is active, so it is not asked again here.
      * @dev With a duration, an unexpired licence runs on from its expiry; with a fixed end, the licence runs to it.
      * Either way the licence must get longer. The caller checks status, class and holder from the returned record.
      * @param id the dataset, not Revoked
-     * @param orgId an Active organisation
+     * @param orgId the buyer's organisation, Active (checked by the exchange)
+     * @param offerId the offer sold (kept as the licence's reference to its terms, so the licence is one slot)
      * @param term licence duration in seconds, or 0 when `endsAt` is given
      * @param endsAt fixed end of the licence, when `term` is 0
      * @param termsHash hash of the terms, not zero
      * @return grant the dataset's holder, custodian, class and status, and the licence's expiry before and now
      */
-    function grantPurchasedLicense(uint256 id, bytes32 orgId, uint64 term, uint64 endsAt, bytes32 termsHash)
+    function grantPurchasedLicense(
+        uint256 id,
+        bytes32 orgId,
+        uint64 offerId,
+        uint64 term,
+        uint64 endsAt,
+        bytes32 termsHash
+    )
         external
         returns (PurchaseGrant memory grant);
 
@@ -442,6 +472,14 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
      */
     function setBaseURI(string calldata baseURI) external;
 
+    /**
+     * @notice Sets the data exchange allowed to call `grantPurchasedLicense`, once. Role ADMIN: scheduled with the
+     * administrator's execution delay. A plain address check rather than an AccessManager role keeps the purchase
+     * path free of the manager's call (and of its participant-registry lookup).
+     * @param exchange the exchange, not zero
+     */
+    function setExchange(address exchange) external;
+
     /// @notice Stops every holder transfer in an emergency. Role GUARDIAN.
     function pause() external;
 
@@ -470,7 +508,8 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
     function custodianOf(uint256 id) external view returns (address custodian);
 
     /**
-     * @notice An organisation's licence of a dataset (termsHash 0 if none).
+     * @notice An organisation's licence of a dataset (termsHash 0 if none). A licence sold on the exchange has the
+     * terms hash of the offer sold last (read from the exchange).
      * @param id the dataset
      * @param orgId the organisation
      * @return license the licence
@@ -494,4 +533,10 @@ interface IDataAssetRegistry is IERC4906, IERC5192 {
      * @return the ParticipantRegistry
      */
     function participants() external view returns (IParticipantRegistry);
+
+    /**
+     * @notice The data exchange set with `setExchange`, zero if none.
+     * @return account the exchange
+     */
+    function exchange() external view returns (address account);
 }

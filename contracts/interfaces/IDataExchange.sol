@@ -11,8 +11,8 @@ import {IParticipantRegistry} from "./IParticipantRegistry.sol";
  * only to listed organisations and up to a number of licences. A purchase moves the buyer's VND to the holder (less
  * the fee, if governance sets one) and grants the licence through the DataAssetRegistry in one transaction.
  * @dev The exchange holds no VND: payment goes straight from the buyer to the holder with the buyer's allowance. It
- * holds the DATA_EXCHANGE role, the only role that may call `DataAssetRegistry.grantPurchasedLicense`, so no paid
- * licence exists without its sale. Core and Important datasets are offered to CityAgency organisations only.
+ * is the registry's exchange (`setExchange`, once), the only account that may call
+ * `DataAssetRegistry.grantPurchasedLicense`, so no paid licence exists without its sale. Core and Important datasets are offered to CityAgency organisations only.
  */
 interface IDataExchange {
     /// @notice What an offerer supplies.

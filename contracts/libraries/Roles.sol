@@ -26,6 +26,7 @@ library Roles {
     uint64 internal constant RECOVERY = 8;
     /// @notice The gateway's anchoring key: writes Merkle roots of its action log.
     uint64 internal constant ANCHORER = 9;
-    /// @notice The data exchange contract: grants the licences it sells, and nothing else.
+    /// @notice Formerly the data exchange contract's; no function since DataAssetRegistry checks the exchange's address
+    /// (`setExchange`). Kept so the id is never reused.
     uint64 internal constant DATA_EXCHANGE = 10;
 }

@@ -93,6 +93,9 @@ const WIRING: [ContractName, string, ContractName][] = [
   ["CarbonCreditRegistry", "market", "CarbonMarket"],
   ["CarbonMarket", "registry", "CarbonCreditRegistry"],
   ["CarbonMarket", "settlementToken", "SettlementToken"],
+  // The only account that may grant paid licences (an address check, not a role: see DataAssetRegistry.setExchange).
+  ["DataAssetRegistry", "exchange", "DataExchange"],
+  ["DataExchange", "registry", "DataAssetRegistry"],
 ];
 
 async function checkWiring({ provider, resolved, toBlock }: DeploymentCheckInput, report: Report): Promise<void> {

@@ -27,9 +27,9 @@ export const PERMISSIONS = {
     RECOVERY: ["recover"],
     GUARDIAN: ["pause", "unpause"],
     // Governance: scheduled with the administrator's execution delay (deploySystem's adminExecutionDelay).
-    ADMIN: ["setBaseURI"],
-    // Held by the DataExchange contract alone: a licence granted here is always one that was paid for.
-    DATA_EXCHANGE: ["grantPurchasedLicense"],
+    // setExchange names the one contract that may call grantPurchasedLicense (an address check, not a role, to keep
+    // the AccessManager off the purchase path): a licence granted there is always one that was paid for.
+    ADMIN: ["setBaseURI", "setExchange"],
   },
   CarbonCreditRegistry: {
     ISSUER: [

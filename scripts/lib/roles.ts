@@ -13,6 +13,7 @@ export const ROLES = {
   GUARDIAN: 7n,
   RECOVERY: 8n,
   ANCHORER: 9n,
+  // No function since DataAssetRegistry checks the exchange's address (setExchange); kept so the id is not reused.
   DATA_EXCHANGE: 10n,
 } as const;
 

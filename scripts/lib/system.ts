@@ -216,9 +216,9 @@ async function bootstrapMarket(contracts: SystemContracts, admin: Signer, step: 
   step("market registered as an account of the Operator organisation " + MARKET_ORG.code);
   await (await carbon.setMarket(marketAddress)).wait();
   step("CarbonCreditRegistry: market set");
-  // The exchange's own role, so it can grant the licences it sells and nothing else.
-  await (await accessManager.grantRole(ROLES.DATA_EXCHANGE, exchangeAddress, 0)).wait();
-  step("exchange registered as an account of " + EXCHANGE_ORG.code + " and granted DATA_EXCHANGE");
+  // The exchange alone may grant the licences it sells.
+  await (await contracts.dataAssets.setExchange(exchangeAddress)).wait();
+  step("exchange registered as an account of " + EXCHANGE_ORG.code + "; DataAssetRegistry: exchange set");
 }
 
 /**

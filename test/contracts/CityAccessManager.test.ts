@@ -37,8 +37,9 @@ type Ctx = Awaited<ReturnType<typeof holderFixture>>;
 async function exerciseEveryRole(ctx: Ctx, label: string): Promise<void> {
   const { holder, participants, dataAssets, carbon, settlement, market, auditAnchor, signers, projectKey } = ctx;
   const now = BigInt(await time.latest());
-  // MARKET_OPERATOR has no function since the fee became governance (ADMIN).
-  const calls: Record<Exclude<RoleName, "ADMIN" | "MARKET_OPERATOR">, () => Promise<unknown>> = {
+  // MARKET_OPERATOR has no function since the fee became governance (ADMIN); DATA_EXCHANGE none since the registry
+  // checks the exchange's address (setExchange) instead of a role.
+  const calls: Record<Exclude<RoleName, "ADMIN" | "MARKET_OPERATOR" | "DATA_EXCHANGE">, () => Promise<unknown>> = {
     GOVERNOR: () => participants.connect(holder).registerOrganization(orgId(`ORG-${label}`), orgKind("Business"), 0, ethers.ZeroHash, label),
     REGISTRAR: () => dataAssets.connect(holder).register(registration(`powers-${label}`, signers.agencyA.address)),
     ISSUER: () => carbon.connect(holder).freezeAccount(signers.stranger.address, label),
@@ -53,9 +54,6 @@ async function exerciseEveryRole(ctx: Ctx, label: string): Promise<void> {
       const next = (await auditAnchor.lastAnchoredEntryId()) + 1n;
       await auditAnchor.connect(holder).anchor(ethers.id(label), next, next, ethers.id(label));
     },
-    // Runs after REGISTRAR (object order), so the dataset it registered exists.
-    DATA_EXCHANGE: () =>
-      dataAssets.connect(holder).grantPurchasedLicense(BigInt(registration(`powers-${label}`, signers.agencyA.address).contentHash), HOLDER_ORG, 3600n, 0n, ethers.id(label)),
   };
   for (const [role, call] of Object.entries(calls)) await expect(call(), role).not.to.be.reverted;
 }

@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, setBalance, time } from "@nomicfoundation/hardhat-network-helpers";
 import { EXCHANGE_ORG } from "../../scripts/lib/system";
 import { ROLES } from "../../scripts/lib/roles";
 import { FUNDS, PRICE, TERM, TERMS_HASH, chainNow, exchangeFixture, offeredFixture, terms } from "./fixtures/exchange";
 import { AssetStatus, Classification } from "./helpers/datasets";
 import { relay } from "./helpers/forwarder";
+import { DataAssetRegistry__factory } from "../../typechain-types";
 import { expectStrangerRefused, expectWiredRoles } from "./helpers/restricted";
 
 const OrgKind = { None: 0, CityAgency: 1, Business: 2 } as const;
@@ -14,7 +15,7 @@ const MAX_40 = 2n ** 40n - 1n;
 
 describe("DataExchange", function () {
   describe("deployment", function () {
-    it("is wired to the registry and the token, holds DATA_EXCHANGE and is an active Operator account", async function () {
+    it("is wired to the registry and the token, is the registry's exchange and an active Operator account", async function () {
       const { exchange, dataAssets, settlement, participants, accessManager, exchangeAddress } = await loadFixture(exchangeFixture);
       expect(await exchange.registry()).to.equal(await dataAssets.getAddress());
       expect(await exchange.settlementToken()).to.equal(await settlement.getAddress());
@@ -23,7 +24,9 @@ describe("DataExchange", function () {
       expect(await exchange.paused()).to.equal(false);
       expect(await participants.orgOf(exchangeAddress)).to.equal(EXCHANGE_ORG.id);
       expect(await participants.isActive(exchangeAddress)).to.equal(true);
-      expect((await accessManager.hasRole(ROLES.DATA_EXCHANGE, exchangeAddress))[0]).to.equal(true);
+      expect(await dataAssets.exchange()).to.equal(exchangeAddress);
+      // The role table no longer names DATA_EXCHANGE: the registry checks the exchange's address, not a role.
+      expect((await accessManager.hasRole(ROLES.DATA_EXCHANGE, exchangeAddress))[0]).to.equal(false);
       await expectWiredRoles(accessManager, exchange, "DataExchange");
       await expectWiredRoles(accessManager, dataAssets, "DataAssetRegistry");
     });
@@ -35,9 +38,36 @@ describe("DataExchange", function () {
 
     it("lets no one but the exchange grant a paid licence, not even the data office", async function () {
       const { dataAssets, signers, datasetId, orgs } = await loadFixture(exchangeFixture);
-      await expect(dataAssets.connect(signers.registrar).grantPurchasedLicense(datasetId, orgs.businessA.id, TERM, 0n, TERMS_HASH))
+      await expect(dataAssets.connect(signers.registrar).grantPurchasedLicense(datasetId, orgs.businessA.id, 1n, TERM, 0n, TERMS_HASH))
+        .to.be.revertedWithCustomError(dataAssets, "DataAssetRegistryNotExchange")
+        .withArgs(signers.registrar.address);
+    });
+
+    it("lets only the administrator name the exchange (setExchange), once, never zero", async function () {
+      const { dataAssets, signers, exchangeAddress } = await loadFixture(exchangeFixture);
+      await expect(dataAssets.connect(signers.registrar).setExchange(signers.registrar.address))
         .to.be.revertedWithCustomError(dataAssets, "AccessManagedUnauthorized")
         .withArgs(signers.registrar.address);
+      // deploySystem set it; sold licences refer to its offers, so it cannot change.
+      await expect(dataAssets.connect(signers.admin).setExchange(signers.stranger.address))
+        .to.be.revertedWithCustomError(dataAssets, "DataAssetRegistryExchangeAlreadySet")
+        .withArgs(exchangeAddress);
+      await expect(dataAssets.connect(signers.admin).setExchange(ethers.ZeroAddress)).to.be.revertedWithCustomError(
+        dataAssets,
+        "DataAssetRegistryZeroExchange",
+      );
+    });
+
+    it("emits ExchangeSet when the exchange is set on a fresh registry", async function () {
+      const { accessManager, participants, signers } = await loadFixture(exchangeFixture);
+      const fresh = await new DataAssetRegistry__factory(signers.admin).deploy(
+        await accessManager.getAddress(),
+        await participants.getAddress(),
+        ethers.ZeroAddress,
+      );
+      await accessManager.setTargetFunctionRole(await fresh.getAddress(), [fresh.interface.getFunction("setExchange").selector], ROLES.ADMIN);
+      await expect(fresh.connect(signers.admin).setExchange(signers.stranger.address)).to.emit(fresh, "ExchangeSet").withArgs(signers.stranger.address);
+      expect(await fresh.exchange()).to.equal(signers.stranger.address);
     });
   });
 
@@ -231,6 +261,28 @@ describe("DataExchange", function () {
       await expect(exchange.connect(signers.agencyB).purchase(1n, PRICE))
         .to.be.revertedWithCustomError(exchange, "DataExchangeOfferExpired")
         .withArgs(1n, end);
+    });
+
+    it("keeps one licence per organisation whose terms are the office's or the offer's sold last (licenseOf)", async function () {
+      const { exchange, dataAssets, signers, datasetId, orgs } = await loadFixture(offeredFixture);
+      const officeTerms = ethers.id("office terms");
+      const otherTerms = ethers.id("second offer terms");
+      const officeEnd = (await chainNow()) + 3_600n;
+      await dataAssets.connect(signers.registrar).grantLicense(datasetId, orgs.businessA.id, officeEnd, officeTerms, "office");
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([officeTerms, officeEnd]);
+      // Buying extends the office's licence, whose terms give way to the offer's.
+      await exchange.connect(signers.businessA).purchase(1n, PRICE);
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([TERMS_HASH, officeEnd + TERM]);
+      // A second offer with other terms: the licence refers to the offer sold last.
+      await exchange.connect(signers.agencyA).offer(terms(datasetId, { termsHash: otherTerms }));
+      await exchange.connect(signers.businessA).purchase(2n, PRICE);
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([otherTerms, officeEnd + 2n * TERM]);
+      // The office can still replace a sold licence with its own terms, and revoke it.
+      await dataAssets.connect(signers.registrar).grantLicense(datasetId, orgs.businessA.id, 0n, officeTerms, "office again");
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([officeTerms, 0n]);
+      await dataAssets.connect(signers.registrar).revokeLicense(datasetId, orgs.businessA.id, "ended");
+      expect(await dataAssets.licenseOf(datasetId, orgs.businessA.id)).to.deep.equal([ethers.ZeroHash, 0n]);
+      expect(await dataAssets.hasAccess(datasetId, signers.businessA.address)).to.equal(false);
     });
 
     it("does not sell a licence to an organisation that holds one without expiry", async function () {
@@ -467,27 +519,25 @@ describe("DataExchange", function () {
   });
 
   describe("DataAssetRegistry#grantPurchasedLicense", function () {
-    /** exchangeFixture with a test account holding DATA_EXCHANGE, to reach the registry's own checks directly. */
+    /** exchangeFixture with the exchange's address as a signer, to reach the registry's own checks directly. */
     async function directFixture() {
       const ctx = await exchangeFixture();
-      await ctx.accessManager.grantRole(ROLES.DATA_EXCHANGE, ctx.signers.stranger.address, 0);
-      return ctx;
+      await setBalance(ctx.exchangeAddress, 10n ** 18n);
+      const exchangeSigner = await ethers.getImpersonatedSigner(ctx.exchangeAddress);
+      return { ...ctx, exchangeSigner };
     }
 
-    it("refuses a zero terms hash, an inactive organisation and a licence ending now", async function () {
-      const { dataAssets, participants, signers, datasetId, orgs } = await loadFixture(directFixture);
-      const grant = dataAssets.connect(signers.stranger);
-      await expect(grant.grantPurchasedLicense(datasetId, orgs.businessA.id, TERM, 0n, ethers.ZeroHash)).to.be.revertedWithCustomError(
+    // The buyer's organisation being active is the exchange's check (DataExchangeInactiveParticipant, tested in #purchase).
+    it("refuses a zero terms hash and a licence ending now", async function () {
+      const { dataAssets, exchangeSigner, datasetId, orgs } = await loadFixture(directFixture);
+      const grant = dataAssets.connect(exchangeSigner);
+      await expect(grant.grantPurchasedLicense(datasetId, orgs.businessA.id, 1n, TERM, 0n, ethers.ZeroHash)).to.be.revertedWithCustomError(
         dataAssets,
         "DataAssetRegistryZeroTermsHash",
       );
-      await participants.connect(signers.governor).suspend(orgs.businessA.id, "audit");
-      await expect(grant.grantPurchasedLicense(datasetId, orgs.businessA.id, TERM, 0n, TERMS_HASH))
-        .to.be.revertedWithCustomError(dataAssets, "DataAssetRegistryOrganizationNotActive")
-        .withArgs(orgs.businessA.id, 2);
       const now = (await chainNow()) + 1n;
       await time.setNextBlockTimestamp(now);
-      await expect(grant.grantPurchasedLicense(datasetId, orgs.businessB.id, 0n, now, TERMS_HASH))
+      await expect(grant.grantPurchasedLicense(datasetId, orgs.businessB.id, 1n, 0n, now, TERMS_HASH))
         .to.be.revertedWithCustomError(dataAssets, "DataAssetRegistryLicenseExpiryPassed")
         .withArgs(now);
     });

@@ -77,6 +77,16 @@ describe("audit tool: the deployment itself", function () {
       expect(found).to.include(`CarbonMarket.registry() is ${(await shadow.carbon.getAddress()).toLowerCase()}, not the recorded CarbonCreditRegistry ${addressOf(deployment, "carbon").toLowerCase()}`);
     });
 
+    it("fails when the exchange the data registry names is not the recorded exchange", async function () {
+      const { deployment, signers } = await loadFixture(historyFixture);
+      const shadow = await deploySystem(signers.admin, { adminGrantDelay: 0 });
+      const exchange = await shadow.exchange.getAddress();
+      const forged = { ...deployment, contracts: { ...deployment.contracts, exchange: { address: exchange, codeHash: ethers.keccak256(await ethers.provider.getCode(exchange)) } } };
+      const found = messages(await auditChain({ provider: ethers.provider, deployment: forged }), DEPLOYMENT_CHECKS.wiring);
+      expect(found).to.include(`DataAssetRegistry.exchange() is ${addressOf(deployment, "exchange").toLowerCase()}, not the recorded DataExchange ${exchange.toLowerCase()}`);
+      expect(found).to.include(`DataExchange.registry() is ${(await shadow.dataAssets.getAddress()).toLowerCase()}, not the recorded DataAssetRegistry ${addressOf(deployment, "dataAssets").toLowerCase()}`);
+    });
+
     it("fails when a contract trusts a Forwarder other than the recorded one", async function () {
       const { deployment } = await loadFixture(historyFixture);
       if (!deployment.contracts.forwarder) this.skip(); // the system has no Forwarder before the contracts branch
