@@ -395,6 +395,7 @@ class Fill extends Step {
       model.active[MARKET] &&
       model.vnd[this.buyer] >= cost &&
       !batch.frozen &&
+      !model.frozen[listing.seller] &&
       !(this.retire && model.frozen[this.buyer]);
     const market = real.ctx.market.connect(real.signer(this.buyer));
     const logs = await attempt(real, model, ok, this.toString(), () =>
@@ -430,7 +431,7 @@ class CancelListing extends Step {
     if (l === null) return;
     const listing = model.listings[l];
     const batch = model.batches[listing.batch];
-    const ok = listing.remaining > 0n && model.active[listing.seller] && model.active[MARKET] && !batch.frozen;
+    const ok = listing.remaining > 0n && model.active[listing.seller] && model.active[MARKET] && !batch.frozen && !model.frozen[listing.seller];
     const logs = await attempt(real, model, ok, this.toString(), () => real.ctx.market.connect(real.signer(listing.seller)).cancelListing(l + 1));
     if (!logs) return;
     batch.bal[MARKET] -= listing.remaining;

@@ -298,6 +298,22 @@ describe("market and settlement API", function () {
   });
 
   describe("DELETE /v1/market/listings/{id} and GET", function () {
+    it("409 for a frozen seller's listing: no fill, no cancel, until the account is unfrozen", async function () {
+      const batchId = await api.batch("BIZ-SOLAR", "20");
+      const id = await list({ batchId, amount: "20", unitPrice: "10" });
+      await api.post("/v1/accounts/BIZ-SOLAR/freeze", { reason: "court order" }, "DONRE").expect(200);
+      try {
+        const fill = await expectError(api.post(`/v1/market/listings/${id}/fill`, { amount: "5", maxCost: "50" }, "BIZ-LOGISTICS"), 409, "CHAIN_STATE_CONFLICT");
+        expect(fill.body.error.details).to.deep.include({ error: "CarbonMarketSellerFrozen", args: { listingId: id, seller: accountOf("BIZ-SOLAR") } });
+        const cancel = await expectError(api.del(`/v1/market/listings/${id}`, "BIZ-SOLAR"), 409, "CHAIN_STATE_CONFLICT");
+        expect(cancel.body.error.details.error).to.equal("CarbonMarketSellerFrozen");
+        expect((await api.get(`/v1/market/listings/${id}`).expect(200)).body).to.include({ remaining: "20" });
+      } finally {
+        await api.post("/v1/accounts/BIZ-SOLAR/unfreeze", { reason: "order lifted" }, "DONRE").expect(200);
+      }
+      await api.post(`/v1/market/listings/${id}/fill`, { amount: "5", maxCost: "50" }, "BIZ-LOGISTICS").expect(200);
+    });
+
     it("the seller cancels and gets the remainder back from escrow; others get 403; twice is 409", async function () {
       const batchId = await api.batch("BIZ-SOLAR", "30");
       const id = await list({ batchId, amount: "30", unitPrice: "10" });
