@@ -176,6 +176,17 @@ describe("CarbonMarket", function () {
       expect((await market.listing(1n)).remaining).to.equal(0n);
     });
 
+    it("accepts a fill of exactly the minimum and refuses one unit less", async function () {
+      const { market, signers, batchId } = await loadFixture(carbonFixture);
+      await market.connect(signers.businessA).list(batchId, 25n, PRICE, 10n, 0n, ethers.ZeroAddress);
+      const buyer = market.connect(signers.businessB);
+      await expect(buyer.fill(1n, 9n, 9n * PRICE)).to.be.revertedWithCustomError(market, "CarbonMarketBelowMinFill").withArgs(1n, 9n, 10n);
+      await expect(buyer.fill(1n, 10n, 10n * PRICE))
+        .to.emit(market, "Traded")
+        .withArgs(1n, signers.businessA.address, signers.businessB.address, batchId, 10n, PRICE, 0n);
+      expect((await market.listing(1n)).remaining).to.equal(15n);
+    });
+
     it("refuses bad fills", async function () {
       const { market, signers } = await loadFixture(listedFixture);
       const buyer = market.connect(signers.businessB);
@@ -410,6 +421,23 @@ describe("CarbonMarket", function () {
         .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryBatchFrozen")
         .withArgs(batchId);
       expect((await market.listing(1n)).remaining).to.equal(10n);
+    });
+
+    it("refuses a reclaim one second before and exactly at the expiry, accepts it one second after", async function () {
+      const { market, signers, batchId } = await loadFixture(carbonFixture);
+      const expiry = (await chainNow()) + 100n;
+      await market.connect(signers.businessA).list(batchId, 10n, PRICE, 0n, expiry, ethers.ZeroAddress);
+      for (const at of [expiry - 1n, expiry]) {
+        await time.setNextBlockTimestamp(at);
+        await expect(market.connect(signers.stranger).reclaimExpired(1n))
+          .to.be.revertedWithCustomError(market, "CarbonMarketListingNotExpired")
+          .withArgs(1n, expiry);
+      }
+      expect(BigInt(await time.latest())).to.equal(expiry); // the refused reclaim was mined at the expiry itself
+      await time.setNextBlockTimestamp(expiry + 1n);
+      const reclaimed = await market.connect(signers.stranger).reclaimExpired(1n);
+      await expect(reclaimed).to.emit(market, "ListingReclaimed").withArgs(1n, signers.businessA.address, signers.stranger.address, 10n);
+      expect((await ethers.provider.getBlock((await reclaimed.wait())!.blockNumber))!.timestamp).to.equal(Number(expiry + 1n));
     });
 
     it("refuses listings without expiry", async function () {
