@@ -134,6 +134,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         Listing storage entry = _openListing(listingId);
         address seller = entry.seller;
         if (_msgSender() != seller) revert CarbonMarketNotSeller(listingId, _msgSender());
+        _requireSellerNotFrozen(listingId, seller);
         uint256 remaining = entry.remaining;
         entry.remaining = 0;
         emit ListingCancelled(listingId, seller, remaining);
@@ -147,6 +148,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         uint64 expiry = entry.expiry;
         if (expiry == 0 || block.timestamp <= expiry) revert CarbonMarketListingNotExpired(listingId, expiry);
         address seller = entry.seller;
+        _requireSellerNotFrozen(listingId, seller);
         uint256 remaining = entry.remaining;
         entry.remaining = 0;
         emit ListingReclaimed(listingId, seller, _msgSender(), remaining);
@@ -273,6 +275,7 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
             if (expiry != 0 && block.timestamp > expiry) revert CarbonMarketListingExpired(listingId, expiry);
         }
         if (buyer == seller) revert CarbonMarketSelfTrade(seller);
+        _requireSellerNotFrozen(listingId, seller);
         if (entry.hasBuyer && _privateBuyers[listingId] != buyer) {
             revert CarbonMarketNotPrivateBuyer(listingId, buyer);
         }
@@ -293,6 +296,12 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         emit Traded(listingId, seller, buyer, batchId, amount, unitPrice, fee);
         _SETTLEMENT.safeTransferFrom(buyer, seller, cost - fee);
         if (fee != 0) _SETTLEMENT.safeTransferFrom(buyer, config.feeRecipient, fee);
+    }
+
+    /// @dev The registry refuses moves out of escrow only for a frozen batch (escrow is the sender), so the seller's
+    /// own freeze is checked here: otherwise a frozen account could still sell or take back credits it listed.
+    function _requireSellerNotFrozen(uint256 listingId, address seller) private view {
+        if (_REGISTRY.isAccountFrozen(seller)) revert CarbonMarketSellerFrozen(listingId, seller);
     }
 
     function _openListing(uint256 listingId) private view returns (Listing storage entry) {

@@ -35,6 +35,7 @@ contract SettlementToken is ISettlementToken, ERC20Pausable, AccessManaged, ERC2
 
     /// @inheritdoc ISettlementToken
     function burn(address from, uint256 amount, bytes32 ref) external restricted {
+        if (from != _msgSender()) revert SettlementTokenBurnNotHandedIn(from);
         if (amount == 0) revert SettlementTokenZeroAmount();
         _burn(from, amount);
         emit Burned(from, amount, ref);
@@ -60,8 +61,8 @@ contract SettlementToken is ISettlementToken, ERC20Pausable, AccessManaged, ERC2
         return 0;
     }
 
-    /// @dev Receivers of mints and both sides of transfers must be active; a burn may debit any account, so the
-    /// treasury can settle a withdrawal even for a suspended participant.
+    /// @dev Receivers of mints and both sides of transfers must be active; a burn debits only the treasury's own
+    /// balance (VND handed in), which needs no participant check.
     function _update(address from, address to, uint256 value) internal override {
         if (from == address(0)) {
             if (!_PARTICIPANTS.isActive(to)) revert SettlementTokenInactiveParticipant(to);

@@ -169,6 +169,15 @@ interface ICarbonMarket {
     error CarbonMarketListingNotExpired(uint256 listingId, uint64 expiry);
 
     /**
+     * @notice The seller's account is frozen in the credit registry, so its listing can neither be filled nor
+     * cancelled nor reclaimed: the credits in escrow stay put until the account is unfrozen. (A frozen batch is
+     * refused by the registry itself when escrow moves its credits: CarbonCreditRegistryBatchFrozen.)
+     * @param listingId the listing
+     * @param seller its seller
+     */
+    error CarbonMarketSellerFrozen(uint256 listingId, address seller);
+
+    /**
      * @notice Only the seller may cancel a listing.
      * @param listingId the listing
      * @param caller the caller

@@ -33,6 +33,12 @@ interface ISettlementToken {
     error SettlementTokenZeroAmount();
 
     /**
+     * @notice The treasury burns only VND handed in to its own account, never a holder's balance at will.
+     * @param from the account named, which is not the calling treasury account
+     */
+    error SettlementTokenBurnNotHandedIn(address from);
+
+    /**
      * @notice Mints VND to an active participant.
      * @param to the receiver
      * @param amount VND, at least 1
@@ -41,8 +47,10 @@ interface ISettlementToken {
     function mint(address to, uint256 amount, bytes32 ref) external;
 
     /**
-     * @notice Burns VND from an account's balance (a withdrawal settled by the treasury).
-     * @param from the account debited
+     * @notice Burns VND the treasury holds (a withdrawal settled by the treasury). The holder hands the VND in by
+     * transferring it to the treasury account first, so no one's balance shrinks without their own transfer.
+     * @dev Reverts with SettlementTokenBurnNotHandedIn unless `from` is the calling treasury account.
+     * @param from the account debited: the calling treasury account itself
      * @param amount VND, at least 1
      * @param ref the treasury's withdrawal reference
      */

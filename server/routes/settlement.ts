@@ -31,7 +31,7 @@ export function settlementRoutes(routes: RouteBuilder, s: GatewayServices): void
     method: "post",
     path: "/v1/settlement/burn",
     operationId: "burnVnd",
-    summary: "Burn VND from a participant's balance against a withdrawal (treasury)",
+    summary: "Burn VND handed in to the treasury against a withdrawal (treasury; any other holder is refused on chain)",
     tags,
     scope: SCOPE.SETTLEMENT_WRITE,
     body: BurnBody,

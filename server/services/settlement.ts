@@ -7,7 +7,10 @@ import type { Principal } from "./principal";
 
 type Claim = { orgCode: string; key: string };
 
-/** The VND settlement token: the treasury mints against deposits and burns against withdrawals, with its own key. */
+/**
+ * The VND settlement token: the treasury mints against deposits and burns against withdrawals, with its own key. It
+ * burns only its own balance (VND holders handed in); the chain refuses any other `from` (SettlementTokenBurnNotHandedIn).
+ */
 export class SettlementService {
   constructor(
     private readonly contracts: ChainContracts,

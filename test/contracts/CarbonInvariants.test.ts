@@ -26,7 +26,7 @@ const SEED = process.env.CARBON_PROPERTY_SEED === undefined ? undefined : Number
 
 const FEE_BPS = 100n;
 // Account indices. 0-3 are participants that can be suspended, 4 is never registered, 5 is the market contract.
-const A = 0, B = 1, AGENCY_A = 2, AGENCY_B = 3, STRANGER = 4, MARKET = 5, OPERATOR = 6; // 7: the treasury
+const A = 0, B = 1, AGENCY_A = 2, AGENCY_B = 3, STRANGER = 4, MARKET = 5, OPERATOR = 6, TREASURY = 7;
 const NAMES = ["A", "B", "agencyA", "agencyB", "stranger", "market", "operator", "treasury"];
 const SUSPENDABLE = [A, B, AGENCY_A, AGENCY_B, MARKET];
 
@@ -395,6 +395,7 @@ class Fill extends Step {
       model.active[MARKET] &&
       model.vnd[this.buyer] >= cost &&
       !batch.frozen &&
+      !model.frozen[listing.seller] &&
       !(this.retire && model.frozen[this.buyer]);
     const market = real.ctx.market.connect(real.signer(this.buyer));
     const logs = await attempt(real, model, ok, this.toString(), () =>
@@ -430,7 +431,7 @@ class CancelListing extends Step {
     if (l === null) return;
     const listing = model.listings[l];
     const batch = model.batches[listing.batch];
-    const ok = listing.remaining > 0n && model.active[listing.seller] && model.active[MARKET] && !batch.frozen;
+    const ok = listing.remaining > 0n && model.active[listing.seller] && model.active[MARKET] && !batch.frozen && !model.frozen[listing.seller];
     const logs = await attempt(real, model, ok, this.toString(), () => real.ctx.market.connect(real.signer(listing.seller)).cancelListing(l + 1));
     if (!logs) return;
     batch.bal[MARKET] -= listing.remaining;
@@ -459,16 +460,20 @@ class MintVnd extends Step {
   }
 }
 
+/** A withdrawal: the treasury may not burn the holder's balance at will; the holder hands the VND in, then it is burned. */
 class BurnVnd extends Step {
   constructor(readonly from: number, readonly amount: bigint) {
     super();
   }
   async run(model: Model, real: Real) {
-    const logs = await attempt(real, model, model.vnd[this.from] >= this.amount, this.toString(), () =>
-      real.ctx.settlement.connect(real.ctx.signers.treasury).burn(real.accounts[this.from], this.amount, ethers.ZeroHash),
-    );
-    if (!logs) return;
-    model.vnd[this.from] -= this.amount;
+    const treasury = real.ctx.settlement.connect(real.ctx.signers.treasury);
+    await attempt(real, model, false, `${this} directly`, () => treasury.burn(real.accounts[this.from], this.amount, ethers.ZeroHash));
+    const handIn = new TransferVnd(this.from, TREASURY, this.amount);
+    const vndBefore = model.vnd[TREASURY];
+    await handIn.run(model, real);
+    if (model.vnd[TREASURY] === vndBefore) return; // the hand-in was refused
+    await attempt(real, model, true, this.toString(), () => treasury.burn(real.accounts[TREASURY], this.amount, ethers.ZeroHash));
+    model.vnd[TREASURY] -= this.amount;
     model.burned += this.amount;
   }
   toString() {

@@ -176,6 +176,17 @@ describe("CarbonMarket", function () {
       expect((await market.listing(1n)).remaining).to.equal(0n);
     });
 
+    it("accepts a fill of exactly the minimum and refuses one unit less", async function () {
+      const { market, signers, batchId } = await loadFixture(carbonFixture);
+      await market.connect(signers.businessA).list(batchId, 25n, PRICE, 10n, 0n, ethers.ZeroAddress);
+      const buyer = market.connect(signers.businessB);
+      await expect(buyer.fill(1n, 9n, 9n * PRICE)).to.be.revertedWithCustomError(market, "CarbonMarketBelowMinFill").withArgs(1n, 9n, 10n);
+      await expect(buyer.fill(1n, 10n, 10n * PRICE))
+        .to.emit(market, "Traded")
+        .withArgs(1n, signers.businessA.address, signers.businessB.address, batchId, 10n, PRICE, 0n);
+      expect((await market.listing(1n)).remaining).to.equal(15n);
+    });
+
     it("refuses bad fills", async function () {
       const { market, signers } = await loadFixture(listedFixture);
       const buyer = market.connect(signers.businessB);
@@ -257,6 +268,19 @@ describe("CarbonMarket", function () {
         .withArgs(batchId);
     });
 
+    it("refuses a frozen seller's listing until the account is unfrozen", async function () {
+      const { market, carbon, settlement, signers } = await loadFixture(listedFixture);
+      const seller = signers.businessA.address;
+      await carbon.connect(signers.issuer).freezeAccount(seller, "court order");
+      await expect(market.connect(signers.businessB).fill(1n, 1n, PRICE))
+        .to.be.revertedWithCustomError(market, "CarbonMarketSellerFrozen")
+        .withArgs(1n, seller);
+      expect((await market.listing(1n)).remaining).to.equal(100n);
+      expect(await settlement.balanceOf(seller)).to.equal(0n);
+      await carbon.connect(signers.issuer).unfreezeAccount(seller, "order lifted");
+      await expect(market.connect(signers.businessB).fill(1n, 1n, PRICE)).to.emit(market, "Traded");
+    });
+
     it("is refused while paused", async function () {
       const { market, signers } = await loadFixture(listedFixture);
       await market.connect(signers.guardian).pause();
@@ -298,6 +322,24 @@ describe("CarbonMarket", function () {
       expect(await settlement.balanceOf(buyer.address)).to.equal(100_000_000n);
       expect((await market.listing(1n)).remaining).to.equal(100n);
     });
+
+    it("refuses a frozen seller's listing", async function () {
+      const { market, carbon, signers } = await loadFixture(listedFixture);
+      await carbon.connect(signers.issuer).freezeAccount(signers.businessA.address, "court order");
+      await expect(market.connect(signers.businessB).fillAndRetire(1n, 1n, PRICE, claim()))
+        .to.be.revertedWithCustomError(market, "CarbonMarketSellerFrozen")
+        .withArgs(1n, signers.businessA.address);
+      expect((await market.listing(1n)).remaining).to.equal(100n);
+    });
+
+    it("refuses a frozen batch's listing", async function () {
+      const { market, carbon, signers, batchId } = await loadFixture(listedFixture);
+      await carbon.connect(signers.issuer).freezeBatch(batchId, "investigation");
+      await expect(market.connect(signers.businessB).fillAndRetire(1n, 1n, PRICE, claim()))
+        .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryBatchFrozen")
+        .withArgs(batchId);
+      expect((await market.listing(1n)).remaining).to.equal(100n);
+    });
   });
 
   describe("#cancelListing", function () {
@@ -333,6 +375,18 @@ describe("CarbonMarket", function () {
         .withArgs(batchId);
       expect((await market.listing(1n)).remaining).to.equal(100n);
     });
+
+    it("cannot take back a frozen seller's credits until the account is unfrozen", async function () {
+      const { market, carbon, signers } = await loadFixture(listedFixture);
+      const seller = signers.businessA.address;
+      await carbon.connect(signers.issuer).freezeAccount(seller, "court order");
+      await expect(market.connect(signers.businessA).cancelListing(1n))
+        .to.be.revertedWithCustomError(market, "CarbonMarketSellerFrozen")
+        .withArgs(1n, seller);
+      expect((await market.listing(1n)).remaining).to.equal(100n);
+      await carbon.connect(signers.issuer).unfreezeAccount(seller, "order lifted");
+      await expect(market.connect(signers.businessA).cancelListing(1n)).to.emit(market, "ListingCancelled").withArgs(1n, seller, 100n);
+    });
   });
 
   describe("#reclaimExpired", function () {
@@ -349,6 +403,41 @@ describe("CarbonMarket", function () {
         .withArgs(1n, signers.businessA.address, signers.stranger.address, 10n);
       expect(await carbon.balanceOf(signers.businessA.address, batchId)).to.equal(1000n);
       await expect(market.connect(signers.stranger).reclaimExpired(1n)).to.be.revertedWithCustomError(market, "CarbonMarketListingClosed").withArgs(1n);
+    });
+
+    it("refuses an expired listing of a frozen seller or a frozen batch", async function () {
+      const { market, carbon, signers, batchId } = await loadFixture(carbonFixture);
+      const seller = signers.businessA.address;
+      const expiry = (await chainNow()) + 100n;
+      await market.connect(signers.businessA).list(batchId, 10n, PRICE, 0n, expiry, ethers.ZeroAddress);
+      await time.increaseTo(expiry + 1n);
+      await carbon.connect(signers.issuer).freezeAccount(seller, "court order");
+      await expect(market.connect(signers.stranger).reclaimExpired(1n))
+        .to.be.revertedWithCustomError(market, "CarbonMarketSellerFrozen")
+        .withArgs(1n, seller);
+      await carbon.connect(signers.issuer).unfreezeAccount(seller, "order lifted");
+      await carbon.connect(signers.issuer).freezeBatch(batchId, "investigation");
+      await expect(market.connect(signers.stranger).reclaimExpired(1n))
+        .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryBatchFrozen")
+        .withArgs(batchId);
+      expect((await market.listing(1n)).remaining).to.equal(10n);
+    });
+
+    it("refuses a reclaim one second before and exactly at the expiry, accepts it one second after", async function () {
+      const { market, signers, batchId } = await loadFixture(carbonFixture);
+      const expiry = (await chainNow()) + 100n;
+      await market.connect(signers.businessA).list(batchId, 10n, PRICE, 0n, expiry, ethers.ZeroAddress);
+      for (const at of [expiry - 1n, expiry]) {
+        await time.setNextBlockTimestamp(at);
+        await expect(market.connect(signers.stranger).reclaimExpired(1n))
+          .to.be.revertedWithCustomError(market, "CarbonMarketListingNotExpired")
+          .withArgs(1n, expiry);
+      }
+      expect(BigInt(await time.latest())).to.equal(expiry); // the refused reclaim was mined at the expiry itself
+      await time.setNextBlockTimestamp(expiry + 1n);
+      const reclaimed = await market.connect(signers.stranger).reclaimExpired(1n);
+      await expect(reclaimed).to.emit(market, "ListingReclaimed").withArgs(1n, signers.businessA.address, signers.stranger.address, 10n);
+      expect((await ethers.provider.getBlock((await reclaimed.wait())!.blockNumber))!.timestamp).to.equal(Number(expiry + 1n));
     });
 
     it("refuses listings without expiry", async function () {

@@ -60,26 +60,43 @@ describe("SettlementToken", function () {
   });
 
   describe("#burn", function () {
-    it("burns from an account with the withdrawal reference, even a suspended one", async function () {
-      const { settlement, participants, signers, orgs } = await loadFixture(carbonFixture);
-      const from = signers.businessB.address;
-      await participants.connect(signers.governor).suspend(orgs.businessB.id, "closing account");
-      await expect(settlement.connect(signers.treasury).burn(from, 40_000_000n, ethers.id("WD-7")))
+    it("burns VND the holder handed in to the treasury, with the withdrawal reference", async function () {
+      const { settlement, signers } = await loadFixture(carbonFixture);
+      const treasury = signers.treasury.address;
+      await settlement.connect(signers.businessB).transfer(treasury, 40_000_000n);
+      await expect(settlement.connect(signers.treasury).burn(treasury, 40_000_000n, ethers.id("WD-7")))
         .to.emit(settlement, "Burned")
-        .withArgs(from, 40_000_000n, ethers.id("WD-7"))
+        .withArgs(treasury, 40_000_000n, ethers.id("WD-7"))
         .and.to.emit(settlement, "Transfer")
-        .withArgs(from, ethers.ZeroAddress, 40_000_000n);
-      expect(await settlement.balanceOf(from)).to.equal(60_000_000n);
+        .withArgs(treasury, ethers.ZeroAddress, 40_000_000n);
+      expect(await settlement.balanceOf(treasury)).to.equal(0n);
+      expect(await settlement.balanceOf(signers.businessB.address)).to.equal(60_000_000n);
       expect(await settlement.totalSupply()).to.equal(60_000_000n);
     });
 
-    it("refuses zero and more than the balance", async function () {
+    it("refuses to burn a holder's balance that was not handed in, even a suspended holder's", async function () {
+      const { settlement, participants, signers, orgs } = await loadFixture(carbonFixture);
+      const from = signers.businessB.address;
+      await expect(settlement.connect(signers.treasury).burn(from, 1n, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(settlement, "SettlementTokenBurnNotHandedIn")
+        .withArgs(from);
+      await participants.connect(signers.governor).suspend(orgs.businessB.id, "closing account");
+      await expect(settlement.connect(signers.treasury).burn(from, 1n, ethers.ZeroHash))
+        .to.be.revertedWithCustomError(settlement, "SettlementTokenBurnNotHandedIn")
+        .withArgs(from);
+      expect(await settlement.balanceOf(from)).to.equal(100_000_000n);
+    });
+
+    it("refuses zero and more than the treasury holds", async function () {
       const { settlement, signers } = await loadFixture(carbonFixture);
       const treasury = settlement.connect(signers.treasury);
-      await expect(treasury.burn(signers.businessB.address, 0n, ethers.ZeroHash)).to.be.revertedWithCustomError(settlement, "SettlementTokenZeroAmount");
-      await expect(treasury.burn(signers.businessB.address, 100_000_001n, ethers.ZeroHash))
+      const own = signers.treasury.address;
+      await settlement.connect(signers.businessB).transfer(own, 10n);
+      await expect(treasury.burn(own, 0n, ethers.ZeroHash)).to.be.revertedWithCustomError(settlement, "SettlementTokenZeroAmount");
+      await expect(treasury.burn(own, 11n, ethers.ZeroHash))
         .to.be.revertedWithCustomError(settlement, "ERC20InsufficientBalance")
-        .withArgs(signers.businessB.address, 100_000_000n, 100_000_001n);
+        .withArgs(own, 10n, 11n);
+      await expect(treasury.burn(own, 10n, ethers.ZeroHash)).to.emit(settlement, "Burned").withArgs(own, 10n, ethers.ZeroHash);
     });
 
     it("is refused to anyone without the TREASURY role", async function () {

@@ -42,10 +42,15 @@ describe("market and settlement API", function () {
       expect(minted.body.result).to.deep.equal({ to: org.code, amount: "5000000", reference: "DEP-2025-0001", ref: ethers.encodeBytes32String("DEP-2025-0001") });
       expect((await ethers.provider.getTransaction(minted.body.transaction.hash))!.from).to.equal(accountOf("TREASURY"));
       const ref = `0x${"ab".repeat(32)}`;
-      const burned = await api.post("/v1/settlement/burn", { from: org.code, amount: "1500000", reference: ref }, "TREASURY").expect(200);
-      expect(burned.body.result).to.deep.equal({ from: org.code, amount: "1500000", reference: ref, ref });
-      expect(await gw.services.contracts.settlement.balanceOf(org.address)).to.equal(3_500_000n);
-      expect(await vndOf(org.code)).to.equal("3500000");
+      const notHandedIn = await expectError(api.post("/v1/settlement/burn", { from: org.code, amount: "1500000", reference: ref }, "TREASURY"), 422, "CONTRACT_RULE");
+      expect(notHandedIn.body.error.details).to.deep.include({ error: "SettlementTokenBurnNotHandedIn", args: { from: org.address } });
+      expect(await vndOf(org.code)).to.equal("5000000");
+      await api.mint("TREASURY", "1500000"); // VND the treasury holds, as if handed in by a holder
+      const treasuryBefore = await gw.services.contracts.settlement.balanceOf(accountOf("TREASURY"));
+      const burned = await api.post("/v1/settlement/burn", { from: "TREASURY", amount: "1500000", reference: ref }, "TREASURY").expect(200);
+      expect(burned.body.result).to.deep.equal({ from: "TREASURY", amount: "1500000", reference: ref, ref });
+      expect(await gw.services.contracts.settlement.balanceOf(accountOf("TREASURY"))).to.equal(treasuryBefore - 1_500_000n);
+      expect(await vndOf(org.code)).to.equal("5000000");
     });
 
     it("403 for anyone but the treasury; 422 for zero, more than the balance or an inactive receiver; 400 for overflow; 404", async function () {
@@ -55,8 +60,9 @@ describe("market and settlement API", function () {
       expect(zero.body.error.details.issues[0]).to.include({ path: "amount", message: "must be more than 0" });
       const org = await api.newOrg("Business");
       await api.mint(org.code, "10");
-      const over = await expectError(api.post("/v1/settlement/burn", { from: org.code, amount: "11", reference: "r" }, "TREASURY"), 422, "CONTRACT_RULE");
-      expect(over.body.error.details).to.deep.include({ error: "ERC20InsufficientBalance", args: { sender: org.address, balance: "10", needed: "11" } });
+      const held = await gw.services.contracts.settlement.balanceOf(accountOf("TREASURY"));
+      const over = await expectError(api.post("/v1/settlement/burn", { from: "TREASURY", amount: (held + 1n).toString(), reference: "r" }, "TREASURY"), 422, "CONTRACT_RULE");
+      expect(over.body.error.details).to.deep.include({ error: "ERC20InsufficientBalance", args: { sender: accountOf("TREASURY"), balance: held.toString(), needed: (held + 1n).toString() } });
       await api.suspend(org.code);
       const inactive = await expectError(api.post("/v1/settlement/mint", { to: org.code, amount: "1", reference: "r" }, "TREASURY"), 422, "CONTRACT_RULE");
       expect(inactive.body.error.details).to.deep.include({ error: "SettlementTokenInactiveParticipant", args: { account: org.address } });
@@ -292,6 +298,22 @@ describe("market and settlement API", function () {
   });
 
   describe("DELETE /v1/market/listings/{id} and GET", function () {
+    it("409 for a frozen seller's listing: no fill, no cancel, until the account is unfrozen", async function () {
+      const batchId = await api.batch("BIZ-SOLAR", "20");
+      const id = await list({ batchId, amount: "20", unitPrice: "10" });
+      await api.post("/v1/accounts/BIZ-SOLAR/freeze", { reason: "court order" }, "DONRE").expect(200);
+      try {
+        const fill = await expectError(api.post(`/v1/market/listings/${id}/fill`, { amount: "5", maxCost: "50" }, "BIZ-LOGISTICS"), 409, "CHAIN_STATE_CONFLICT");
+        expect(fill.body.error.details).to.deep.include({ error: "CarbonMarketSellerFrozen", args: { listingId: id, seller: accountOf("BIZ-SOLAR") } });
+        const cancel = await expectError(api.del(`/v1/market/listings/${id}`, "BIZ-SOLAR"), 409, "CHAIN_STATE_CONFLICT");
+        expect(cancel.body.error.details.error).to.equal("CarbonMarketSellerFrozen");
+        expect((await api.get(`/v1/market/listings/${id}`).expect(200)).body).to.include({ remaining: "20" });
+      } finally {
+        await api.post("/v1/accounts/BIZ-SOLAR/unfreeze", { reason: "order lifted" }, "DONRE").expect(200);
+      }
+      await api.post(`/v1/market/listings/${id}/fill`, { amount: "5", maxCost: "50" }, "BIZ-LOGISTICS").expect(200);
+    });
+
     it("the seller cancels and gets the remainder back from escrow; others get 403; twice is 409", async function () {
       const batchId = await api.batch("BIZ-SOLAR", "30");
       const id = await list({ batchId, amount: "30", unitPrice: "10" });

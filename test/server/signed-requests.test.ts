@@ -134,6 +134,7 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
     before(async function () {
       batchId = await calls.batch("BIZ-SOLAR", "1000");
       await calls.mint("BIZ-LOGISTICS", "100000000");
+      await calls.mint("TREASURY", "100"); // VND handed in, for the burn
       const listed = await calls.post("/v1/market/listings", { batchId, amount: "10", unitPrice: "1000" }, "BIZ-SOLAR");
       expect(listed.status, JSON.stringify(listed.body)).to.equal(201);
       listingId = listed.body.result.listingId as string;
@@ -200,7 +201,7 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         "post /v1/carbon/retirements": { org: "BIZ-SOLAR", url: route, body: { batchId, amount: "1", ...claim() } },
         "post /v1/accounts/{org}/freeze": { org: "DONRE", url: "/v1/accounts/BIZ-SOLAR/freeze", body: { reason: "r" } },
         "post /v1/settlement/mint": { org: "TREASURY", url: route, body: { to: "BIZ-SOLAR", amount: "5", reference: "DEP-SIGN" } },
-        "post /v1/settlement/burn": { org: "TREASURY", url: route, body: { from: "BIZ-LOGISTICS", amount: "5", reference: "WD-SIGN" } },
+        "post /v1/settlement/burn": { org: "TREASURY", url: route, body: { from: "TREASURY", amount: "5", reference: "WD-SIGN" } },
         "post /v1/market/listings": { org: "BIZ-SOLAR", url: route, body: { batchId, amount: "1", unitPrice: "1000" } },
         "post /v1/market/listings/{id}/fill": { org: "BIZ-LOGISTICS", url: `/v1/market/listings/${listingId}/fill`, body: { amount: "1", maxCost: "1000" } },
         "delete /v1/market/listings/{id}": { org: "BIZ-SOLAR", url: `/v1/market/listings/${listingId}` },

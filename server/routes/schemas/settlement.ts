@@ -18,7 +18,10 @@ export const MintBody = z
   .openapi("MintVnd");
 
 export const BurnBody = z
-  .strictObject({ from: OrgCode, amount: PositiveAmount.openapi({ description: "Whole VND" }), reference: Reference })
+  .strictObject({
+    from: OrgCode.openapi({ description: "The treasury's own organisation: it burns only VND holders have handed in by transferring it to the treasury" }),
+    amount: PositiveAmount.openapi({ description: "Whole VND" }), reference: Reference,
+  })
   .openapi("BurnVnd");
 
 export const SettlementResult = z
