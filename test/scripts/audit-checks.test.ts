@@ -473,12 +473,6 @@ const ROWS: Row[] = [
     lie: (x) => lieAbout("DataAssetRegistry", "assetOf", (a) => withFields(a, { contentHash: ethers.ZeroHash }), x.ids.open),
   },
   {
-    site: "data: metadata hash",
-    check: DATA.state,
-    message: /^dataset 0x[0-9a-f]{64} metadata hash: replayed /,
-    forge: (f) => f.drop(f.find("DatasetMetadataChanged")),
-  },
-  {
     site: "data: parent",
     check: DATA.state,
     message: /^dataset 0x[0-9a-f]{64} parent: replayed 0x0{64}, on chain 0x/,

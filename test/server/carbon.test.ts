@@ -383,7 +383,9 @@ describe("carbon API", function () {
         datasets: { count: 1, ids: [sha] },
         credits: [{ batchId, project, held: "10", listed: "0", href: `/v1/carbon/batches/${batchId}` }],
         retired: [{ batchId, project, amount: "2", href: `/v1/carbon/batches/${batchId}` }],
-        vnd: { balance: "1000000" },
+        // Nothing sold or bought on the data exchange by this organisation.
+        vnd: { balance: "1000000", earnedFromData: "0" },
+        licencesBought: [],
       });
       await expectError(api.get("/v1/accounts/NO-SUCH-ORG/balances"), 404, "PARTICIPANT_NOT_FOUND");
       await expectError(api.get("/v1/accounts/lower/balances"), 400, "VALIDATION_FAILED");
