@@ -29,6 +29,8 @@ const PUBLIC_MUTATING = new Set([
   // carbon holders
   "retire(uint256,uint256,(string,bytes32,string,uint64,uint64))",
   "retireOnBehalf(address,uint256,uint256,(string,bytes32,string,uint64,uint64))",
+  // only the exchange named once by the administrator (setExchange), checked by address like retireOnBehalf's market
+  "grantPurchasedLicense(uint256,bytes32,uint64,uint64,uint64,bytes32)",
   // market participants
   "list(uint256,uint256,uint256,uint256,uint64,address)",
   "fill(uint256,uint256,uint256)",
