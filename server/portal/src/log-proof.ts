@@ -2,7 +2,22 @@ import { AbiCoder, concat, keccak256, toUtf8Bytes } from "ethers";
 
 /** An action-log entry and its proof as `GET /v1/audit/log/{id}/proof` answers. */
 export interface LogProof {
-  entry: { id: number; at: string; org: string; apiKeyId: string; action: string; requestHash: string; status: number; txHash: string | null; prevHash: string; hash: string };
+  entry: {
+    id: number;
+    at: string;
+    org: string;
+    apiKeyId: string;
+    action: string;
+    requestHash: string;
+    status: number;
+    txHash: string | null;
+    txHashes?: string[];
+    submissionId?: string;
+    signer?: string | null;
+    signature?: string | null;
+    prevHash: string;
+    hash: string;
+  };
   anchored: boolean;
   anchor: { anchorId: number; merkleRoot: string; txHash: string; blockNumber: number; anchoredAt: string } | null;
   leaf: string | null;
@@ -33,8 +48,12 @@ const coder = AbiCoder.defaultAbiCoder();
  * and the path from the leaf to the anchored root (sorted pairs).
  */
 export function verifyLogProof(p: LogProof): ProofCheck[] {
-  const { id, at, org, apiKeyId, action, requestHash, status, txHash } = p.entry;
-  const contentHash = keccak256(toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash })));
+  const { id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId, signer, signature } = p.entry;
+  // As scripts/lib/action-log.ts contentHashOf: absent optional fields drop out; a relayed entry binds signer and signature.
+  const relayed = signer ? { signer, signature: signature ?? null } : {};
+  const contentHash = keccak256(
+    toUtf8Bytes(canonicalJson({ id, at, org, apiKeyId, action, requestHash, status, txHash, txHashes, submissionId, ...relayed })),
+  );
   const entryHash = keccak256(coder.encode(["bytes32", "bytes32"], [p.entry.prevHash, contentHash]));
   const checks: ProofCheck[] = [{ step: "entryHash", ok: entryHash === p.entry.hash, expected: p.entry.hash, computed: entryHash }];
   const leaf = keccak256(keccak256(coder.encode(["uint256", "bytes32"], [BigInt(id), entryHash])));

@@ -10,11 +10,15 @@ const LogEntry = z
     action: z.string().openapi({ example: "POST /v1/datasets" }),
     requestHash: Bytes32.openapi({ description: "keccak256 of the canonical JSON of the request (method, path, query, body)" }),
     status: z.number().int(),
-    txHash: z.string().nullable(),
+    txHash: z.string().nullable().openapi({ description: "The last transaction of the submission (null when nothing was sent)" }),
+    txHashes: z.array(z.string()).optional().openapi({ description: "Every transaction of the submission, approvals included, in sending order (absent on entries older than this field)" }),
+    submissionId: z.string().optional().openapi({ description: "The gateway's transaction id of the submission (GET /v1/transactions/{id})" }),
+    signer: z.string().nullable().optional().openapi({ description: "A relayed request's signer (own-key organisations); part of the hash only when set" }),
+    signature: z.string().nullable().optional().openapi({ description: "The signer's EIP-712 signature of the relayed ForwardRequest" }),
     prevHash: Bytes32.openapi({ description: "The previous entry's hash (zero for the first)" }),
     hash: Bytes32.openapi({ description: "This entry's chained hash" }),
   })
-  .openapi("ActionLogEntry", { description: "hash = keccak256(abi.encode(prevHash, keccak256(canonical JSON of the other fields)))" });
+  .openapi("ActionLogEntry", { description: "hash = keccak256(abi.encode(prevHash, keccak256(canonical JSON of id, at, org, apiKeyId, action, requestHash, status, txHash and, when present, txHashes, submissionId, and signer with signature)))" });
 
 const LogAnchor = z
   .object({
