@@ -153,6 +153,8 @@ describe("portal (Chromium against a started system)", function () {
       });
 
       it("business: buys with retire-on-purchase, opens the certificate page (verified on chain) and its PDF", async function () {
+        // One retry: the trade list read right after the certificate link appears once lagged the index.
+        this.retries(1);
         const s = await PortalSession.open(browser, gw.url, lang);
         const { page } = s;
         await s.signIn(keys["BIZ-LOGISTICS"]);
