@@ -1,3 +1,4 @@
+import { ChainUnavailableError } from "./errors";
 import crypto from "node:crypto";
 import { OpenAPIRegistry, OpenApiGeneratorV3 } from "@asteasolutions/zod-to-openapi";
 import express, { type Express } from "express";
@@ -123,6 +124,13 @@ export function createApp(s: GatewayServices, options: AppOptions = {}): Gateway
     registry,
     new IdempotencyHandler(s.stack.repos.idempotency, writes, s.transactions),
     new ClientSigningHandler(s.relay, s.contracts),
+    async () => {
+      // After a node restart the outbox sends again what the chain lost; a write checked before that would read a
+      // chain without the earlier writes (a dataset accepted before the restart "not found").
+      if (!(await s.stack.tracker.whenRecovered(Math.min(s.config.TX_WAIT_TIMEOUT_MS, 10_000)))) {
+        throw new ChainUnavailableError("The node restarted; the transactions it lost are being sent again. Try again shortly", { reason: "recovering" });
+      }
+    },
   );
 
   let cached: Record<string, unknown> | undefined;

@@ -101,6 +101,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const orphans = stack.repos.idempotency.releaseOrphans();
     if (orphans > 0) log.info({ orphans }, "released idempotency keys of requests that never reached the outbox");
     await stack.tracker.recover();
+    node?.onRestarted(() => stack.tracker.nodeRestarted());
     stack.tracker.start();
     cleanups.push(() => stack.tracker.stop());
     if (!(await stack.tracker.drain(60_000))) log.warn("some earlier transactions are still open; continuing");
@@ -120,7 +121,15 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config, indexDb });
     if (node) {
       const embedded = node;
-      services.readiness.push({ name: "node", check: async () => ({ ok: embedded.health().state === "running", details: embedded.health() }) });
+      const tracker = stack.tracker;
+      services.readiness.push({
+        name: "node",
+        check: async () => {
+          const health = embedded.health();
+          // Running, but not ready while what it lost in a restart is being sent again.
+          return { ok: health.state === "running" && !tracker.recovering, details: { ...health, recovering: tracker.recovering } };
+        },
+      });
     }
     services.index.start();
     cleanups.push(() => services.index.stop());

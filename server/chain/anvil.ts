@@ -99,6 +99,7 @@ export class EmbeddedNode {
   #child: ChildProcess | undefined;
   #stopping = false;
   #restarts = 0;
+  #restartListeners: (() => void)[] = [];
   #deathsInARow = 0;
   #upSince = 0;
   #state: NodeHealth["state"] = "stopped";
@@ -198,6 +199,7 @@ export class EmbeddedNode {
           this.#state = "running";
           this.#reason = undefined;
           this.#upSince = Date.now();
+          if (this.#restarts > 0) for (const listener of this.#restartListeners) listener();
         }
         return;
       } catch {
@@ -217,6 +219,11 @@ export class EmbeddedNode {
         (exited ? ` (exited with ${exited.code ?? exited.signal})` : ` within ${deadline} ms`) +
         `. Is CHAIN_PORT free? Last lines of ${this.logFile}:\n${tail}`,
     );
+  }
+
+  /** Called each time a restarted node answers (its chain may lack what the last one had mined). */
+  onRestarted(listener: () => void): void {
+    this.#restartListeners.push(listener);
   }
 
   /** The node's state for GET /ready: why it is not serving, and when the next attempt comes. */

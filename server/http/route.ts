@@ -94,6 +94,8 @@ export class RouteBuilder {
     private readonly registry: OpenAPIRegistry,
     private readonly idempotency: IdempotencyHandler,
     private readonly clientSigning?: ClientSigningHandler,
+    /** Awaited before a chain write's checks: resolves when the chain holds every earlier accepted write, or throws 503. */
+    private readonly chainGate?: () => Promise<void>,
   ) {}
 
   add<P extends ZodObject | undefined, Q extends ZodObject | undefined, B extends ZodType | undefined>(spec: RouteSpec<P, Q, B>): void {
@@ -122,6 +124,7 @@ export class RouteBuilder {
         return;
       }
 
+      if (spec.chainWrite && this.chainGate) await this.chainGate();
       const signing = spec.chainWrite && principal && this.clientSigning ? clientSigningPreference(req) : undefined;
       const answer = signing
         ? // Prefer: sign=client: nothing is sent, so there is nothing to make idempotent.

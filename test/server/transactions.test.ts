@@ -279,7 +279,7 @@ describe("transactions: the chain unreachable, or losing blocks", function () {
   let chain: Flaky;
   before(async function () {
     chain = flaky(ethers.provider);
-    gw = await startTestGateway({ provider: chain.provider, env: { TX_REBROADCAST_MS: "300" } });
+    gw = await startTestGateway({ provider: chain.provider, env: { TX_REBROADCAST_MS: "300", TX_WAIT_TIMEOUT_MS: "2000" } });
   });
   after(async () => {
     chain.down = false;
@@ -327,6 +327,51 @@ describe("transactions: the chain unreachable, or losing blocks", function () {
     const done = await settled(gw, res.body.transaction.id);
     expect(done.status).to.equal("mined");
     expect((await gw.services.contracts.participants.organization(ethers.encodeBytes32String(code))).status).to.equal(1n);
+  });
+
+  describe("after the node restarts from an older state", function () {
+    /** An organisation created (201), then lost by the chain (as a node restarted from its last dump loses it). */
+    async function lostOrganisation(): Promise<string> {
+      const snapshot = await network.provider.send("evm_snapshot", []);
+      const code = uniqueCode();
+      await request(gw.app).post("/v1/participants").set(admin()).send({ code, name: "x", kind: "Business" }).expect(201);
+      await network.provider.send("evm_revert", [snapshot]);
+      return code;
+    }
+
+    it("a write waits until what the chain lost is sent again, so its checks see the earlier writes (no 404)", async function () {
+      const code = await lostOrganisation();
+      // The re-sent registration cannot reach the node for a while; the suspension must wait for it, not 404.
+      chain.sendFails = true;
+      gw.services.stack.tracker.nodeRestarted();
+      expect(gw.services.stack.tracker.recovering).to.equal(true);
+      const release = setTimeout(() => (chain.sendFails = false), 400);
+      try {
+        const res = await request(gw.app).post(`/v1/participants/${code}/suspend`).set(admin()).send({ reason: "test" });
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      } finally {
+        clearTimeout(release);
+        chain.sendFails = false;
+      }
+      expect(gw.services.stack.tracker.recovering).to.equal(false);
+      expect((await gw.services.contracts.participants.organization(ethers.encodeBytes32String(code))).status).to.equal(2n);
+    });
+
+    it("past the wait (TX_WAIT_TIMEOUT_MS, at most 10 s) the write is refused 503 CHAIN_UNAVAILABLE and nothing is accepted", async function () {
+      const code = await lostOrganisation();
+      chain.sendFails = true;
+      const outboxBefore = (gw.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n;
+      try {
+        gw.services.stack.tracker.nodeRestarted();
+        const res = await expectError(request(gw.app).post(`/v1/participants/${code}/suspend`).set(admin()).send({ reason: "test" }), 503, "CHAIN_UNAVAILABLE");
+        expect(res.body.error.details.reason).to.equal("recovering");
+        expect((gw.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).to.equal(outboxBefore);
+      } finally {
+        chain.sendFails = false;
+      }
+      expect(await gw.services.stack.tracker.whenRecovered(10_000)).to.equal(true);
+      expect((await gw.services.contracts.participants.organization(ethers.encodeBytes32String(code))).status).to.equal(1n);
+    });
   });
 
   it("when the chain loses blocks it had mined, the outbox sends the same transactions again", async function () {

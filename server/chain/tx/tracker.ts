@@ -25,6 +25,12 @@ export interface TrackerDeps {
   options: TrackerOptions;
 }
 
+/**
+ * How long new writes wait for re-sent transactions at most: one that cannot be mined (its nonce taken, the node
+ * refusing it) is settled or dropped by the normal passes, and must not hold every later write.
+ */
+const AWAIT_RESENT_MS = 30_000;
+
 /** Blocks scanned per tick at most; beyond that the tracker falls back to asking for each receipt. */
 const MAX_SCAN = 200;
 
@@ -43,6 +49,11 @@ export class TxTracker {
   #candidates = new Set<string>();
   #lastUnreachableLog = 0;
   #chainReachable = true;
+  /** The embedded node restarted: reconcile the outbox with it before anything else. */
+  #mustRecover = false;
+  /** Outbox rows the last recovery sent again: new writes wait until they are mined (or AWAIT_RESENT_MS passes). */
+  #awaiting = new Set<number>();
+  #awaitingUntil = 0;
 
   constructor(private readonly deps: TrackerDeps) {
     deps.pipeline.events.on("submitted", () => this.wake());
@@ -50,6 +61,31 @@ export class TxTracker {
 
   get chainReachable(): boolean {
     return this.#chainReachable;
+  }
+
+  /**
+   * Whether what the gateway accepted before the node restarted (or the chain lost blocks) is not yet on chain again.
+   * Meanwhile a new write's checks would read a chain that lacks the earlier writes (a dataset accepted before the
+   * restart would be "not found"), so writes wait for this and readiness reports it.
+   */
+  get recovering(): boolean {
+    return this.#mustRecover || (this.#awaiting.size > 0 && Date.now() < this.#awaitingUntil);
+  }
+
+  /** Resolves true once not recovering, false if `timeoutMs` passes first. */
+  async whenRecovered(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.recovering) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  /** The embedded node was started again from its last state dump: recover at once rather than at the next check. */
+  nodeRestarted(): void {
+    this.#mustRecover = true;
+    if (this.#running && !this.#current) this.schedule(0);
   }
 
   /** Starts the loop. Call `recover()` first on start-up. */
@@ -109,7 +145,7 @@ export class TxTracker {
   private async pass(): Promise<void> {
     const { provider, outbox } = this.deps;
     const head = await provider.getBlockNumber();
-    if (await this.rewound(head)) {
+    if (this.#mustRecover || (await this.rewound(head))) {
       await this.recover();
       return;
     }
@@ -147,6 +183,10 @@ export class TxTracker {
       }
     }
     await this.completeCandidates();
+    if (this.#awaiting.size > 0) {
+      const open = new Set(outbox.open().map((r) => r.id));
+      for (const id of this.#awaiting) if (!open.has(id)) this.#awaiting.delete(id);
+    }
   }
 
   /** Whether the block we last saw is no longer on the chain (checked every few ticks when nothing new came). */
@@ -203,16 +243,21 @@ export class TxTracker {
     const mark = await provider.getBlock("latest");
     let resent = 0;
     let settled = 0;
+    const resentIds = new Set<number>();
     for (const row of outbox.open()) {
       const receipt = await provider.getTransactionReceipt(row.txHash);
       if (receipt) {
         await this.settle(row, receipt);
         settled++;
       } else if (await this.resend(row)) {
+        resentIds.add(row.id);
         resent++;
       }
     }
     this.#lastBlock = mark?.hash ? { number: mark.number, hash: mark.hash } : undefined;
+    this.#awaiting = resentIds;
+    this.#awaitingUntil = Date.now() + AWAIT_RESENT_MS;
+    this.#mustRecover = false;
     await this.completeCandidates();
     if (resent > 0 || settled > 0) log.info({ resent, settled }, "outbox reconciled with the chain");
     return { lost, resent, settled };
