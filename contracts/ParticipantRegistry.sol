@@ -2,17 +2,21 @@
 pragma solidity 0.8.28;
 
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+import {ForwardedSender} from "./libraries/ForwardedSender.sol";
 
 /**
  * @title ParticipantRegistry
  * @notice Organisations, their accounts and their status. Administered through the city's AccessManager
- * (role GOVERNOR).
+ * (role GOVERNOR). Trusts the system's Forwarder (ERC-2771) like the other contracts, so a governor with its own
+ * key administers participants by a request it signs itself: `restricted` checks the signer's role, not the relayer.
  * @dev `isActive` sits on the hot path of every transfer in the system, so each account carries a copy of its
  * organisation's kind, status and expiry in one storage slot. Changing an organisation rewrites the copies of its
  * accounts; the number of accounts per organisation is bounded so that loop stays cheap.
  */
-contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
+contract ParticipantRegistry is IParticipantRegistry, AccessManaged, ERC2771Context {
     /// @notice The most accounts one organisation may have.
     uint256 public constant MAX_ACCOUNTS_PER_ORG = 16;
 
@@ -30,7 +34,7 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
     mapping(address account => bytes32 orgId) private _orgOfAccount;
     mapping(address account => AccountState) private _accountStates;
 
-    constructor(address authority) AccessManaged(authority) {}
+    constructor(address authority, address trustedForwarder) AccessManaged(authority) ERC2771Context(trustedForwarder) {}
 
     /// @inheritdoc IParticipantRegistry
     function registerOrganization(
@@ -195,5 +199,21 @@ contract ParticipantRegistry is IParticipantRegistry, AccessManaged {
         OrgStatus status = state.status;
         uint64 validUntil = state.validUntil;
         return status == OrgStatus.Active && (validUntil == 0 || block.timestamp <= validUntil);
+    }
+
+    /// @dev The signer of a request relayed by the trusted forwarder, otherwise the direct caller (ERC2771Context's
+    /// answer, computed by ForwardedSender without a calldata slice). Only `restricted` asks: the hot-path views never do.
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ForwardedSender.from(trustedForwarder());
+    }
+
+    /// @dev See `_msgSender`: `restricted` reads the selector from here, with the signer's suffix removed.
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    /// @dev See `_msgSender`.
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 }

@@ -61,7 +61,8 @@ export const PERMISSIONS = {
     ANCHORER: ["anchor"],
   },
   DataExchange: {
-    MARKET_OPERATOR: ["setFee"],
+    // Like the market's: the fee is governance (issue 11), scheduled with the administrator's execution delay.
+    ADMIN: ["setFee"],
     GUARDIAN: ["pause", "unpause"],
   },
 } as const satisfies PermissionTable;

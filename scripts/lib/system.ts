@@ -107,7 +107,7 @@ export async function deploySystem(admin: Signer, options: DeployOptions = {}): 
   step("CityAccessManager deployed");
   const authority = await accessManager.getAddress();
 
-  const participants = await new ParticipantRegistry__factory(admin).deploy(authority);
+  const participants = await new ParticipantRegistry__factory(admin).deploy(authority, forwarderAddress);
   await participants.waitForDeployment();
   step("ParticipantRegistry deployed");
   const participantsAddress = await participants.getAddress();

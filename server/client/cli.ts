@@ -32,7 +32,15 @@ carbon and market (signed with --key when given, else by the gateway for a custo
   market fill --listing ID --amount N --max-cost VND [--retire --beneficiary NAME [--beneficiary-org ORG] --reason TEXT --start DATE --end DATE]
   market cancel --listing ID
   market listing ID | market listings [--seller ORG] [--batch ID] [--status S] | market trades [--listing ID]
-  balances ORG
+
+data exchange (usage licences for VND)
+  exchange offer --dataset ID --price VND (--term-days N | --licence-end ISO) --policy FILE|JSON [--allowed ORG]...
+                 [--max-licences N] [--expires ISO]
+  exchange purchase --offer ID --max-price VND   pays the holder and grants (or extends) the licence in one transaction
+  exchange cancel --offer ID
+  exchange show ID | exchange offers [--dataset ID] [--holder ORG] [--open true|false]
+
+  balances ORG                              credits, VND, licences bought and VND earned from data
   tx ID                                     a transaction of the gateway
   write METHOD PATH [--body JSON]           any write of the API (signed with --key)
   get PATH                                  any read of the API
@@ -74,6 +82,16 @@ const OPTIONS = {
   seller: { type: "string" },
   status: { type: "string" },
   body: { type: "string" },
+  dataset: { type: "string" },
+  "term-days": { type: "string" },
+  "licence-end": { type: "string" },
+  policy: { type: "string" },
+  allowed: { type: "string", multiple: true },
+  "max-licences": { type: "string" },
+  offer: { type: "string" },
+  "max-price": { type: "string" },
+  holder: { type: "string" },
+  open: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -217,6 +235,30 @@ async function run(values: Values, positionals: string[], out: (line: string) =>
       return read(client.market.listings({ seller: values.seller ?? "", batchId: values.batch ?? "", status: values.status ?? "" }));
     case "market trades":
       return read(client.market.trades({ listingId: values.listing ?? "" }));
+    case "exchange offer":
+      return write(
+        client.exchange.create(
+          need(values, "dataset"),
+          {
+            priceVnd: need(values, "price"),
+            ...(values["term-days"] ? { termDays: wholeNumber(values["term-days"], "term-days") } : {}),
+            ...(values["licence-end"] ? { licenceEndsAt: values["licence-end"] } : {}),
+            policy: policyDocument(need(values, "policy")),
+            ...(values.allowed?.length ? { allowed: values.allowed } : {}),
+            ...(values["max-licences"] ? { maxLicences: wholeNumber(values["max-licences"], "max-licences") } : {}),
+            ...(values.expires ? { expiresAt: values.expires } : {}),
+          },
+          options,
+        ),
+      );
+    case "exchange purchase":
+      return write(client.exchange.purchase(need(values, "offer"), { maxPrice: need(values, "max-price") }, options));
+    case "exchange cancel":
+      return write(client.exchange.cancel(need(values, "offer"), options));
+    case "exchange show":
+      return read(client.exchange.offer(positional(rest, "offer id")));
+    case "exchange offers":
+      return read(client.exchange.offers({ dataset: values.dataset, holder: values.holder, open: values.open }));
     case "write": {
       const [method, path] = [action?.toUpperCase(), rest[0]];
       if ((method !== "POST" && method !== "DELETE") || !path) throw new UsageError("write METHOD PATH: METHOD is POST or DELETE");
@@ -243,7 +285,17 @@ const UNSIGNED = new Set([
   "market listing",
   "market listings",
   "market trades",
+  "exchange show",
+  "exchange offers",
 ]);
+
+/** A policy document: inline JSON (starting with `{`) or the path of a JSON file. */
+const policyDocument = (value: string): unknown => JSON.parse(value.trimStart().startsWith("{") ? value : fs.readFileSync(value, "utf8"));
+
+const wholeNumber = (value: string, name: string): number => {
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(value);
+};
 
 /** The address a keystore file declares (no password needed; the signature made with it proves it). */
 const addressOfKeyFile = (file: string): string =>

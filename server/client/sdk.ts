@@ -176,6 +176,23 @@ export class CalClient {
     cancel: (id: string, options?: WriteOptions) => this.write("DELETE", `/v1/market/listings/${id}`, undefined, options),
   };
 
+  /** The data exchange: usage licences of datasets sold for VND (a purchase pays and grants in one transaction). */
+  readonly exchange = {
+    offer: (id: string) => this.get<Record<string, unknown>>(`/v1/offers/${id}`),
+    offers: (query: { dataset?: string; holder?: string; open?: string } = {}) =>
+      this.get<{ items: Record<string, unknown>[]; nextCursor: string | null }>(`/v1/offers${qs(query as Record<string, string>)}`),
+    /** Offers licences of a dataset (its holder or custodian); `policy` is the ODRL document whose hash goes on chain. */
+    create: (
+      datasetId: string,
+      input: { priceVnd: string; termDays?: number; licenceEndsAt?: string; policy: unknown; allowed?: string[]; maxLicences?: number; expiresAt?: string },
+      options?: WriteOptions,
+    ) => this.write<{ offerId: string; href: string }>("POST", `/v1/datasets/${datasetId}/offers`, input, options),
+    /** Buys (or extends) a licence; with a signer the approval of exactly the price is signed and relayed first. */
+    purchase: (offerId: string, input: { maxPrice: string }, options?: WriteOptions) =>
+      this.write<{ offerId: string; datasetId: string; price: string; fee: string; holder: string; expiresAt: string }>("POST", `/v1/offers/${offerId}/purchase`, input, options),
+    cancel: (offerId: string, options?: WriteOptions) => this.write("DELETE", `/v1/offers/${offerId}`, undefined, options),
+  };
+
   readonly accounts = {
     balances: (org: string) => this.get<Record<string, unknown>>(`/v1/accounts/${encodeURIComponent(org)}/balances`),
   };

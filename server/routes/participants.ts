@@ -138,8 +138,8 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
       success: { status: 200, description: action === "suspend" ? "Suspended" : "Reinstated", schema: ParticipantStatusChanged },
       chainWrite: true,
       errors: [404, 409, 422, 502, 503],
-      handler: async ({ params, body, idempotency }) => ({
-        submission: await s.participants.setStatus(params.org, action, body.reason, idempotency),
+      handler: async ({ params, body, principal, idempotency }) => ({
+        submission: await s.participants.setStatus(params.org, action, body.reason, principal, idempotency),
       }),
     });
   }

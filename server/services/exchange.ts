@@ -2,6 +2,7 @@ import { AbiCoder, encodeBytes32String, keccak256, type Interface, type JsonRpcA
 import type { ChainContracts } from "../chain/contracts";
 import { revertErrorFrom } from "../chain/revert";
 import { isChainUnreachable } from "../chain/chain-errors";
+import { clientSigningScope } from "../chain/tx/client-signing";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxCall, TxPipeline } from "../chain/tx/pipeline";
 import { eventIn } from "../chain/tx/receipt-events";
@@ -147,6 +148,16 @@ export class ExchangeService {
       to: this.contracts.addresses.settlement,
       data: settlement.interface.encodeFunctionData("approve", [this.address, price]),
     };
+    if (clientSigningScope()) {
+      // A signed request carries one call: the approval of exactly the price is the request the buyer signs first
+      // (a prerequisite, captured here), then it asks for the purchase again, which is then one call.
+      return this.pipeline.submit({
+        ...signer,
+        operation: "exchange.approve",
+        params: { offerId: offerId.toString(), buyer: caller.orgCode, exchange: this.address, approval: `ERC-20 approve of exactly ${price} VND` },
+        calls: [approve],
+      });
+    }
     return this.pipeline.submit({
       ...signer,
       operation: "exchange.purchase",

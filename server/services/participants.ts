@@ -166,8 +166,7 @@ export class ParticipantService {
     // Signing for the client changes nothing here: the relay adopts the organisation when it sends the request.
     if (!clientSigningScope()) this.adopt({ ...params, name: input.name, custody: own ? "own" : "gateway" });
     return this.pipeline.submit({
-      orgCode: this.admin.orgCode,
-      wallet: this.admin.wallet,
+      ...(await this.administrator(caller)),
       operation: "participants.register",
       params: { ...params, ...(own ? { accounts: own, name: input.name, custody: "own" } : {}) },
       calls: [
@@ -252,15 +251,23 @@ export class ParticipantService {
     return { to: this.contracts.addresses.accessManager, data: this.contracts.accessManager.interface.encodeFunctionData("multicall", [this.accountCalls(org.orgId, account, org.roles)]) };
   }
 
-  async setStatus(code: string, action: "suspend" | "reinstate", reason: string, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
+  /**
+   * Who signs an administration call (admission, suspension): the administrator's custodial key, or, when the caller
+   * signs for itself (`Prefer: sign=client`), the caller's own account; the chain then checks that account's role
+   * (GOVERNOR or ADMIN) as the relayed request's signer.
+   */
+  private async administrator(caller: { orgCode: string }): Promise<{ orgCode: string; wallet: TxSigner }> {
+    return clientSigningScope() ? { orgCode: caller.orgCode, wallet: await this.walletOf(caller.orgCode) } : this.admin;
+  }
+
+  async setStatus(code: string, action: "suspend" | "reinstate", reason: string, caller: { orgCode: string }, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
     const org = this.require(code);
     if (org.code === this.admin.orgCode) {
       throw new UnprocessableError("ADMIN_ORGANIZATION", "The city administrator's own organisation cannot be suspended or reinstated here");
     }
     const registry = this.contracts.participants;
     return this.pipeline.submit({
-      orgCode: this.admin.orgCode,
-      wallet: this.admin.wallet,
+      ...(await this.administrator(caller)),
       operation: "participants.status",
       params: { code, status: action === "suspend" ? "Suspended" : "Active" },
       calls: [{ to: await registry.getAddress(), data: action === "suspend" ? registry.interface.encodeFunctionData("suspend", [org.orgId, reason]) : registry.interface.encodeFunctionData("reinstate", [org.orgId, reason]) }],

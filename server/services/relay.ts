@@ -29,8 +29,11 @@ export const RELAYER_ALIAS = "GATEWAY-RELAYER";
 /** How long a prepared request stays valid (seconds): enough to read it, sign it and post it back. */
 export const SIGNED_REQUEST_TTL_SECONDS = 15 * 60;
 
-/** Operations a write may need signed first (the market's one-time approvals): the client signs, relays, and asks again. */
-const PREREQUISITES = new Set(["market.approve.credits", "market.approve.vnd"]);
+/**
+ * Operations a write may need signed first (the market's one-time approvals, the exchange's approval of exactly the
+ * price): the client signs, relays, and asks again.
+ */
+const PREREQUISITES = new Set(["market.approve.credits", "market.approve.vnd", "exchange.approve"]);
 
 /** What `Prefer: sign=client` answers: the typed data, plus what it does. */
 export interface PreparedRequest extends SignableRequest {

@@ -194,7 +194,7 @@ describe("CityAccessManager governance (deploySystem adminExecutionDelay)", func
 
   /** Each governed action: target, calldata, and the event its execution emits. */
   async function governedActions(ctx: Awaited<ReturnType<typeof governedFixture>>) {
-    const { accessManager, dataAssets, carbon, market, participants, other } = ctx;
+    const { accessManager, dataAssets, carbon, market, exchange, participants, other } = ctx;
     const manager = await accessManager.getAddress();
     // A successor authority (AccessManaged refuses an address without code).
     const successor = await new CityAccessManager__factory(ctx.admin).deploy(ctx.admin.address, ethers.ZeroAddress);
@@ -211,6 +211,7 @@ describe("CityAccessManager governance (deploySystem adminExecutionDelay)", func
       { name: "DataAssetRegistry.setBaseURI", target: await dataAssets.getAddress(), contract: dataAssets, event: "BaseURIChanged", data: dataAssets.interface.encodeFunctionData("setBaseURI", ["https://x/metadata/datasets/"]) },
       { name: "CarbonCreditRegistry.setURI", target: await carbon.getAddress(), contract: carbon, event: "BaseURIChanged", data: carbon.interface.encodeFunctionData("setURI", ["https://x/metadata/credits/"]) },
       { name: "CarbonMarket.setFee", target: await market.getAddress(), contract: market, event: "FeeChanged", data: market.interface.encodeFunctionData("setFee", [0, ethers.ZeroAddress]) },
+      { name: "DataExchange.setFee", target: await exchange.getAddress(), contract: exchange, event: "FeeChanged", data: exchange.interface.encodeFunctionData("setFee", [0, ethers.ZeroAddress]) },
     ];
   }
 

@@ -45,7 +45,7 @@ describe("CityForwarder", function () {
     it("is trusted by every participant-facing contract and the AccessManager, and by no other", async function () {
       const ctx = await loadFixture(carbonFixture);
       const forwarderAddress = await ctx.forwarder.getAddress();
-      for (const contract of [ctx.accessManager, ctx.dataAssets, ctx.carbon, ctx.settlement, ctx.market]) {
+      for (const contract of [ctx.accessManager, ctx.participants, ctx.dataAssets, ctx.carbon, ctx.settlement, ctx.market, ctx.exchange]) {
         expect(await contract.trustedForwarder()).to.equal(forwarderAddress);
         expect(await contract.isTrustedForwarder(forwarderAddress)).to.equal(true);
         expect(await contract.isTrustedForwarder(ctx.signers.stranger.address)).to.equal(false);
@@ -161,6 +161,72 @@ describe("CityForwarder", function () {
     });
   });
 
+  describe("participant administration by an own-key governor", function () {
+    /** ownKeyFixture plus GOV-OWN, a city agency whose own-key account holds GOVERNOR and never sends a transaction. */
+    async function ownGovernorFixture() {
+      const ctx = await ownKeyFixture();
+      const { participants, accessManager, signers } = ctx;
+      const governor = ethers.Wallet.createRandom().connect(ethers.provider);
+      const org = orgId("GOV-OWN");
+      await participants.connect(signers.governor).registerOrganization(org, orgKind("CityAgency"), 0, ethers.ZeroHash, "GOV-OWN");
+      await participants.connect(signers.governor).addAccount(org, governor.address);
+      await accessManager.connect(signers.admin).grantRole(ROLES.GOVERNOR, governor.address, 0);
+      return { ...ctx, ownGovernor: { wallet: governor, org } };
+    }
+
+    it("suspends and reinstates by a relayed request, authorised as the signer", async function () {
+      const { forwarder, participants, own, ownGovernor, relayer } = await loadFixture(ownGovernorFixture);
+      const Status = { Active: 1n, Suspended: 2n };
+      await expect(relay(forwarder, relayer, ownGovernor.wallet, participants, "suspend", [own.orgs.business, "licence lapsed"]))
+        .to.emit(participants, "OrganizationStatusChanged")
+        .withArgs(own.orgs.business, Status.Active, Status.Suspended, "licence lapsed");
+      expect(await participants.isActive(own.business.address)).to.equal(false);
+      await expect(relay(forwarder, relayer, ownGovernor.wallet, participants, "reinstate", [own.orgs.business, "renewed"]))
+        .to.emit(participants, "OrganizationStatusChanged")
+        .withArgs(own.orgs.business, Status.Suspended, Status.Active, "renewed");
+      expect(await participants.isActive(own.business.address)).to.equal(true);
+      expect(await forwarder.nonces(ownGovernor.wallet.address)).to.equal(2n);
+      expect(await ethers.provider.getTransactionCount(ownGovernor.wallet.address)).to.equal(0);
+    });
+
+    it("admits an organisation and adds its account by relayed requests", async function () {
+      const { forwarder, participants, ownGovernor, relayer } = await loadFixture(ownGovernorFixture);
+      const newcomer = orgId("BIZ-NEW");
+      const account = ethers.Wallet.createRandom().address;
+      await expect(relay(forwarder, relayer, ownGovernor.wallet, participants, "registerOrganization", [newcomer, orgKind("Business"), 0, ethers.ZeroHash, "BIZ-NEW"]))
+        .to.emit(participants, "OrganizationRegistered")
+        .withArgs(newcomer, orgKind("Business"), 0, ethers.ZeroHash, "BIZ-NEW");
+      await expect(relay(forwarder, relayer, ownGovernor.wallet, participants, "addAccount", [newcomer, account]))
+        .to.emit(participants, "AccountAdded")
+        .withArgs(newcomer, account);
+      expect(await participants.isActive(account)).to.equal(true);
+    });
+
+    it("refuses a relayed request of a governor whose organisation is suspended, and of a signer without the role", async function () {
+      const { forwarder, participants, own, ownGovernor, relayer, signers } = await loadFixture(ownGovernorFixture);
+      // Without the role: the relayer's trust gives the signer nothing.
+      const byBusiness = await signRequest(forwarder, own.business, participants, participants.interface.encodeFunctionData("suspend", [ownGovernor.org, "coup"]));
+      await expect(simulateRelayed(forwarder, byBusiness))
+        .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
+        .withArgs(own.business.address);
+      await expect(forwarder.connect(relayer).execute(byBusiness)).to.be.revertedWithCustomError(forwarder, "FailedCall");
+      // The governor's own organisation suspended: its role has no power (CityAccessManager.hasRole), relayed or not.
+      await participants.connect(signers.governor).suspend(ownGovernor.org, "under review");
+      const data = participants.interface.encodeFunctionData("suspend", [own.orgs.business, "licence lapsed"]);
+      const request = await signRequest(forwarder, ownGovernor.wallet, participants, data);
+      await expect(simulateRelayed(forwarder, request))
+        .to.be.revertedWithCustomError(participants, "AccessManagedUnauthorized")
+        .withArgs(ownGovernor.wallet.address);
+      await expect(forwarder.connect(relayer).execute(request)).to.be.revertedWithCustomError(forwarder, "FailedCall");
+      expect(await forwarder.nonces(ownGovernor.wallet.address)).to.equal(0n);
+      expect(await participants.isActive(own.business.address)).to.equal(true);
+      // Reinstated, the same signed request goes through.
+      await participants.connect(signers.governor).reinstate(ownGovernor.org, "cleared");
+      await expect(forwarder.connect(relayer).execute(request)).to.emit(participants, "OrganizationStatusChanged");
+      expect(await participants.isActive(own.business.address)).to.equal(false);
+    });
+  });
+
   describe("refused requests", function () {
     it("from an account of a suspended organisation (nothing moves, the nonce is not used)", async function () {
       const { forwarder, carbon, participants, own, relayer, signers } = await loadFixture(ownKeyFixture);
@@ -205,10 +271,10 @@ describe("CityForwarder", function () {
     });
 
     it("to a contract that does not trust the forwarder", async function () {
-      const { forwarder, participants, auditAnchor, own, relayer } = await loadFixture(ownKeyFixture);
+      const { forwarder, auditAnchor, own, relayer } = await loadFixture(ownKeyFixture);
       const plain = await (await ethers.getContractFactory("PlainERC20")).deploy();
       const forwarderAddress = await forwarder.getAddress();
-      for (const target of [plain, participants, auditAnchor]) {
+      for (const target of [plain, auditAnchor]) {
         const request = await signRequest(forwarder, own.business, target, plain.interface.encodeFunctionData("transfer", [relayer.address, 1n]));
         await expect(forwarder.connect(relayer).execute(request))
           .to.be.revertedWithCustomError(forwarder, "ERC2771UntrustfulTarget")

@@ -218,7 +218,7 @@ describe("DataExchange", function () {
 
     it("takes the fee out of the holder's proceeds", async function () {
       const { exchange, settlement, signers } = await loadFixture(offeredFixture);
-      await exchange.connect(signers.marketOperator).setFee(100, signers.marketOperator.address);
+      await exchange.connect(signers.admin).setFee(100, signers.marketOperator.address);
       const fee = PRICE / 100n;
       expect(await exchange.quote(1n)).to.deep.equal([PRICE, fee]);
       const tx = exchange.connect(signers.businessA).purchase(1n, PRICE);
@@ -478,7 +478,7 @@ describe("DataExchange", function () {
   describe("#setFee", function () {
     it("sets the fee up to the cap and refuses above it", async function () {
       const { exchange, signers } = await loadFixture(exchangeFixture);
-      const operator = exchange.connect(signers.marketOperator);
+      const operator = exchange.connect(signers.admin);
       await expect(operator.setFee(1_001, signers.marketOperator.address))
         .to.be.revertedWithCustomError(exchange, "DataExchangeFeeTooHigh")
         .withArgs(1_001, 1_000);
@@ -492,9 +492,19 @@ describe("DataExchange", function () {
 
     it("needs an active recipient for a non-zero fee", async function () {
       const { exchange, signers } = await loadFixture(exchangeFixture);
-      await expect(exchange.connect(signers.marketOperator).setFee(1, signers.stranger.address))
+      await expect(exchange.connect(signers.admin).setFee(1, signers.stranger.address))
         .to.be.revertedWithCustomError(exchange, "DataExchangeInvalidFeeRecipient")
         .withArgs(signers.stranger.address);
+    });
+
+    it("is governance: refused to anyone but ADMIN, the market operator included", async function () {
+      const { exchange, signers } = await loadFixture(exchangeFixture);
+      for (const caller of [signers.marketOperator, signers.stranger, signers.agencyA]) {
+        await expect(exchange.connect(caller).setFee(10, signers.marketOperator.address))
+          .to.be.revertedWithCustomError(exchange, "AccessManagedUnauthorized")
+          .withArgs(caller.address);
+      }
+      expect(await exchange.feeBps()).to.equal(0n);
     });
   });
 

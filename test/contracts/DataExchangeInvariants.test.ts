@@ -53,7 +53,7 @@ describe("DataExchange invariants (stateful property test)", function () {
   it("conserves VND, never licenses without payment or takes payment without a licence, never sells past the maximum", async function () {
     const ctx = await exchangeFixture();
     const { exchange, dataAssets, settlement, participants, signers, orgs, datasetId, importantId } = ctx;
-    await exchange.connect(signers.marketOperator).setFee(Number(FEE_BPS), signers.marketOperator.address);
+    await exchange.connect(signers.admin).setFee(Number(FEE_BPS), signers.marketOperator.address);
     const buyers = [
       { signer: signers.businessA, org: orgs.businessA.id },
       { signer: signers.businessB, org: orgs.businessB.id },

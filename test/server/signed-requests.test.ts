@@ -12,6 +12,9 @@ import { CarbonCalls, claim, randomHash } from "./helpers/carbon";
 import { expectError } from "./helpers/http";
 
 /** A request's typed data as an ethers signer takes it. */
+/** A minimal licence policy (ODRL 2.2 subset) for the exchange's offers. */
+const POLICY = { "@context": "http://www.w3.org/ns/odrl.jsonld", "@type": "Offer", permission: [{ action: "use" }] };
+
 const signTyped = (wallet: BaseWallet, typed: Pick<SignableRequest, "domain" | "types" | "message">) =>
   wallet.signTypedData({ ...typed.domain, chainId: BigInt(typed.domain.chainId) }, typed.types, typed.message);
 
@@ -130,6 +133,9 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
     let batchId: string;
     let listingId: string;
     let datasetId: string;
+    let offerId: string;
+    /** A suspended organisation, for the reinstatement's sample. */
+    let dormant: string;
 
     before(async function () {
       batchId = await calls.batch("BIZ-SOLAR", "1000");
@@ -148,6 +154,12 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       datasetId = ds.body.result.id as string;
       const lic = await calls.post(`/v1/datasets/${datasetId}/licenses`, { organization: "BIZ-SOLAR", termsHash: randomHash(), terms: "CC-BY" }, "DATA-OFFICE");
       expect(lic.status, JSON.stringify(lic.body)).to.equal(201);
+      const offered = await calls.post(`/v1/datasets/${datasetId}/offers`, { priceVnd: "1000", termDays: 30, policy: POLICY }, "DATA-OFFICE");
+      expect(offered.status, JSON.stringify(offered.body)).to.equal(201);
+      offerId = offered.body.result.offerId as string;
+      dormant = (await ownKeyOrg()).code;
+      const suspended = await request(gw.app).post(`/v1/participants/${dormant}/suspend`).set(admin()).send({ reason: "dormant" });
+      expect(suspended.status, JSON.stringify(suspended.body)).to.equal(200);
     });
 
     /** A valid call of each chain-write route, as the organisation that may make it. */
@@ -156,7 +168,7 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       const table: Record<string, { org: string; url: string; body?: unknown }> = {
         "post /v1/participants": { org: "CITY-ADMIN", url: route, body: { code: uniqueCode("SIGN"), name: "x", kind: "Business", accounts: [Wallet.createRandom().address] } },
         "post /v1/participants/{org}/suspend": { org: "CITY-ADMIN", url: "/v1/participants/AUDITOR/suspend", body: { reason: "check" } },
-        "post /v1/participants/{org}/reinstate": { org: "CITY-ADMIN", url: "/v1/participants/AUDITOR/reinstate", body: { reason: "check" } },
+        "post /v1/participants/{org}/reinstate": { org: "CITY-ADMIN", url: `/v1/participants/${dormant}/reinstate`, body: { reason: "check" } },
         "post /v1/datasets": {
           org: "DATA-OFFICE",
           url: route,
@@ -205,6 +217,10 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         "post /v1/market/listings": { org: "BIZ-SOLAR", url: route, body: { batchId, amount: "1", unitPrice: "1000" } },
         "post /v1/market/listings/{id}/fill": { org: "BIZ-LOGISTICS", url: `/v1/market/listings/${listingId}/fill`, body: { amount: "1", maxCost: "1000" } },
         "delete /v1/market/listings/{id}": { org: "BIZ-SOLAR", url: `/v1/market/listings/${listingId}` },
+        "post /v1/datasets/{id}/offers": { org: "DATA-OFFICE", url: `/v1/datasets/${datasetId}/offers`, body: { priceVnd: "500", termDays: 7, policy: POLICY } },
+        // Not yet approved: the answer is the approval of exactly the price (a prerequisite), to the settlement token.
+        "post /v1/offers/{id}/purchase": { org: "BIZ-LOGISTICS", url: `/v1/offers/${offerId}/purchase`, body: { maxPrice: "1000" } },
+        "delete /v1/offers/{id}": { org: "DATA-OFFICE", url: `/v1/offers/${offerId}` },
       };
       return table[`${method} ${route}`];
     }
@@ -231,13 +247,6 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         }
         const res = await request(gw.app)[method as "post"](s.url).set(gw.auth(s.org)).set("Prefer", "sign=client").send((s.body ?? {}) as object);
         if (route === "/v1/signed-requests" || route === "/v1/participants/{org}/accounts") continue;
-        if (route.startsWith("/v1/participants/{org}/")) {
-          // The ParticipantRegistry does not trust the Forwarder: suspending stays the administrator's (custodial) call.
-          expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).to.equal(422);
-          expect(res.body.error.code).to.equal("TARGET_NOT_RELAYABLE");
-          expect(outboxCount(), `${method} ${route}`).to.equal(before.outbox);
-          continue;
-        }
         expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).to.equal(200);
         expect(res.headers["preference-applied"]).to.equal("sign=client");
         const { domain, types, primaryType, message } = res.body;
@@ -349,6 +358,115 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       }
       for (const { direct, relayed } of Object.values(gas)) expect(relayed).to.be.greaterThan(direct);
       this.test!.title += ` (${Object.entries(gas).map(([n, g]) => `${n} ${g.direct} → ${g.relayed}`).join(", ")})`;
+    });
+
+    it("an own-key governor suspends a participant with its own signature; once its organisation is suspended, its signed reinstatement is refused", async function () {
+      const governor = await ownKeyOrg("CityAgency", ["GOVERNOR"]);
+      const target = await ownKeyOrg();
+      const status = async (code: string) => (await request(gw.app).get(`/v1/participants/${code}`).set(admin()).expect(200)).body.status as string;
+      const { prepared, signed } = await prepareAndSign("post", `/v1/participants/${target.code}/suspend`, { reason: "licence lapsed" }, governor.auth, governor.wallet);
+      expect(prepared).to.include({ operation: "participants.status", prerequisite: false });
+      expect(prepared.message).to.include({ from: governor.wallet.address, to: gw.services.contracts.addresses.participants });
+      const suspended = await relay(signed, governor.auth);
+      expect(suspended.status, JSON.stringify(suspended.body)).to.equal(200);
+      expect(suspended.body.result).to.deep.equal({ code: target.code, status: "Suspended" });
+      expect(suspended.body.transaction).to.include({ status: "mined", organization: governor.code });
+      expect(await status(target.code)).to.equal("Suspended");
+      const receipt = await ethers.provider.getTransactionReceipt(suspended.body.transaction.hash);
+      expect(receipt!.to).to.equal(gw.services.contracts.addresses.forwarder);
+
+      // A request signed while active, relayed after its organisation was suspended: 403, nothing sent.
+      const reinstate = await prepareAndSign("post", `/v1/participants/${target.code}/reinstate`, { reason: "renewed" }, governor.auth, governor.wallet);
+      const byAdmin = await request(gw.app).post(`/v1/participants/${governor.code}/suspend`).set(admin()).send({ reason: "under review" });
+      expect(byAdmin.status, JSON.stringify(byAdmin.body)).to.equal(200);
+      const before = outboxCount();
+      // Its API key acts for nobody now; relayed by another participant, the signer itself is refused.
+      await expectError(relay(reinstate.signed, governor.auth), 403, "ORGANIZATION_SUSPENDED");
+      await expectError(relay(reinstate.signed, biz.auth), 403, "SIGNER_NOT_ACTIVE");
+      expect(outboxCount()).to.equal(before);
+      expect(await status(target.code)).to.equal("Suspended");
+    });
+
+    it("buys a data licence with its own key: the approval of exactly the price first (a prerequisite), then the purchase; the holder is paid", async function () {
+      const sha = crypto.createHash("sha256").update(`own-key purchase ${Date.now()}`).digest("hex");
+      const ds = await calls.post("/v1/datasets", { contentHash: sha, metadataHash: randomHash(), classification: "Open", title: "Parking", uri: "https://opendata.example/parking.csv" }, "DATA-OFFICE");
+      expect(ds.status, JSON.stringify(ds.body)).to.equal(201);
+      const datasetId = ds.body.result.id as string;
+      const offered = await calls.post(`/v1/datasets/${datasetId}/offers`, { priceVnd: "70000", termDays: 30, policy: POLICY }, "DATA-OFFICE");
+      const offerId = offered.body.result.offerId as string;
+      await calls.mint(biz.code, "100000");
+      const vnd = (address: string) => gw.services.contracts.settlement.balanceOf(address);
+      const holder = gw.services.participants.require("DATA-OFFICE").address;
+      const [buyerBefore, holderBefore] = [await vnd(biz.wallet.address), await vnd(holder)];
+
+      const approval = await prepareAndSign("post", `/v1/offers/${offerId}/purchase`, { maxPrice: "70000" }, biz.auth, biz.wallet);
+      expect(approval.prepared).to.include({ operation: "exchange.approve", prerequisite: true });
+      expect(approval.prepared.message.to).to.equal(gw.services.contracts.addresses.settlement);
+      expect((await relay(approval.signed)).status).to.equal(200);
+      expect(await gw.services.contracts.settlement.allowance(biz.wallet.address, gw.services.contracts.addresses.exchange)).to.equal(70_000n);
+      const purchase = await prepareAndSign("post", `/v1/offers/${offerId}/purchase`, { maxPrice: "70000" }, biz.auth, biz.wallet);
+      expect(purchase.prepared).to.include({ operation: "exchange.purchase", prerequisite: false });
+      const bought = await relay(purchase.signed);
+      expect(bought.status, JSON.stringify(bought.body)).to.equal(200);
+      expect(bought.body.result).to.include({ offerId, buyer: biz.code, price: "70000", fee: "0", holder, datasetId });
+      expect(await gw.services.contracts.dataAssets.hasAccess(datasetId, biz.wallet.address)).to.equal(true);
+      expect(await vnd(biz.wallet.address)).to.equal(buyerBefore - 70_000n);
+      expect(await vnd(holder)).to.equal(holderBefore + 70_000n);
+      const receipt = await ethers.provider.getTransactionReceipt(bought.body.transaction.hash);
+      const sale = receipt!.logs.map((l) => gw.services.contracts.exchange.interface.parseLog(l)).find((e) => e?.name === "LicensePurchased");
+      expect(sale!.args.buyer).to.equal(biz.wallet.address);
+      // A price above maxPrice is refused at preparation: nothing to sign, no approval asked for.
+      await expectError(request(gw.app).post(`/v1/offers/${offerId}/purchase`).set(biz.auth).set("Prefer", `sign=client; from=${biz.wallet.address}`).send({ maxPrice: "69999" }), 422, "CONTRACT_RULE");
+    });
+
+    it("costs more gas relayed than direct for a licence purchase (an extension, each buyer's second purchase; measured through the gateway)", async function () {
+      const sha = crypto.createHash("sha256").update(`purchase gas ${Date.now()}`).digest("hex");
+      const ds = await calls.post("/v1/datasets", { contentHash: sha, metadataHash: randomHash(), classification: "Open", title: "Air", uri: "https://opendata.example/air.csv" }, "DATA-OFFICE");
+      const offered = await calls.post(`/v1/datasets/${ds.body.result.id}/offers`, { priceVnd: "1000", termDays: 30, policy: POLICY }, "DATA-OFFICE");
+      const url = `/v1/offers/${offered.body.result.offerId}/purchase`;
+      await calls.mint(biz.code, "10000");
+      await calls.mint("BIZ-LOGISTICS", "10000");
+      const lastGas = (res: { body: { transaction: { chainTransactions: { gasUsed: string }[] } } }) => Number(res.body.transaction.chainTransactions.at(-1)!.gasUsed);
+      const gas = { direct: 0, relayed: 0 };
+      for (let round = 0; round < 2; round++) {
+        const direct = await calls.post(url, { maxPrice: "1000" }, "BIZ-LOGISTICS");
+        expect(direct.status, JSON.stringify(direct.body)).to.equal(200);
+        let relayed;
+        for (;;) {
+          const { prepared, signed } = await prepareAndSign("post", url, { maxPrice: "1000" }, biz.auth, biz.wallet);
+          relayed = await relay(signed);
+          expect(relayed.status, JSON.stringify(relayed.body)).to.equal(200);
+          if (!prepared.prerequisite) break;
+        }
+        Object.assign(gas, { direct: lastGas(direct), relayed: lastGas(relayed) });
+      }
+      expect(gas.relayed).to.be.greaterThan(gas.direct);
+      this.test!.title += ` (purchase ${gas.direct} → ${gas.relayed})`;
+    });
+
+    it("a write that needs several transactions is 422 NOT_ONE_CALL with Prefer: sign=client; nothing prepared or sent", async function () {
+      // A gateway that puts at most two datasets in a transaction: a catalogue of three needs two.
+      const small = await startTestGateway({ env: { BATCH_CHUNK_SIZE: "2" } });
+      try {
+        const { catalogue } = generateCatalogue(3, Date.now() % 100_000);
+        catalogue.dataset.forEach((d) => (d.classification = "Open"));
+        const count = () => (small.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n;
+        const [before, block] = [count(), await ethers.provider.getBlockNumber()];
+        const res = await expectError(
+          request(small.app).post("/v1/datasets/batch").set(small.auth("DATA-OFFICE")).set("Prefer", "sign=client").send({ holder: "DATA-OFFICE", catalogue }),
+          422,
+          "NOT_ONE_CALL",
+        );
+        expect(res.body.error.details).to.deep.equal({ operation: "datasets.batch", calls: 2 });
+        expect(count()).to.equal(before);
+        expect(await ethers.provider.getBlockNumber()).to.equal(block);
+        // Two datasets fit in one transaction: prepared.
+        catalogue.dataset.pop();
+        const one = await request(small.app).post("/v1/datasets/batch").set(small.auth("DATA-OFFICE")).set("Prefer", "sign=client").send({ holder: "DATA-OFFICE", catalogue });
+        expect(one.status, JSON.stringify(one.body)).to.equal(200);
+      } finally {
+        await small.stop();
+      }
     });
 
     describe("refusals: each a 4xx in the error shape, with nothing sent", function () {
