@@ -5,11 +5,8 @@ import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { fetchHistory } from "../../scripts/audit/history";
 import { CarbonCreditRegistry__factory, CarbonMarket__factory } from "../../typechain-types";
-import { GatewayProcess, ROOT, freePort, tempDataDir } from "./helpers/processes";
-
-/** Every file under `dir`, recursively. */
-const filesUnder = (dir: string): string[] =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+import { expectNoKeyIn, npmStartGateway } from "./helpers/own-key";
+import { ROOT } from "./helpers/processes";
 
 /**
  * A business with its own key (never given to the gateway) does everything through the `cal` CLI against `npm start`:
@@ -17,9 +14,7 @@ const filesUnder = (dir: string): string[] =>
  */
 describe("own key, through the cal CLI only (real processes, embedded anvil)", function () {
   this.timeout(1_200_000);
-  let gw: GatewayProcess;
-  let dataDir: string;
-  let work: string;
+  const sys = npmStartGateway();
   const PASSWORD = "correct horse battery staple";
 
   /** Runs the `cal` bin (what `npx cal` runs, without npm's start-up) with the given API key. */
@@ -27,7 +22,7 @@ describe("own key, through the cal CLI only (real processes, embedded anvil)", f
     new Promise((resolve) => {
       const child = spawn(process.execPath, [path.join(ROOT, "scripts", "cal.js"), ...args], {
         cwd: ROOT,
-        env: { ...process.env, CAL_URL: gw.url, ...(apiKey ? { CAL_API_KEY: apiKey } : {}), CAL_KEY_PASSWORD: PASSWORD },
+        env: { ...process.env, CAL_URL: sys.gw.url, ...(apiKey ? { CAL_API_KEY: apiKey } : {}), CAL_KEY_PASSWORD: PASSWORD },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let out = "";
@@ -42,19 +37,8 @@ describe("own key, through the cal CLI only (real processes, embedded anvil)", f
     return JSON.parse(r.out.trim().split("\n").pop()!);
   };
 
-  before(async function () {
-    dataDir = tempDataDir();
-    work = tempDataDir("cal-client-");
-    gw = new GatewayProcess(dataDir, await freePort(), await freePort(), { viaNpm: true, env: { ANCHOR_INTERVAL_MS: "500" } });
-    await gw.ready();
-  });
-  after(async function () {
-    await gw?.cleanup();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.rmSync(work, { recursive: true, force: true });
-  });
-
   it("registers, receives, lists, sells, buys with retire-on-purchase and retires; the gateway never holds its key; the audit passes", async function () {
+    const { gw, dataDir, work } = sys;
     const keys = gw.credentials().organizations;
     const key = (org: string) => keys[org].apiKey;
     const keyFile = path.join(work, "bizkey.json");
@@ -106,11 +90,7 @@ describe("own key, through the cal CLI only (real processes, embedded anvil)", f
     expect(plain.out).to.match(/^error: 4\d\d /m);
 
     // The gateway's DATA_DIR holds no private key of the business, in any form.
-    const secret = privateKey.slice(2).toLowerCase();
-    for (const file of filesUnder(dataDir)) {
-      expect(fs.readFileSync(file).toString("latin1").toLowerCase(), file).to.not.contain(secret);
-    }
-    expect(fs.readdirSync(path.join(dataDir, "keystore"))).to.not.include(`${BIZ}.json`);
+    expectNoKeyIn(dataDir, privateKey, BIZ);
 
     // The auditor's tool, on the chain alone, passes and attributes the business's actions to its account.
     const audit = await new Promise<{ code: number | null; out: string }>((resolve) => {
