@@ -194,7 +194,8 @@ export class RouteBuilder {
       headers.prefer = z.string().optional().openapi({
         description:
           "respond-async: answer 202 at once with the transaction link. sign=client (optionally `; from=0x…`): send nothing; answer 200 with the " +
-          "EIP-712 ForwardRequest (SignedRequestTypedData) that performs this write, for the caller's account to sign and post to /v1/signed-requests",
+          "EIP-712 ForwardRequest (SignedRequestTypedData) that performs this write, for the caller's account to sign and post to /v1/signed-requests; " +
+          "422 NOT_ONE_CALL when the write needs several transactions (a signed request carries one: split it)",
         example: "respond-async",
       });
     }

@@ -37,7 +37,7 @@ export const SignedRequestTypedData = z
 
 export const PreparedRequest = SignedRequestTypedData.extend({
   operation: z.string().openapi({ example: "carbon.transfer" }),
-  prerequisite: z.boolean().openapi({ description: "Relay this one first (a one-time market approval), then ask again for the write itself" }),
+  prerequisite: z.boolean().openapi({ description: "Relay this one first (a one-time market approval, or the exchange's approval of exactly the price), then ask again for the write itself" }),
   expiresAt: z.string(),
 }).openapi("PreparedRequest");
 
