@@ -360,7 +360,7 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       this.test!.title += ` (${Object.entries(gas).map(([n, g]) => `${n} ${g.direct} → ${g.relayed}`).join(", ")})`;
     });
 
-    it("an own-key governor suspends a participant with its own signature; once its organisation is suspended, its signed reinstatement is refused", async function () {
+    it("an own-key governor suspends and admits participants with its own signature; once its organisation is suspended, its signed reinstatement is refused", async function () {
       const governor = await ownKeyOrg("CityAgency", ["GOVERNOR"]);
       const target = await ownKeyOrg();
       const status = async (code: string) => (await request(gw.app).get(`/v1/participants/${code}`).set(admin()).expect(200)).body.status as string;
@@ -374,6 +374,16 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       expect(await status(target.code)).to.equal("Suspended");
       const receipt = await ethers.provider.getTransactionReceipt(suspended.body.transaction.hash);
       expect(receipt!.to).to.equal(gw.services.contracts.addresses.forwarder);
+
+      // It admits an own-key participant the same way (through the AccessManager, which checks the signer's GOVERNOR role).
+      const code = uniqueCode("GOVADM");
+      const account = Wallet.createRandom().address;
+      const admission = await prepareAndSign("post", "/v1/participants", { code, name: "Admitted by an own-key governor", kind: "Business", accounts: [account] }, governor.auth, governor.wallet);
+      expect(admission.prepared.message).to.include({ from: governor.wallet.address, to: gw.services.contracts.addresses.accessManager });
+      const admitted = await relay(admission.signed, governor.auth);
+      expect(admitted.status, JSON.stringify(admitted.body)).to.equal(201);
+      expect(await status(code)).to.equal("Active");
+      expect(await gw.services.contracts.participants.isActive(account)).to.equal(true);
 
       // A request signed while active, relayed after its organisation was suspended: 403, nothing sent.
       const reinstate = await prepareAndSign("post", `/v1/participants/${target.code}/reinstate`, { reason: "renewed" }, governor.auth, governor.wallet);
