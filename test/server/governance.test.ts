@@ -4,7 +4,7 @@ import request from "supertest";
 import { ROLES } from "../../scripts/lib/roles";
 import { CarbonCalls, claim } from "./helpers/carbon";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
-import { executeWhenReady, grantScheduledRoles, mineAt } from "./helpers/governance";
+import { grantScheduledRoles, mineAt } from "./helpers/governance";
 import { expectError } from "./helpers/http";
 
 /** Issue 11: every administrator's action waits ADMIN_DELAY on chain, visible and cancellable; the emergency brake. */

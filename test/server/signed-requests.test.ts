@@ -9,6 +9,7 @@ import { accountProofText, ADD_ACCOUNT_TYPES, type SignableRequest } from "../..
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
 import { generateCatalogue } from "../../scripts/lib/catalogue";
 import { CarbonCalls, claim, randomHash } from "./helpers/carbon";
+import { mineAt } from "./helpers/governance";
 import { expectError } from "./helpers/http";
 
 /** A request's typed data as an ethers signer takes it. */
@@ -205,6 +206,8 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         "post /v1/market/listings": { org: "BIZ-SOLAR", url: route, body: { batchId, amount: "1", unitPrice: "1000" } },
         "post /v1/market/listings/{id}/fill": { org: "BIZ-LOGISTICS", url: `/v1/market/listings/${listingId}/fill`, body: { amount: "1", maxCost: "1000" } },
         "delete /v1/market/listings/{id}": { org: "BIZ-SOLAR", url: `/v1/market/listings/${listingId}` },
+        // An administrator with its own key signs its governance operations (the AccessManager trusts the Forwarder).
+        "post /v1/governance/operations": { org: "CITY-ADMIN", url: route, body: { action: "setCreditURI", uri: "https://ledger.example/{id}.json" } },
       };
       return table[`${method} ${route}`];
     }
@@ -231,10 +234,10 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         }
         const res = await request(gw.app)[method as "post"](s.url).set(gw.auth(s.org)).set("Prefer", "sign=client").send((s.body ?? {}) as object);
         if (route === "/v1/signed-requests" || route === "/v1/participants/{org}/accounts") continue;
-        if (route.startsWith("/v1/participants/{org}/")) {
-          // The ParticipantRegistry does not trust the Forwarder: suspending stays the administrator's (custodial) call.
+        if (route === "/v1/participants" || route.startsWith("/v1/participants/{org}/")) {
+          // Admitting and suspending are the gateway operator's GOVERNOR key's duty, not the caller's to sign.
           expect(res.status, `${method} ${route}: ${JSON.stringify(res.body)}`).to.equal(422);
-          expect(res.body.error.code).to.equal("TARGET_NOT_RELAYABLE");
+          expect(res.body.error.code).to.equal("NOT_CLIENT_SIGNABLE");
           expect(outboxCount(), `${method} ${route}`).to.equal(before.outbox);
           continue;
         }
@@ -290,6 +293,28 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       expect(logged).to.have.length(1);
       // Written with the outbox row, before sending: 202 (accepted), naming the submission.
       expect(logged[0]).to.include({ org: biz.code, signer: biz.wallet.address, signature: signed.signature, status: 202, submissionId: res.body.transaction.id });
+    });
+
+    it("an administrator signs its own governance: schedule and execute relayed through the Forwarder, keyed by the administrator", async function () {
+      const admin = gw.services.admin.wallet;
+      const adminAuth = gw.auth("CITY-ADMIN");
+      const uri = "https://ledger.example/own-key/{id}.json";
+      const { prepared, signed } = await prepareAndSign("post", "/v1/governance/operations", { action: "setCreditURI", uri }, adminAuth, admin);
+      expect(prepared.message.to).to.equal(gw.services.contracts.addresses.accessManager);
+      const res = await relay(signed, adminAuth);
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      const { operationId, readyAt } = res.body.result;
+      const { accessManager, carbon } = gw.services.contracts;
+      // The AccessManager keys the operation by the signer, not by the relayer that sent the transaction.
+      expect(operationId).to.equal(await accessManager.hashOperation(admin.address, await carbon.getAddress(), carbon.interface.encodeFunctionData("setURI", [uri])));
+      expect((await ethers.provider.getTransaction(res.body.transaction.hash))!.from).to.not.equal(admin.address);
+      await mineAt(Date.parse(readyAt) / 1000);
+      const exec = await prepareAndSign("post", `/v1/governance/operations/${operationId}/execute`, undefined, adminAuth, admin);
+      const done = await relay(exec.signed, adminAuth);
+      expect(done.status, JSON.stringify(done.body)).to.equal(200);
+      expect(done.body.result).to.deep.equal({ operationId, state: "executed" });
+      expect(await accessManager.getSchedule(operationId)).to.equal(0n);
+      expect(await carbon.uri(1n)).to.equal(uri);
     });
 
     it("answers 202 with Prefer: respond-async, and Idempotency-Key replays the first answer", async function () {
