@@ -314,7 +314,7 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
       expect(done.status, JSON.stringify(done.body)).to.equal(200);
       expect(done.body.result).to.deep.equal({ operationId, state: "executed" });
       expect(await accessManager.getSchedule(operationId)).to.equal(0n);
-      expect(await carbon.uri(1n)).to.equal(uri);
+      expect(await carbon.uri(1n)).to.equal(`${uri}1.json`);
     });
 
     it("answers 202 with Prefer: respond-async, and Idempotency-Key replays the first answer", async function () {
