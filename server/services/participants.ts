@@ -251,11 +251,17 @@ export class ParticipantService {
   async addAccount(code: string, proof: AccountProofInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
     const org = this.require(code);
     await this.checkAccountProof(code, proof);
+    const account = getAddress(proof.account);
+    // The new account gets the organisation's roles through the administrator's scheduled grants: scheduled here when
+    // the gateway holds the administrator's key, else listed for the administrator to schedule (never granted silently).
+    const roles = org.roles.filter((role): role is GrantableRole => (GRANTABLE_ROLES as readonly string[]).includes(role));
+    const canSchedule = roles.length > 0 && this.scheduleGrants !== undefined && this.keystore.has(this.admin.orgCode) && !clientSigningScope();
+    const scheduledGrants = canSchedule ? await this.scheduleGrants!(this.admin.orgCode, roles.map((role) => ({ role, account, executionDelay: GRANT_DELAY[role] ?? 0 }))) : [];
     return this.pipeline.submit({
       orgCode: this.admin.orgCode,
       wallet: this.governor.wallet,
       operation: "participants.account.add",
-      params: { code, account: getAddress(proof.account), custody: org.custody },
+      params: { code, account, custody: org.custody, scheduledGrants, rolesToSchedule: canSchedule ? [] : roles },
       calls: [this.addAccountCall(org, proof.account)],
       idempotency,
       record: () => this.useAccountProof(code, proof),

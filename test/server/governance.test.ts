@@ -1,10 +1,12 @@
 import { expect } from "chai";
+import { Wallet } from "ethers";
 import { ethers } from "hardhat";
+import { ADD_ACCOUNT_TYPES } from "../../server/client/forward-request";
 import request from "supertest";
 import { ROLES } from "../../scripts/lib/roles";
 import { CarbonCalls, claim } from "./helpers/carbon";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
-import { grantScheduledRoles, mineAt } from "./helpers/governance";
+import { executeWhenReady, grantScheduledRoles, mineAt } from "./helpers/governance";
 import { expectError } from "./helpers/http";
 
 /** Issue 11: every administrator's action waits ADMIN_DELAY on chain, visible and cancellable; the emergency brake. */
@@ -117,6 +119,27 @@ describe("governance API", function () {
       expect((await accessManager.hasRole(ROLES.REGISTRAR, account))[0]).to.equal(false);
       await grantScheduledRoles(gw, res.body);
       expect((await accessManager.hasRole(ROLES.REGISTRAR, account))[0]).to.equal(true);
+    });
+  });
+
+  describe("accounts added to an organisation with roles", function () {
+    it("the account joins at once; the organisation's roles follow through the administrator's scheduled grants", async function () {
+      const issuer = await api.newOrg("CityAgency", ["ISSUER"]);
+      const wallet = Wallet.createRandom();
+      const { chainId } = await ethers.provider.getNetwork();
+      const nonce = ethers.hexlify(ethers.randomBytes(32));
+      const signature = await wallet.signTypedData({ name: "CityAssetLedger", version: "1", chainId }, ADD_ACCOUNT_TYPES, { organization: issuer.code, account: wallet.address, chainId, nonce });
+      const res = await request(gw.app)
+        .post(`/v1/participants/${issuer.code}/accounts`)
+        .set(as("CITY-ADMIN"))
+        .send({ account: wallet.address, chainId: chainId.toString(), nonce, scheme: "eip712", signature })
+        .expect(201);
+      expect(res.body.result.scheduledGrants.map((g: { role: string; account: string }) => [g.role, g.account])).to.deep.equal([["ISSUER", wallet.address]]);
+      const { accessManager, participants } = gw.services.contracts;
+      expect(await participants.orgOf(wallet.address)).to.equal(ethers.encodeBytes32String(issuer.code));
+      expect((await accessManager.hasRole(ROLES.ISSUER, wallet.address))[0]).to.equal(false);
+      await executeWhenReady(gw, res.body.result.scheduledGrants.map((g: { operationId: string }) => g.operationId));
+      expect((await accessManager.hasRole(ROLES.ISSUER, wallet.address))[0]).to.equal(true);
     });
   });
 

@@ -105,7 +105,7 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
         const second = Wallet.createRandom();
         const res = await request(gw.app).post(`/v1/participants/${biz.code}/accounts`).set(biz.auth).send(await proofBody(second, biz.code, scheme));
         expect(res.status, JSON.stringify(res.body)).to.equal(201);
-        expect(res.body.result).to.deep.equal({ code: biz.code, account: second.address, custody: "own" });
+        expect(res.body.result).to.deep.equal({ code: biz.code, account: second.address, custody: "own", scheduledGrants: [], rolesToSchedule: [] });
         expect(await gw.services.contracts.participants.orgOf(second.address)).to.equal(ethers.encodeBytes32String(biz.code));
       }
     });
