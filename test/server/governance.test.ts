@@ -108,6 +108,14 @@ describe("governance API", function () {
       await expectError(schedule({ action: "mintEverything" }), 400, "VALIDATION_FAILED");
     });
 
+    it("409 OPERATION_NOT_DELAYED for a holder who may act at once (a market operator's exchange fee); nothing sent", async function () {
+      const operator = await api.newOrg("Operator", ["MARKET_OPERATOR"]);
+      const before = (gw.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n;
+      const res = await expectError(schedule({ action: "setExchangeFee", feeBps: 10, recipient: operator.address }, operator.code), 409, "OPERATION_NOT_DELAYED");
+      expect(res.body.error.details).to.include({ action: "setExchangeFee", caller: operator.address });
+      expect((gw.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).to.equal(before);
+    });
+
     it("a registration with roles admits at once and schedules the grants; the role works once they are executed", async function () {
       const code = uniqueCode("REG");
       const res = await request(gw.app).post("/v1/participants").set(as("CITY-ADMIN")).send({ code, name: code, kind: "CityAgency", roles: ["REGISTRAR"] }).expect(201);
