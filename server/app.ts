@@ -28,6 +28,7 @@ import { metadataRoutes } from "./routes/metadata";
 import { exchangeRoutes } from "./routes/exchange";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
+import { governanceRoutes } from "./routes/governance";
 import { portalRoutes } from "./routes/portal";
 import { servePortal } from "./portal-server/static";
 import { publicRpcUrl } from "./config";
@@ -152,6 +153,7 @@ export function createApp(s: GatewayServices, options: AppOptions = {}): Gateway
 
   operationRoutes(routes, s, document);
   participantRoutes(routes, s);
+  governanceRoutes(routes, s);
   apiKeyRoutes(routes, s);
   datasetRoutes(routes, s);
   carbonRoutes(routes, s);

@@ -121,6 +121,13 @@ export const ConfigSchema = z
     EVENT_STREAM_HEARTBEAT_MS: int(100, 300_000)
       .default(15_000)
       .describe("An idle Server-Sent Events stream (GET /v1/events/stream) gets a comment line this often, so proxies keep it open"),
+    ADMIN_DELAY: int(1, 30 * 86_400)
+      .optional()
+      .describe(
+        "Execution delay (seconds, 1 s to 30 days) imposed on chain on every administrator (ADMIN) as the bootstrap's last step: " +
+          "every ADMIN action is then scheduled (POST /v1/governance/operations) and waits this long, cancellable by the GUARDIAN. " +
+          "Default 86400 (1 day); 5 for the embedded demo node (no RPC_URL). 0 is refused: no key holds total power without delay",
+      ),
     BOOTSTRAP_DEMO: bool
       .optional()
       .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),
@@ -186,6 +193,11 @@ export function describeConfig(): string[] {
     const shown = value === undefined ? "" : ` (default ${String(value)})`;
     return `${name}${shown}: ${(schema as z.ZodType).description ?? ""}`;
   });
+}
+
+/** The administrator's execution delay: ADMIN_DELAY, else 1 day, or 5 s for the embedded demo node (no RPC_URL). */
+export function adminDelayOf(config: Pick<Config, "ADMIN_DELAY" | "RPC_URL" | "RPC_URLS">): number {
+  return config.ADMIN_DELAY ?? (config.RPC_URL || config.RPC_URLS ? 86_400 : 5);
 }
 
 /** The node the portal's public pages read from the browser: PUBLIC_RPC_URL, else RPC_URL, else the embedded node. */

@@ -43,6 +43,7 @@ import { ParticipantService } from "./services/participants";
 import { KeySwitchService } from "./services/key-switch";
 import { RelayService } from "./services/relay";
 import { TransactionService } from "./services/transactions";
+import { GovernanceService } from "./services/governance";
 
 /** A readiness probe; the indexer adds one for its lag. */
 export interface ReadinessCheck {
@@ -137,7 +138,11 @@ export interface GatewayServices {
   contracts: ChainContracts;
   keystore: Keystore;
   admin: { orgCode: string; wallet: Wallet };
+  /** The gateway's operational keys: GOVERNOR only (admissions, accounts, suspensions) and ANCHORER only (the log's anchors). */
+  operators: Operators;
   apiKeys: ApiKeyService;
+  /** Scheduled administrator operations (AccessManager) and the emergency brake. */
+  governance: GovernanceService;
   participants: ParticipantService;
   /** A custodial organisation's move to its own key (its custodial key retired). */
   keySwitch: KeySwitchService;
@@ -165,20 +170,29 @@ export interface GatewayServices {
   readiness: ReadinessCheck[];
 }
 
+/** The gateway's operational keys (DATA_DIR/keystore/CITY-OPERATOR and CITY-OPERATOR.ANCHOR), accounts of the OPERATOR organisation. */
+export interface Operators {
+  governor: { orgCode: string; wallet: Wallet };
+  anchorer: { orgCode: string; wallet: Wallet };
+}
+
 export function createServices(options: {
   stack: TxStack;
   contracts: ChainContracts;
   keystore: Keystore;
   admin: { orgCode: string; wallet: Wallet };
+  operators: Operators;
   log: Logger;
   config: GatewayConfig;
   /** The index database (DATA_DIR/index.db): a rebuildable cache of the chain's events. */
   indexDb: Database.Database;
 }): GatewayServices {
-  const { stack, contracts, keystore, admin, log, config } = options;
+  const { stack, contracts, keystore, admin, operators, log, config } = options;
   const { repos } = stack;
   const signedRequests = new SignedRequestsRepository(stack.db);
-  const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations, signedRequests);
+  const participants = new ParticipantService(repos.organizations, keystore, contracts, stack.pipeline, admin, stack.operations, signedRequests, operators.governor);
+  const governance = new GovernanceService(contracts, stack.provider, stack.pipeline, participants, stack.operations);
+  participants.scheduleGrants = (orgCode, grants) => governance.scheduleGrants(orgCode, grants);
   const directory = new OrgDirectory(repos.organizations, contracts.participants);
   const actionLogRepo = repos.actionLog;
   const { provider } = stack;
@@ -209,6 +223,8 @@ export function createServices(options: {
     contracts,
     keystore,
     admin,
+    operators,
+    governance,
     apiKeys: new ApiKeyService(repos.apiKeys, repos.organizations, (orgId) => orgStanding(index.db, orgId)),
     participants,
     datasets: new DatasetService(contracts, stack.provider, stack.pipeline, participants, directory, config.BATCH_CHUNK_SIZE, stack.operations, index),
@@ -230,7 +246,7 @@ export function createServices(options: {
       earned: (accounts) => dataEarningsOf(index.db, accounts),
     }),
     keySwitch: new KeySwitchService(
-      { participants, organizations: repos.organizations, keystore, contracts, pipeline: stack.pipeline, admin, accounts: accountReader, carbon: carbonReader, market: marketReader, indexReach: (block, ms) => index.reach(block, ms) },
+      { participants, organizations: repos.organizations, keystore, contracts, pipeline: stack.pipeline, admin: { orgCode: admin.orgCode, wallet: operators.governor.wallet }, accounts: accountReader, carbon: carbonReader, market: marketReader, indexReach: (block, ms) => index.reach(block, ms) },
       stack.operations,
     ),
     transactions: new TransactionService(repos.submissions, repos.outbox),
@@ -253,7 +269,7 @@ export function createServices(options: {
       submissions: repos.submissions,
       pipeline: stack.pipeline,
       contracts,
-      signer: admin,
+      signer: operators.anchorer,
       log: componentLogger(log, "anchorer"),
     }),
     index,

@@ -6,13 +6,13 @@ import path from "node:path";
 import { ensureDeployment } from "../scripts/lib/deployment";
 import { createApp } from "./app";
 import { bootstrap } from "./bootstrap/bootstrap";
-import { ADMIN_ORG } from "./bootstrap/demo";
+import { ADMIN_ORG, OPERATOR_ORG } from "./bootstrap/demo";
 import { EmbeddedNode } from "./chain/anvil";
 import { connectContracts } from "./chain/contracts";
 import { Keystore, writeFileAtomic } from "./chain/key-store";
 import { connectProvider, type GatewayProvider } from "./chain/provider";
 import { PipelineSigner } from "./chain/tx/pipeline-signer";
-import type { Config } from "./config";
+import { adminDelayOf, type Config } from "./config";
 import { createServices, createTxStack } from "./core";
 import { openDatabase, type Db } from "./db/connection";
 import { watchDatabase } from "./db/watchdog";
@@ -118,7 +118,11 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     cleanups.push(() => {
       indexDb.close();
     });
-    const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, log, config, indexDb });
+    const operators = {
+      governor: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.code) },
+      anchorer: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.anchorAlias) },
+    };
+    const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, operators, log, config, indexDb });
     if (node) {
       const embedded = node;
       const tracker = stack.tracker;
@@ -142,6 +146,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       adminApiKey: config.ADMIN_API_KEY,
       credentialsFile,
       log: componentLogger(log, "bootstrap"),
+      adminDelay: adminDelayOf(config),
     });
 
     if (config.ANCHOR_INTERVAL_MS > 0) {

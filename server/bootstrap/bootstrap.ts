@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { ZeroHash } from "ethers";
+import { ZeroHash, getAddress } from "ethers";
 import { ROLES } from "../../scripts/lib/roles";
 import type { SubmitOutcome } from "../chain/tx/pipeline";
 import { writeFileAtomic } from "../chain/key-store";
@@ -8,7 +8,7 @@ import { ApiError } from "../errors";
 import type { Logger } from "../logger";
 import { orgIdOf } from "../services/participants";
 import { allowedScopes } from "../services/scopes";
-import { ADMIN_ORG, DEMO_ORGS, type OrgDefinition } from "./demo";
+import { ADMIN_ORG, DEMO_ORGS, OPERATOR_ORG, type OrgDefinition } from "./demo";
 
 export interface CredentialEntry {
   name: string;
@@ -38,11 +38,12 @@ export interface BootstrapResult {
  */
 export async function bootstrap(
   s: GatewayServices,
-  options: { demo: boolean; adminApiKey?: string; credentialsFile: string; log: Logger },
+  options: { demo: boolean; adminApiKey?: string; credentialsFile: string; log: Logger; adminDelay: number },
 ): Promise<BootstrapResult> {
   const { log } = options;
   const previous = readCredentials(options.credentialsFile);
   await ensureAdmin(s, log);
+  await ensureOperator(s, log);
 
   const organizations: Record<string, CredentialEntry> = {};
   const result: BootstrapResult = { credentials: { note: "", organizations } };
@@ -85,6 +86,9 @@ export async function bootstrap(
       organizations[def.code] = { name: org.name, kind: org.kind, roles: org.roles, address: org.address, apiKeyId: key.id, apiKey: key.key };
     }
   }
+
+  // Last: from here on every administrator's action waits ADMIN_DELAY on chain.
+  await imposeAdminDelay(s, options.adminDelay, log);
 
   result.credentials.note =
     "API keys of the organisations bootstrapped by npm start. Send them as 'Authorization: Bearer <apiKey>'. " +
@@ -149,7 +153,89 @@ async function ensureAdmin(s: GatewayServices, log: Logger): Promise<void> {
     log.info({ org: ADMIN_ORG.code, address }, "city administrator registered on chain");
   }
   if (!s.stack.repos.organizations.get(ADMIN_ORG.code)) {
+    // GOVERNOR only for the genesis work: imposeAdminDelay renounces it.
     s.stack.repos.organizations.insert({ code: ADMIN_ORG.code, orgId, name: ADMIN_ORG.name, kind: ADMIN_ORG.kind, address, roles: ["ADMIN", "GOVERNOR"] });
+  }
+}
+
+/**
+ * The gateway's operational keys as accounts of the OPERATOR organisation, each with its one role, granted by the
+ * administrator at genesis (before the delay): GOVERNOR to the first, ANCHORER to the second.
+ */
+async function ensureOperator(s: GatewayServices, log: Logger): Promise<void> {
+  const { accessManager, participants } = s.contracts;
+  const { governor, anchorer } = s.operators;
+  const orgId = orgIdOf(OPERATOR_ORG.code);
+  const onChain = await participants.organization(orgId);
+  if (onChain.status === 0n) {
+    if (!(await s.participants.administratorActsAtOnce())) {
+      throw new Error(`The operator organisation ${OPERATOR_ORG.code} is not on chain and the administrator can no longer grant at once: schedule its registration and roles`);
+    }
+    const am = accessManager.interface;
+    const call = s.participants.registrationCall(
+      { orgId, kind: OPERATOR_ORG.kind, validUntil: 0, metadataHash: ZeroHash, name: OPERATOR_ORG.name, account: governor.wallet.address, moreAccounts: [anchorer.wallet.address], roles: [] },
+      [am.encodeFunctionData("grantRole", [ROLES.GOVERNOR, governor.wallet.address, 0]), am.encodeFunctionData("grantRole", [ROLES.ANCHORER, anchorer.wallet.address, 0])],
+    );
+    await settled(
+      s,
+      await s.stack.pipeline.submit({
+        orgCode: ADMIN_ORG.code,
+        wallet: s.admin.wallet,
+        operation: "participants.register",
+        params: { code: OPERATOR_ORG.code, orgId, account: governor.wallet.address, kind: OPERATOR_ORG.kind, roles: ["GOVERNOR", "ANCHORER"] },
+        calls: [call],
+      }),
+    );
+    log.info({ org: OPERATOR_ORG.code, governor: governor.wallet.address, anchorer: anchorer.wallet.address }, "operator organisation registered with its operational keys");
+  }
+  if (!s.stack.repos.organizations.get(OPERATOR_ORG.code)) {
+    s.stack.repos.organizations.insert({ code: OPERATOR_ORG.code, orgId, name: OPERATOR_ORG.name, kind: OPERATOR_ORG.kind, address: governor.wallet.address, roles: ["GOVERNOR", "ANCHORER"] });
+  }
+}
+
+/**
+ * Imposes `delay` on every ADMIN member on chain (`grantRole(ADMIN, member, delay)`: an increase applies at once), after
+ * the administrator renounces the GOVERNOR role it held for the genesis work; the administrator's own membership last,
+ * since from then on it schedules everything. On a later start it only verifies: a member without delay is an error,
+ * a delay other than ADMIN_DELAY a warning (changing it is itself a scheduled grantRole).
+ */
+async function imposeAdminDelay(s: GatewayServices, delay: number, log: Logger): Promise<void> {
+  if (delay < 1) throw new Error("ADMIN_DELAY must be at least 1 second");
+  const am = s.contracts.accessManager;
+  const self = s.admin.wallet.address;
+  const granted = await am.queryFilter(am.filters.RoleGranted(ROLES.ADMIN), s.contracts.record.deploymentBlock, "latest");
+  const members = [...new Set(granted.map((e) => getAddress(e.args.account)))];
+  const access = await Promise.all(members.map(async (account) => ({ account, access: await am.hasRole(ROLES.ADMIN, account) })));
+  const current = access.filter((m) => m.access[0]).map((m) => ({ account: m.account, delay: Number(m.access[1]) }));
+  const undelayed = current.filter((m) => m.delay === 0);
+  if (undelayed.length > 0) {
+    if (!s.keystore.has(ADMIN_ORG.code) || !current.some((m) => m.account === self && m.delay === 0)) {
+      throw new Error(`ADMIN members without an execution delay: ${undelayed.map((m) => m.account).join(", ")}; the gateway cannot impose ADMIN_DELAY (it holds no undelayed administrator key)`);
+    }
+    const iface = am.interface;
+    const [holdsGovernor] = await am.hasRole(ROLES.GOVERNOR, self);
+    const calls = [
+      ...(holdsGovernor ? [iface.encodeFunctionData("renounceRole", [ROLES.GOVERNOR, self])] : []),
+      ...undelayed.filter((m) => m.account !== self).map((m) => iface.encodeFunctionData("grantRole", [ROLES.ADMIN, m.account, delay])),
+      iface.encodeFunctionData("grantRole", [ROLES.ADMIN, self, delay]),
+    ];
+    await settled(
+      s,
+      await s.stack.pipeline.submit({
+        orgCode: ADMIN_ORG.code,
+        wallet: s.admin.wallet,
+        operation: "governance.admin-delay",
+        params: { delay, members: undelayed.map((m) => m.account) },
+        calls: [{ to: s.contracts.addresses.accessManager, data: iface.encodeFunctionData("multicall", [calls]) }],
+      }),
+    );
+    const row = s.stack.repos.organizations.get(ADMIN_ORG.code);
+    if (row?.roles.includes("GOVERNOR")) s.stack.repos.organizations.update(ADMIN_ORG.code, { name: row.name, kind: row.kind, roles: row.roles.filter((r) => r !== "GOVERNOR") });
+    log.info({ delay, members: undelayed.map((m) => m.account) }, "administrators' execution delay imposed on chain");
+  }
+  const [, onChain] = await am.hasRole(ROLES.ADMIN, self);
+  if (Number(onChain) !== delay && undelayed.length === 0) {
+    log.warn({ configured: delay, onChain: Number(onChain) }, "ADMIN_DELAY differs from the administrator's delay on chain; the chain's applies (change it with a scheduled grantRole)");
   }
 }
 

@@ -209,6 +209,8 @@ export class ContractRevertError extends ApiError {
 }
 
 function classify(name: string): [number, string] {
+  // The emergency brake (POST /v1/governance/pause) has its own code, so clients can tell it from a rule.
+  if (name === "EnforcedPause" || /Paused$/.test(name)) return [409, "SYSTEM_PAUSED"];
   if (UNAUTHORIZED.some((p) => p.test(name))) return [403, "CHAIN_UNAUTHORIZED"];
   if (CONFLICT.some((p) => p.test(name))) return [409, "CHAIN_STATE_CONFLICT"];
   if (NOT_FOUND.some((p) => p.test(name))) return [404, "NOT_FOUND_ON_CHAIN"];

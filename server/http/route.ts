@@ -178,6 +178,8 @@ export class RouteBuilder {
     errorStatuses.add(415);
     if (spec.body) errorStatuses.add(413);
     if (spec.method !== "get" && !spec.readOnly) errorStatuses.add(422);
+    // Any chain write may meet the emergency brake (409 SYSTEM_PAUSED) or another state conflict.
+    if (spec.chainWrite) errorStatuses.add(409);
     errorStatuses.add(429);
     for (const status of [...errorStatuses].sort()) {
       responses[status] = { description: ERROR_DESCRIPTIONS[status] ?? "Error", content: json(ErrorBody) };

@@ -26,7 +26,11 @@ export function participantRoutes(routes: RouteBuilder, s: GatewayServices): voi
       "Creates the organisation's key in the gateway's keystore, registers the organisation with that key as its account on " +
       "the ParticipantRegistry and grants its roles, in one administrator transaction. With `accounts` the organisation keeps its own " +
       "keys: those accounts are registered and granted its roles, and no key is created or stored. " +
-      "Only the city administrator may admit an organisation with roles; a governor (GOVERNOR role) admits plain participants (403 ROLE_GRANT_NEEDS_ADMIN otherwise).",
+      "Only the city administrator may admit an organisation with roles; a governor (GOVERNOR role) admits plain participants (403 ROLE_GRANT_NEEDS_ADMIN otherwise). " +
+      "The organisation is admitted at once by the gateway's operator key (GOVERNOR); its role grants are the administrator's and wait the " +
+      "administrator's execution delay: they are scheduled first, in the administrator's transaction, and listed in `scheduledGrants` " +
+      "(execute each through POST /v1/governance/operations/{id}/execute after its readyAt). An administrator with its own key is refused " +
+      "409 ROLE_GRANTS_NEED_SCHEDULING: admit without roles, then schedule each grantRole itself.",
     tags: ["participants"],
     scope: SCOPE.PARTICIPANTS_WRITE,
     body: RegisterParticipantBody,

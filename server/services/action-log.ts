@@ -76,25 +76,15 @@ export class LogAnchorer {
     },
   ) {}
 
-  /** Grants the anchoring key the ANCHORER role if it lacks it (it is the administrator's own key). */
+  /**
+   * Checks that the anchoring key holds the ANCHORER role (the bootstrap's genesis work grants it; later only the
+   * administrator can, through a scheduled grantRole), so a missing grant fails the start instead of every pass.
+   */
   async ensureRole(): Promise<void> {
-    const { accessManager } = this.deps.contracts;
-    const [has] = await accessManager.hasRole(ROLES.ANCHORER, this.deps.signer.wallet.address);
-    if (has) return;
-    const outcome = await this.deps.pipeline.submit({
-      orgCode: this.deps.signer.orgCode,
-      wallet: this.deps.signer.wallet,
-      operation: "audit.grant-anchorer",
-      params: { account: this.deps.signer.wallet.address },
-      calls: [
-        {
-          to: await accessManager.getAddress(),
-          data: accessManager.interface.encodeFunctionData("grantRole", [ROLES.ANCHORER, this.deps.signer.wallet.address, 0]),
-        },
-      ],
-    });
-    const done = await this.deps.pipeline.waitFor(outcome.submissionId, 60_000);
-    if (done?.status !== "mined") throw new Error("could not grant the ANCHORER role to the gateway's anchoring key");
+    const [has] = await this.deps.contracts.accessManager.hasRole(ROLES.ANCHORER, this.deps.signer.wallet.address);
+    if (!has) {
+      throw new Error(`The anchoring key ${this.deps.signer.wallet.address} lacks the ANCHORER role: the administrator must grant it (a scheduled grantRole)`);
+    }
   }
 
   start(intervalMs: number): void {

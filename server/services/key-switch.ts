@@ -11,7 +11,6 @@ import type { AccountProofInput, ParticipantService } from "./participants";
 import type { AccountReader } from "./readers/accounts";
 import type { CarbonReader } from "./readers/carbon";
 import type { MarketReader } from "./readers/market";
-import { ROLES } from "../../scripts/lib/roles";
 
 export interface KeySwitchResult {
   code: string;
@@ -81,7 +80,8 @@ export class KeySwitchService {
       }
     }
 
-    // (1) The new account joins the organisation (with its roles); the proof's nonce is spent with this write.
+    // (1) The new account joins the organisation (the operator's GOVERNOR key; its roles are granted by the administrator
+    // through scheduled grantRole operations); the proof's nonce is spent with this write.
     if (owner !== org.orgId) {
       await this.run({ orgCode: this.deps.admin.orgCode, wallet: this.deps.admin.wallet, operation: "participants.account.add", params: { code, account, custody: "gateway" }, calls: [participants.addAccountCall(org, account)], record: () => participants.useAccountProof(code, proof) });
     } else {
@@ -93,8 +93,9 @@ export class KeySwitchService {
       // (2) Everything the custodial account holds moves to the new one, signed by the custodial key.
       const calls = await this.transferCalls(old, account, moved);
       if (calls.length > 0) await this.run({ orgCode: code, wallet: await keystore.get(code), operation: "participants.keys.move", params: { code, from: old, to: account }, calls });
-      // (3) The administrator removes the custodial account and revokes the organisation's roles from it.
-      if (oldListed) await this.run({ orgCode: this.deps.admin.orgCode, wallet: this.deps.admin.wallet, operation: "participants.account.remove", params: { code, account: old }, calls: [this.removeCall(old, org.roles)] });
+      // (3) The operator's GOVERNOR key removes the custodial account: a removed account holds no role power on chain
+      // (CityAccessManager.hasRole), so no revocation needs to wait for the administrator.
+      if (oldListed) await this.run({ orgCode: this.deps.admin.orgCode, wallet: this.deps.admin.wallet, operation: "participants.account.remove", params: { code, account: old }, calls: [this.removeCall(old)] });
       // (4) The key is retired before the row is marked, so a crash in between is finished by the branch above.
       keystore.retire(code);
     } else if (oldListed) {
@@ -134,11 +135,10 @@ export class KeySwitchService {
     return calls;
   }
 
-  private removeCall(account: string, roles: readonly string[]): TxCall {
+  private removeCall(account: string): TxCall {
     const am = this.deps.contracts.accessManager.interface;
     const inner = [
       am.encodeFunctionData("execute", [this.deps.contracts.addresses.participants, this.deps.contracts.participants.interface.encodeFunctionData("removeAccount", [account])]),
-      ...roles.filter((r) => r in ROLES).map((r) => am.encodeFunctionData("revokeRole", [ROLES[r as keyof typeof ROLES], account])),
     ];
     return { to: this.deps.contracts.addresses.accessManager, data: am.encodeFunctionData("multicall", [inner]) };
   }

@@ -71,6 +71,17 @@ export interface ParticipantDto {
 
 export const orgIdOf = (code: string): string => encodeBytes32String(code);
 
+/** A role grant scheduled with the administrator's delay: executed through POST /v1/governance/operations/{id}/execute. */
+export interface ScheduledGrant {
+  operationId: string;
+  role: string;
+  account: string;
+  readyAt: string;
+}
+
+/** Schedules the administrator's grants of `roles` to `accounts` (one submission) and answers once mined. */
+export type GrantScheduler = (orgCode: string, grants: { role: RoleName; account: string; executionDelay: number }[]) => Promise<ScheduledGrant[]>;
+
 /**
  * Participants (organisations) as the gateway manages them: each gets a custodial key in the keystore, an on-chain
  * organisation record with that key as its account, and its roles; all three in one administrator transaction
@@ -86,14 +97,23 @@ export class ParticipantService {
     private readonly admin: { orgCode: string; wallet: Wallet },
     operations: OperationRegistry,
     private readonly signed?: SignedRequestsRepository,
+    /**
+     * The gateway's operational key with the GOVERNOR role only (DATA_DIR/keystore/CITY-OPERATOR): it admits, adds accounts,
+     * suspends and reinstates. Role grants are the administrator's, scheduled with its delay (governance).
+     */
+    private readonly governor: { orgCode: string; wallet: Wallet } = admin,
   ) {
-    operations.register<{ code: string; orgId: string; account: string; kind: string; roles: string[] }>("participants.register", ({ params }) => ({
-      code: params.code,
-      orgId: params.orgId,
-      account: params.account,
-      kind: params.kind,
-      roles: params.roles,
-    }));
+    operations.register<{ code: string; orgId: string; account: string; kind: string; roles: string[]; scheduledGrants?: ScheduledGrant[] }>(
+      "participants.register",
+      ({ params }) => ({
+        code: params.code,
+        orgId: params.orgId,
+        account: params.account,
+        kind: params.kind,
+        roles: params.roles,
+        scheduledGrants: params.scheduledGrants ?? [],
+      }),
+    );
     operations.register<{ code: string; status: string }>("participants.status", ({ params }) => ({ code: params.code, status: params.status }));
     operations.register("participants.account.add", ({ params }) => params);
   }
@@ -162,11 +182,24 @@ export class ParticipantService {
     }
     // A registration that failed (or is being retried) keeps the key made the first time; an own-key one has none.
     const account = own ? own[0] : (await this.keystore.ensure(input.code)).address;
-    const params = { code: input.code, orgId, account, kind: input.kind, roles: input.roles };
+    // At genesis (the administrator still acts at once) the administrator admits and grants in one transaction; from
+    // then on the operator's GOVERNOR key admits now and the grants wait the administrator's delay, scheduled first.
+    const genesis = input.roles.length > 0 && (await this.administratorActsAtOnce());
+    let scheduledGrants: ScheduledGrant[] | undefined;
+    if (input.roles.length > 0 && !genesis) {
+      if (!this.scheduleGrants) throw new ForbiddenError("ROLE_GRANT_NEEDS_ADMIN", "Role grants are scheduled by the administrator", { roles: input.roles });
+      const accounts = [account, ...(own?.slice(1) ?? [])];
+      scheduledGrants = await this.scheduleGrants(
+        caller.orgCode,
+        accounts.flatMap((a) => input.roles.map((role) => ({ role, account: a, executionDelay: GRANT_DELAY[role] ?? 0 }))),
+      );
+    }
+    const params = { code: input.code, orgId, account, kind: input.kind, roles: input.roles, ...(scheduledGrants ? { scheduledGrants } : {}) };
     // Signing for the client changes nothing here: the relay adopts the organisation when it sends the request.
     if (!clientSigningScope()) this.adopt({ ...params, name: input.name, custody: own ? "own" : "gateway" });
+    const signer = genesis ? this.admin : this.governor;
     return this.pipeline.submit({
-      ...(await this.administrator(caller)),
+      ...(await this.signerFor(caller, { orgCode: this.admin.orgCode, wallet: signer.wallet })),
       operation: "participants.register",
       params: { ...params, ...(own ? { accounts: own, name: input.name, custody: "own" } : {}) },
       calls: [
@@ -177,12 +210,28 @@ export class ParticipantService {
           metadataHash: input.metadataHash,
           name: input.name,
           account,
-          roles: input.roles,
+          roles: genesis ? input.roles : [],
           moreAccounts: own?.slice(1),
         }),
       ],
       idempotency,
     });
+  }
+
+  /** Set once the governance service exists (it signs with the participants' keys, so it is made after this). */
+  scheduleGrants?: GrantScheduler;
+
+  /**
+   * Whether the gateway holds the administrator's key and the chain lets it act at once: only during the bootstrap's
+   * genesis work, before it imposes ADMIN_DELAY (the administrator also holds GOVERNOR only until then).
+   */
+  async administratorActsAtOnce(): Promise<boolean> {
+    if (!this.keystore.has(this.admin.orgCode)) return false;
+    const am = this.contracts.accessManager;
+    const [[isAdmin, delay], [isGovernor]] = await readChain(() =>
+      Promise.all([am.hasRole(ROLES.ADMIN, this.admin.wallet.address), am.hasRole(ROLES.GOVERNOR, this.admin.wallet.address)]),
+    );
+    return isAdmin && delay === 0n && isGovernor;
   }
 
   /** Records (or refreshes, while it is not on chain yet) an organisation the gateway manages. */
@@ -201,11 +250,17 @@ export class ParticipantService {
   async addAccount(code: string, proof: AccountProofInput, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
     const org = this.require(code);
     await this.checkAccountProof(code, proof);
+    const account = getAddress(proof.account);
+    // The new account gets the organisation's roles through the administrator's scheduled grants: scheduled here when
+    // the gateway holds the administrator's key, else listed for the administrator to schedule (never granted silently).
+    const roles = org.roles.filter((role): role is GrantableRole => (GRANTABLE_ROLES as readonly string[]).includes(role));
+    const canSchedule = roles.length > 0 && this.scheduleGrants !== undefined && this.keystore.has(this.admin.orgCode) && !clientSigningScope();
+    const scheduledGrants = canSchedule ? await this.scheduleGrants!(this.admin.orgCode, roles.map((role) => ({ role, account, executionDelay: GRANT_DELAY[role] ?? 0 }))) : [];
     return this.pipeline.submit({
       orgCode: this.admin.orgCode,
-      wallet: this.admin.wallet,
+      wallet: this.governor.wallet,
       operation: "participants.account.add",
-      params: { code, account: getAddress(proof.account), custody: org.custody },
+      params: { code, account, custody: org.custody, scheduledGrants, rolesToSchedule: canSchedule ? [] : roles },
       calls: [this.addAccountCall(org, proof.account)],
       idempotency,
       record: () => this.useAccountProof(code, proof),
@@ -246,18 +301,21 @@ export class ParticipantService {
     if (!this.signed!.useProof(proof.nonce, code, getAddress(proof.account))) throw new ConflictError("PROOF_REPLAYED", "This proof was used before; sign a new one", { nonce: proof.nonce });
   }
 
-  /** The administrator's call that adds `account` to an organisation with the organisation's roles. */
+  /**
+   * The governor's call that adds `account` to an organisation. Its roles are not granted here: a grant is the
+   * administrator's, scheduled with its delay (POST /v1/governance/operations, action grantRole).
+   */
   addAccountCall(org: OrganizationRow, account: string): TxCall {
-    return { to: this.contracts.addresses.accessManager, data: this.contracts.accessManager.interface.encodeFunctionData("multicall", [this.accountCalls(org.orgId, account, org.roles)]) };
+    return { to: this.contracts.addresses.accessManager, data: this.contracts.accessManager.interface.encodeFunctionData("multicall", [this.accountCalls(org.orgId, account, [])]) };
   }
 
   /**
-   * Who signs an administration call (admission, suspension): the administrator's custodial key, or, when the caller
-   * signs for itself (`Prefer: sign=client`), the caller's own account; the chain then checks that account's role
-   * (GOVERNOR or ADMIN) as the relayed request's signer.
+   * Who signs an administration call (admission, suspension): the gateway's key for it (`custodial`: the operator's
+   * GOVERNOR key, or the administrator's at genesis), or, when the caller signs for itself (`Prefer: sign=client`),
+   * the caller's own account; the chain then checks that account's role as the relayed request's signer.
    */
-  private async administrator(caller: { orgCode: string }): Promise<{ orgCode: string; wallet: TxSigner }> {
-    return clientSigningScope() ? { orgCode: caller.orgCode, wallet: await this.walletOf(caller.orgCode) } : this.admin;
+  private async signerFor(caller: { orgCode: string }, custodial: { orgCode: string; wallet: TxSigner }): Promise<{ orgCode: string; wallet: TxSigner }> {
+    return clientSigningScope() ? { orgCode: caller.orgCode, wallet: await this.walletOf(caller.orgCode) } : custodial;
   }
 
   async setStatus(code: string, action: "suspend" | "reinstate", reason: string, caller: { orgCode: string }, idempotency?: { orgCode: string; key: string }): Promise<SubmitOutcome> {
@@ -267,7 +325,7 @@ export class ParticipantService {
     }
     const registry = this.contracts.participants;
     return this.pipeline.submit({
-      ...(await this.administrator(caller)),
+      ...(await this.signerFor(caller, { orgCode: this.admin.orgCode, wallet: this.governor.wallet })),
       operation: "participants.status",
       params: { code, status: action === "suspend" ? "Suspended" : "Active" },
       calls: [{ to: await registry.getAddress(), data: action === "suspend" ? registry.interface.encodeFunctionData("suspend", [org.orgId, reason]) : registry.interface.encodeFunctionData("reinstate", [org.orgId, reason]) }],

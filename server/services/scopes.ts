@@ -26,6 +26,7 @@ export const SCOPE = {
   AUDIT_READ: "audit:read",
   REQUESTS_RELAY: "requests:relay",
   EVENTS_READ: "events:read",
+  GOVERNANCE_WRITE: "governance:write",
 } as const;
 
 export type Scope = (typeof SCOPE)[keyof typeof SCOPE];
@@ -51,6 +52,8 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   "accounts:read": "Read any organisation's balances (datasets, credits, retired credits, VND)",
   "audit:read": "Export the gateway's action log and its proofs; read histories and reconciliations",
   "requests:relay": "Post requests signed by a participant's own key (the signature, not the API key, is the authority)",
+  "governance:write":
+    "Schedule, execute and cancel administrator operations; pause and unpause (the chain decides: ADMIN schedules, GUARDIAN pauses and cancels, RECOVERY schedules recoveries, MARKET_OPERATOR the exchange fee)",
   "events:read": "Follow the event feed (pull, Server-Sent Events) and manage webhook subscriptions; each sees only what its read scopes show",
 };
 
@@ -75,7 +78,10 @@ const BY_KIND: Partial<Record<OrgKindName, Scope[]>> = {
 };
 
 const BY_ROLE: Partial<Record<RoleName, Scope[]>> = {
-  ADMIN: [SCOPE.PARTICIPANTS_WRITE, SCOPE.API_KEYS_WRITE, SCOPE.TRANSACTIONS_READ_ALL, SCOPE.AUDIT_READ],
+  ADMIN: [SCOPE.PARTICIPANTS_WRITE, SCOPE.API_KEYS_WRITE, SCOPE.TRANSACTIONS_READ_ALL, SCOPE.AUDIT_READ, SCOPE.GOVERNANCE_WRITE],
+  GUARDIAN: [SCOPE.GOVERNANCE_WRITE],
+  RECOVERY: [SCOPE.GOVERNANCE_WRITE],
+  MARKET_OPERATOR: [SCOPE.GOVERNANCE_WRITE],
   GOVERNOR: [SCOPE.PARTICIPANTS_WRITE],
   REGISTRAR: [SCOPE.DATASETS_WRITE, SCOPE.DATASETS_TRANSFER],
   ISSUER: [SCOPE.CARBON_ISSUE],

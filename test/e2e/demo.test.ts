@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { JsonRpcProvider, encodeBytes32String } from "ethers";
 import { attachSystem, type DeploymentRecord } from "../../scripts/lib/deployment";
 import { generateCatalogue } from "../../scripts/lib/catalogue";
+import { DEMO_ORGS } from "../../server/bootstrap/demo";
 import { ANCHOR_ACTION } from "../../server/services/action-log";
 import { DEMO_AMOUNTS } from "../../scripts/demo/scenario";
 import { GatewayProcess, ROOT, api, freePort, tempDataDir, waitFor } from "./helpers/processes";
@@ -143,7 +144,7 @@ describe("npm run demo (real processes, embedded anvil)", function () {
   it("npm run audit passes over the demo's history, and verifies the exported action log against its anchors", async function () {
     const auditor = gw.credentials().organizations["AUDITOR"]?.apiKey;
     expect(auditor, "the auditor's key is in credentials.json").to.be.a("string");
-    type LogPage = { entries: { id: number; action: string }[]; anchors: { lastEntryId: number }[]; next: number | null };
+    type LogPage = { entries: { id: number; action: string }[]; anchors: { lastEntryId: number }[]; accounts: string[]; next: number | null };
     const exportLog = async () => {
       const entries: { id: number; action: string }[] = [];
       let page: LogPage;
@@ -153,7 +154,9 @@ describe("npm run demo (real processes, embedded anvil)", function () {
         entries.push(...page.entries);
         after = page.next ?? 0;
       } while (page.next !== null);
-      return { entries, anchors: page.anchors };
+      // The gateway declares every account whose key it holds or held: the audit proves each one's transactions logged.
+      expect(page.accounts.length).to.be.greaterThan(DEMO_ORGS.length);
+      return { entries, anchors: page.anchors, accounts: page.accounts };
     };
     // Wait for the anchoring pass that covers the last entry of the demo (the newest anchor's own entry waits for
     // the next anchor, which comes only once something else is logged).

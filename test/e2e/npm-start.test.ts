@@ -48,7 +48,11 @@ describe("npm start (real processes, embedded anvil)", function () {
 
     const participants = await api(gw, adminKey, "GET", "/v1/participants?limit=200");
     expect(participants.status).to.equal(200);
-    expect(participants.body.items.filter((p: { status: string }) => p.status === "Active")).to.have.length(DEMO_ORGS.length + 1);
+    // The demo organisations, the administrator and the gateway's operator (its GOVERNOR and ANCHORER keys).
+    expect(participants.body.items.filter((p: { status: string }) => p.status === "Active")).to.have.length(DEMO_ORGS.length + 2);
+    // The administrator's execution delay is in place on chain (5 s for the embedded demo node).
+    const governance = await api(gw, adminKey, "GET", "/v1/governance/status");
+    expect(governance.body.adminDelay).to.equal(5);
     const docs = await fetch(`${gw.url}/docs/`);
     expect(docs.status).to.equal(200);
     deployment = JSON.parse(fs.readFileSync(path.join(dataDir, "deployment.json"), "utf8"));

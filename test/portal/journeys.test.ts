@@ -281,6 +281,39 @@ describe("portal (Chromium against a started system)", function () {
         await waitFor("the key to be refused", 10_000, async () => (await api(gw, created, "GET", "/v1/session")).status === 401);
         await s.close();
       });
+
+      it("administrator and guardian: see a scheduled operation count down and cancel it; pause and unpause behind a confirmation", async function () {
+        const scheduled = await api(gw, keys["CITY-ADMIN"], "POST", "/v1/governance/operations", { action: "setCreditURI", uri: `https://ledger.example/${lang}/{id}.json` });
+        expect(scheduled.status, JSON.stringify(scheduled.body)).to.equal(201);
+        const id = scheduled.body.result.operationId as string;
+        const s = await PortalSession.open(browser, gw.url, lang);
+        const { page } = s;
+        await s.signIn(keys["CITY-ADMIN"]);
+        await s.goto("/governance");
+        await page.getByTestId(`op-state-${id}`).waitFor();
+        await s.check("governance");
+        const call = `CarbonCreditRegistry.setURI(https://ledger.example/${lang}/{id}.json)`;
+        await page.getByRole("button", { name: s.t("gov.cancelOp", { call }) }).click();
+        await page.getByTestId(`op-state-${id}`).getByText(s.t("gov.state.cancelled")).waitFor({ timeout: 60_000 });
+        const listed = (await api(gw, keys["CITY-ADMIN"], "GET", "/v1/governance/operations")).body.items.find((o: { id: string }) => o.id === id);
+        expect(listed.state).to.equal("cancelled");
+        await s.close();
+
+        const g = await PortalSession.open(browser, gw.url, lang);
+        await g.signIn(keys["CITY-GUARDIAN"]);
+        await g.goto("/governance");
+        await g.page.getByTestId("gov-paused").getByText(g.t("gov.running")).waitFor();
+        await g.page.getByRole("button", { name: g.t("gov.pause") }).click();
+        await g.check("governance-confirm");
+        await g.page.getByRole("button", { name: g.t("gov.confirm") }).click();
+        await g.page.getByTestId("gov-paused").getByText(g.t("gov.paused")).waitFor({ timeout: 60_000 });
+        expect((await api(gw, keys["AUDITOR"], "GET", "/v1/governance/status")).body.paused).to.equal(true);
+        await g.page.getByRole("button", { name: g.t("gov.unpause") }).click();
+        await g.page.getByRole("button", { name: g.t("gov.confirm") }).click();
+        await g.page.getByTestId("gov-paused").getByText(g.t("gov.running")).waitFor({ timeout: 60_000 });
+        expect((await api(gw, keys["AUDITOR"], "GET", "/v1/governance/status")).body.paused).to.equal(false);
+        await g.close();
+      });
     });
   }
 });

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
-import { ROLES } from "../../scripts/lib/roles";
 import { CarbonCalls, claim, randomHash } from "./helpers/carbon";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
+import { executeWhenReady } from "./helpers/governance";
 import { expectError } from "./helpers/http";
 
 describe("carbon API", function () {
@@ -66,15 +66,9 @@ describe("carbon API", function () {
       await expectError(api.post("/v1/carbon/projects", body, "VVB-1"), 403, "MISSING_SCOPE");
 
       const issuer = await api.newOrg("CityAgency", ["ISSUER"]);
-      const { accessManager } = gw.services.contracts;
-      const { submissionId } = await gw.services.stack.pipeline.submit({
-        orgCode: "CITY-ADMIN",
-        wallet: gw.services.admin.wallet,
-        operation: "admin.call",
-        params: {},
-        calls: [{ to: await accessManager.getAddress(), data: accessManager.interface.encodeFunctionData("revokeRole", [ROLES.ISSUER, issuer.address]) }],
-      });
-      expect((await gw.services.stack.pipeline.waitFor(submissionId, 10_000))!.status).to.equal("mined");
+      // The revocation is the administrator's: scheduled, then executed once its delay has passed.
+      const revoke = await api.post("/v1/governance/operations", { action: "revokeRole", role: "ISSUER", account: issuer.address }, "CITY-ADMIN").expect(201);
+      await executeWhenReady(gw, [revoke.body.result.operationId]);
       const res = await expectError(request(gw.app).post("/v1/carbon/projects").set(issuer.auth).send(body), 403, "CHAIN_UNAUTHORIZED");
       expect(res.body.error.details).to.deep.include({ error: "AccessManagedUnauthorized", args: { caller: issuer.address } });
     });

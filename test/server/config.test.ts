@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import path from "node:path";
-import { ConfigError, describeConfig, loadConfig, sizeInBytes } from "../../server/config";
+import { ConfigError, adminDelayOf, describeConfig, loadConfig, sizeInBytes } from "../../server/config";
 
 describe("configuration", function () {
   it("has defaults for everything (embedded node, local only, zero gas price)", function () {
@@ -33,6 +33,16 @@ describe("configuration", function () {
   it("requires KEYSTORE_PASSWORD with RPC_URL (generated only for the embedded node)", function () {
     expect(() => loadConfig({ RPC_URL: "http://besu:8545" })).to.throw(ConfigError, /KEYSTORE_PASSWORD/);
     expect(() => loadConfig({})).to.not.throw();
+  });
+
+  it("ADMIN_DELAY: 1 day by default, 5 s for the embedded demo node; 0 and more than 30 days are refused", function () {
+    expect(adminDelayOf(loadConfig({}))).to.equal(5);
+    expect(adminDelayOf(loadConfig({ RPC_URL: "http://besu:8545", KEYSTORE_PASSWORD: "a-long-password" }))).to.equal(86_400);
+    expect(adminDelayOf(loadConfig({ ADMIN_DELAY: "1" }))).to.equal(1);
+    expect(adminDelayOf(loadConfig({ ADMIN_DELAY: String(30 * 86_400) }))).to.equal(30 * 86_400);
+    expect(() => loadConfig({ ADMIN_DELAY: "0" })).to.throw(ConfigError, /ADMIN_DELAY/);
+    expect(() => loadConfig({ ADMIN_DELAY: String(30 * 86_400 + 1) })).to.throw(ConfigError, /ADMIN_DELAY/);
+    expect(() => loadConfig({ ADMIN_DELAY: "1.5" })).to.throw(ConfigError, /ADMIN_DELAY/);
   });
 
   it("describes every option", function () {

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
 import { CarbonCalls } from "./helpers/carbon";
+import { executeWhenReady } from "./helpers/governance";
 import { startTestGateway, type TestGateway } from "./helpers/gateway";
 import { expectError } from "./helpers/http";
 
@@ -60,9 +61,9 @@ describe("token metadata (public)", function () {
   describe("tokenURI", function () {
     it("points at the gateway's route once the base URI is the gateway's", async function () {
       const base = "https://ledger.city.example";
-      // The base URI is governance's (ADMIN); sent last, outside the gateway's pipeline.
-      const admin = gw.services.admin.wallet.connect(ethers.provider);
-      await (await gw.services.contracts.dataAssets.connect(admin).setBaseURI(`${base}/metadata/datasets/`, { gasPrice: 0 })).wait();
+      // The base URI is governance's (ADMIN): scheduled, and executed once the administrator's delay has passed.
+      const scheduled = await request(gw.app).post("/v1/governance/operations").set(gw.auth("CITY-ADMIN")).send({ action: "setDatasetBaseURI", uri: `${base}/metadata/datasets/` }).expect(201);
+      await executeWhenReady(gw, [scheduled.body.result.operationId]);
       const uri = await gw.services.contracts.dataAssets.tokenURI(BigInt(datasetId));
       expect(uri.startsWith(base)).to.equal(true);
       const res = await request(gw.app).get(uri.slice(base.length)).expect(200);

@@ -21,10 +21,10 @@ describe("organisation powers through the gateway", function () {
   const newKey = async (organization: string, scopes?: string[]) =>
     (await request(gw.app).post("/v1/api-keys").set(admin()).send({ organization, ...(scopes ? { scopes } : {}) }).expect(201)).body.key as string;
 
-  /** Sends one administrator call through the pipeline (as the gateway would) and waits until the index has it. */
-  async function asAdministrator(to: string, data: string): Promise<void> {
+  /** Sends one governor's call (the gateway's operator key) through the pipeline and waits until the index has it. */
+  async function asGovernor(to: string, data: string): Promise<void> {
     const { pipeline } = gw.services.stack;
-    const { submissionId } = await pipeline.submit({ orgCode: "CITY-ADMIN", wallet: gw.services.admin.wallet, operation: "test.admin-call", params: {}, calls: [{ to, data }] });
+    const { submissionId } = await pipeline.submit({ orgCode: "CITY-ADMIN", wallet: gw.services.operators.governor.wallet, operation: "test.admin-call", params: {}, calls: [{ to, data }] });
     const done = await pipeline.waitFor(submissionId, 20_000);
     expect(done?.status, JSON.stringify(done?.error)).to.equal("mined");
     const [row] = pipeline.outboxRows(submissionId);
@@ -53,7 +53,7 @@ describe("organisation powers through the gateway", function () {
       const org = await api.newOrg("Business");
       await request(gw.app).get(`/v1/accounts/${org.code}/balances`).set(org.auth).expect(200);
       const registry = gw.services.contracts.participants;
-      await asAdministrator(gw.deployment.contracts.participants.address, registry.interface.encodeFunctionData("revoke", [encodeBytes32String(org.code), "fraud"]));
+      await asGovernor(gw.deployment.contracts.participants.address, registry.interface.encodeFunctionData("revoke", [encodeBytes32String(org.code), "fraud"]));
       const res = await expectError(request(gw.app).get(`/v1/accounts/${org.code}/balances`).set(org.auth), 403, "ORGANIZATION_REVOKED");
       expect(res.body.error.details).to.deep.equal({ organization: org.code, status: "Revoked" });
     });
@@ -79,7 +79,7 @@ describe("organisation powers through the gateway", function () {
       // One second ago by the gateway's clock (the administrator may set any validity end).
       const past = Math.floor(Date.now() / 1000) - 1;
       const data = registry.interface.encodeFunctionData("updateOrganization", [encodeBytes32String(org.code), past, record.metadataHash]);
-      await asAdministrator(gw.deployment.contracts.participants.address, data);
+      await asGovernor(gw.deployment.contracts.participants.address, data);
       await expectError(request(gw.app).get(`/v1/accounts/${org.code}/balances`).set(org.auth), 403, "ORGANIZATION_EXPIRED");
     });
   });

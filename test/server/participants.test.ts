@@ -3,6 +3,7 @@ import { ethers } from "hardhat";
 import request from "supertest";
 import { ROLES } from "../../scripts/lib/roles";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
+import { grantScheduledRoles } from "./helpers/governance";
 import { expectError } from "./helpers/http";
 
 describe("participants API", function () {
@@ -17,14 +18,17 @@ describe("participants API", function () {
     request(gw.app).post("/v1/participants").set(headers).send(body as object);
 
   describe("POST /v1/participants", function () {
-    it("creates the key, registers the organisation with its account and grants its roles in one transaction", async function () {
+    it("creates the key, registers the organisation with its account at once, and its roles once the administrator's scheduled grants run", async function () {
       const code = uniqueCode("AGENCY");
       const res = await register({ code, name: "Department of Health", kind: "CityAgency", roles: ["REGISTRAR"], validUntil: "2040-01-01T00:00:00Z" });
       expect(res.status).to.equal(201);
       const { result, transaction } = res.body;
       expect(result).to.include({ code, orgId: ethers.encodeBytes32String(code), kind: "CityAgency" });
       expect(result.roles).to.deep.equal(["REGISTRAR"]);
+      expect(result.scheduledGrants.map((g: { role: string }) => g.role)).to.deep.equal(["REGISTRAR"]);
       expect(transaction).to.include({ status: "mined", operation: "participants.register", organization: "CITY-ADMIN" });
+      // The operator's GOVERNOR key admits; the administrator's key only scheduled the grant.
+      expect((await ethers.provider.getTransaction(transaction.hash))!.from).to.equal(gw.services.operators.governor.wallet.address);
       expect(transaction.hash).to.match(/^0x[0-9a-f]{64}$/);
       expect(transaction.blockNumber).to.be.a("number");
       expect(transaction.chainTransactions).to.have.length(1);
@@ -35,6 +39,8 @@ describe("participants API", function () {
       expect(org.kind).to.equal(1n);
       expect(org.validUntil).to.equal(BigInt(Date.parse("2040-01-01T00:00:00Z") / 1000));
       expect(await participants.accountsOf(result.orgId)).to.deep.equal([result.account]);
+      expect((await accessManager.hasRole(ROLES.REGISTRAR, result.account))[0]).to.equal(false);
+      await grantScheduledRoles(gw, res.body);
       expect((await accessManager.hasRole(ROLES.REGISTRAR, result.account))[0]).to.equal(true);
       expect(gw.services.keystore.address(code)).to.equal(result.account);
       // Organisation keys hold no ether: the chain is free of gas charges.
@@ -83,10 +89,10 @@ describe("participants API", function () {
     });
 
     it("409 when the organisation is already registered; nothing is sent", async function () {
-      const nonceBefore = await ethers.provider.getTransactionCount(gw.services.admin.wallet.address);
+      const nonceBefore = await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address);
       const res = await expectError(register({ code: "DATA-OFFICE", name: "again", kind: "CityAgency" }), 409, "PARTICIPANT_EXISTS");
       expect(res.body.error.details.orgId).to.equal(ethers.encodeBytes32String("DATA-OFFICE"));
-      expect(await ethers.provider.getTransactionCount(gw.services.admin.wallet.address)).to.equal(nonceBefore);
+      expect(await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address)).to.equal(nonceBefore);
     });
 
     it("422 when a role does not suit the kind of organisation", async function () {
@@ -140,7 +146,7 @@ describe("participants API", function () {
     });
 
     it("409 with the contract's error name and decoded arguments when the status does not allow it; no nonce used", async function () {
-      const nonceBefore = await ethers.provider.getTransactionCount(gw.services.admin.wallet.address);
+      const nonceBefore = await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address);
       const res = await expectError(
         request(gw.app).post("/v1/participants/BIZ-SOLAR/reinstate").set(admin()).send({ reason: "not suspended" }),
         409,
@@ -151,7 +157,7 @@ describe("participants API", function () {
         args: { orgId: ethers.encodeBytes32String("BIZ-SOLAR"), current: "Active", requested: "Active" },
       });
       expect(res.body.error.details.contracts).to.include("ParticipantRegistry");
-      expect(await ethers.provider.getTransactionCount(gw.services.admin.wallet.address)).to.equal(nonceBefore);
+      expect(await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address)).to.equal(nonceBefore);
     });
 
     it("400 for a missing or empty reason or unknown fields, 404 for an unknown organisation, 403 without the scope", async function () {

@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import request from "supertest";
 import { startTestGateway, uniqueCode, type TestGateway } from "./helpers/gateway";
+import { grantScheduledRoles } from "./helpers/governance";
 import { expectError } from "./helpers/http";
 import { flaky, type Flaky } from "./helpers/flaky-provider";
 
@@ -88,12 +89,12 @@ describe("transactions: pipeline, async writes, idempotency", function () {
     it("replays the first answer for the same key and body; one transaction on chain", async function () {
       const code = uniqueCode();
       const key = `create-${code}`;
-      const nonce = await ethers.provider.getTransactionCount(gw.services.admin.wallet.address);
+      const nonce = await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address);
       const first = await register(code, { "Idempotency-Key": key }).expect(201);
       const second = await register(code, { "Idempotency-Key": key }).expect(201);
       expect(second.body).to.deep.equal(first.body);
       expect(second.headers["idempotent-replayed"]).to.equal("true");
-      expect(await ethers.provider.getTransactionCount(gw.services.admin.wallet.address)).to.equal(nonce + 1);
+      expect(await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address)).to.equal(nonce + 1);
     });
 
     it("422 for the same key with another body; keys are per organisation", async function () {
@@ -122,7 +123,7 @@ describe("transactions: pipeline, async writes, idempotency", function () {
     it("concurrent duplicates: one transaction; the other waits for it or is told to retry (409)", async function () {
       const code = uniqueCode();
       const key = `dup-${code}`;
-      const nonce = await ethers.provider.getTransactionCount(gw.services.admin.wallet.address);
+      const nonce = await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address);
       const answers = await Promise.all([1, 2, 3].map(() => register(code, { "Idempotency-Key": key })));
       const ok = answers.filter((a) => a.status === 201);
       expect(ok.length).to.be.greaterThan(0);
@@ -130,7 +131,7 @@ describe("transactions: pipeline, async writes, idempotency", function () {
         if (a.status === 201) expect(a.body).to.deep.equal(ok[0].body);
         else expect(a.body.error.code).to.equal("IDEMPOTENCY_REQUEST_IN_PROGRESS");
       }
-      expect(await ethers.provider.getTransactionCount(gw.services.admin.wallet.address)).to.equal(nonce + 1);
+      expect(await ethers.provider.getTransactionCount(gw.services.operators.governor.wallet.address)).to.equal(nonce + 1);
       const retry = await register(code, { "Idempotency-Key": key }).expect(201);
       expect(retry.body).to.deep.equal(ok[0].body);
     });
@@ -151,7 +152,8 @@ describe("transactions: pipeline, async writes, idempotency", function () {
       const registrars = await Promise.all(
         [1, 2, 3, 4, 5].map(async () => {
           const code = uniqueCode("REG");
-          await request(gw.app).post("/v1/participants").set(admin()).send({ code, name: code, kind: "CityAgency", roles: ["REGISTRAR"] }).expect(201);
+          const reg = await request(gw.app).post("/v1/participants").set(admin()).send({ code, name: code, kind: "CityAgency", roles: ["REGISTRAR"] }).expect(201);
+          await grantScheduledRoles(gw, reg.body);
           const key = await request(gw.app).post("/v1/api-keys").set(admin()).send({ organization: code }).expect(201);
           return { code, auth: { Authorization: `Bearer ${key.body.key}` } };
         }),

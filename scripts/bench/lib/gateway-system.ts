@@ -100,6 +100,18 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
     async admit(code, kind, roles = []) {
       const registered = await call(adminKey, "POST", "/v1/participants", { code, name: `Benchmark ${code}`, kind, roles });
       if (registered.status !== 201) throw new Error(`admitting ${code}: ${registered.status} ${JSON.stringify(registered.body)}`);
+      // Role grants wait the administrator's delay (ADMIN_DELAY): move the embedded node's clock past it, then execute them.
+      const grants = (registered.body.result.scheduledGrants ?? []) as { operationId: string; readyAt: string }[];
+      if (grants.length > 0) {
+        const latest = (await provider.getBlock("latest"))!.timestamp;
+        const wait = Math.max(...grants.map((g) => Date.parse(g.readyAt) / 1000)) - latest;
+        if (wait > 0) await provider.send("evm_increaseTime", [wait]);
+        await provider.send("evm_mine", []);
+        for (const g of grants) {
+          const done = await call(adminKey, "POST", `/v1/governance/operations/${g.operationId}/execute`);
+          if (done.status !== 200) throw new Error(`granting ${code}'s roles: ${done.status} ${JSON.stringify(done.body)}`);
+        }
+      }
       const key = await call(adminKey, "POST", "/v1/api-keys", { organization: code, label: "benchmark" });
       if (key.status !== 201) throw new Error(`API key for ${code}: ${key.status} ${JSON.stringify(key.body)}`);
       apiKeys[code] = key.body.key;

@@ -87,6 +87,11 @@ export class OutboxRepository {
     return (this.db.prepare("SELECT * FROM outbox WHERE submission_id = ? ORDER BY seq").all(submissionId) as RawRow[]).map(toRow);
   }
 
+  /** Every account that signed a transaction the gateway sent, retired keys included. */
+  signers(): string[] {
+    return (this.db.prepare("SELECT DISTINCT signer FROM outbox ORDER BY signer").all() as { signer: string }[]).map((r) => r.signer);
+  }
+
   byHash(txHash: string): OutboxRow | undefined {
     const r = this.db.prepare("SELECT * FROM outbox WHERE tx_hash = ?").get(txHash) as RawRow | undefined;
     return r && toRow(r);

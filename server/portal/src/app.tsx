@@ -17,6 +17,7 @@ const Market = lazy(() => import("./pages/market"));
 const Certificate = lazy(() => import("./pages/certificate"));
 const Audit = lazy(() => import("./pages/audit"));
 const Admin = lazy(() => import("./pages/admin"));
+const Governance = lazy(() => import("./pages/governance"));
 
 type Page = ComponentType<{ params: Record<string, string> }>;
 const ROUTES: [string, Page, MessageKey][] = [
@@ -32,6 +33,7 @@ const ROUTES: [string, Page, MessageKey][] = [
   ["/certificates/:id", Certificate, "certificate.title"],
   ["/audit", Audit, "nav.audit"],
   ["/admin", Admin, "nav.admin"],
+  ["/governance", Governance, "nav.governance"],
 ];
 
 const NAV: [string, MessageKey][] = [
@@ -41,6 +43,7 @@ const NAV: [string, MessageKey][] = [
   ["/market", "nav.market"],
   ["/audit", "nav.audit"],
   ["/admin", "nav.admin"],
+  ["/governance", "nav.governance"],
 ];
 
 export function App() {

@@ -49,6 +49,7 @@ export const LogPage = z
     entries: z.array(LogEntry),
     next: z.number().int().nullable().openapi({ description: "Pass as `after` for the next page; null at the end" }),
     anchors: z.array(LogAnchor).openapi({ description: "Every anchor of the log on chain, to verify the export against" }),
+    accounts: z.array(z.string()).openapi({ description: "Every account whose key the gateway holds or held; the audit proves each one's transactions named by the log" }),
   })
   .openapi("ActionLogPage");
 

@@ -57,7 +57,20 @@ export const Participant = z
 export const ParticipantPage = z.object({ items: z.array(Participant), nextCursor: z.string().nullable() }).openapi("ParticipantPage");
 
 export const ParticipantRegistered = z
-  .object({ code: OrgCode, orgId: z.string(), account: Address, kind: z.string(), roles: z.array(z.string()) })
+  .object({
+    code: OrgCode,
+    orgId: z.string(),
+    account: Address,
+    kind: z.string(),
+    roles: z.array(z.string()),
+    scheduledGrants: z
+      .array(z.object({ operationId: z.string(), role: z.string(), account: z.string(), readyAt: z.string() }))
+      .openapi({
+        description:
+          "The role grants scheduled with the administrator's delay (empty when there are none, or at genesis when they were granted at once): " +
+          "each becomes effective once executed through POST /v1/governance/operations/{operationId}/execute after readyAt",
+      }),
+  })
   .openapi("ParticipantRegistered");
 
 export const ParticipantStatusChanged = z.object({ code: OrgCode, status: z.string() }).openapi("ParticipantStatusChanged");

@@ -77,4 +77,18 @@ export const AccountProofBody = z
       "type AddAccount) or EIP-191 (the text of accountProofText in server/client/forward-request.ts)",
   });
 
-export const AccountAdded = z.object({ code: OrgCode, account: Address, custody: z.string() }).openapi("AccountAdded");
+export const AccountAdded = z
+  .object({
+    code: OrgCode,
+    account: Address,
+    custody: z.string(),
+    scheduledGrants: z
+      .array(z.object({ operationId: z.string(), role: z.string(), account: z.string(), readyAt: z.string() }))
+      .optional()
+      .openapi({ description: "The organisation's roles for the new account, scheduled with the administrator's delay (execute each after readyAt)" }),
+    rolesToSchedule: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: "Roles the administrator (holding its own key) still has to schedule for the new account (grantRole)" }),
+  })
+  .openapi("AccountAdded");

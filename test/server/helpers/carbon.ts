@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import request from "supertest";
+import { grantScheduledRoles } from "./governance";
 import { uniqueCode, type TestGateway } from "./gateway";
 
 export const randomHash = (): string => ethers.hexlify(ethers.randomBytes(32));
@@ -90,6 +91,8 @@ export class CarbonCalls {
     const admin = this.gw.auth("CITY-ADMIN");
     const reg = await request(this.gw.app).post("/v1/participants").set(admin).send({ code, name: `${kind} ${code}`, kind, roles });
     expect(reg.status, JSON.stringify(reg.body)).to.equal(201);
+    // Role grants wait the administrator's delay: pass it on the chain's clock and execute them.
+    await grantScheduledRoles(this.gw, reg.body);
     const key = await request(this.gw.app).post("/v1/api-keys").set(admin).send({ organization: code });
     expect(key.status, JSON.stringify(key.body)).to.equal(201);
     this.gw.keys[code] = key.body.key as string;

@@ -8,11 +8,11 @@ import type { DestinationStream } from "pino";
 import { ensureDeployment, type DeploymentRecord } from "../../../scripts/lib/deployment";
 import { createApp } from "../../../server/app";
 import { bootstrap } from "../../../server/bootstrap/bootstrap";
-import { ADMIN_ORG } from "../../../server/bootstrap/demo";
+import { ADMIN_ORG, OPERATOR_ORG } from "../../../server/bootstrap/demo";
 import { connectContracts } from "../../../server/chain/contracts";
 import { Keystore } from "../../../server/chain/key-store";
 import { PipelineSigner } from "../../../server/chain/tx/pipeline-signer";
-import { loadConfig, type Config } from "../../../server/config";
+import { adminDelayOf, loadConfig, type Config } from "../../../server/config";
 import { createServices, createTxStack, type GatewayServices } from "../../../server/core";
 import { openDatabase, type Db } from "../../../server/db/connection";
 import { openIndexDatabase } from "../../../server/indexer/gateway-index";
@@ -73,13 +73,17 @@ export async function startTestGateway(
     contracts: connectContracts(deployment, provider),
     keystore,
     admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet },
+    operators: {
+      governor: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.code) },
+      anchorer: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.anchorAlias) },
+    },
     log,
     config,
     indexDb,
   });
   services.index.start();
   services.webhooks.start();
-  const boot = await bootstrap(services, { demo: true, credentialsFile: path.join(dataDir, "credentials.json"), log, adminApiKey: options.adminApiKey });
+  const boot = await bootstrap(services, { demo: true, credentialsFile: path.join(dataDir, "credentials.json"), log, adminApiKey: options.adminApiKey, adminDelay: adminDelayOf(config) });
   const keys = Object.fromEntries(Object.entries(boot.credentials.organizations).map(([code, c]) => [code, c.apiKey!]));
   if (options.adminApiKey) keys["CITY-ADMIN"] = options.adminApiKey;
   const checked: { document?: () => Record<string, unknown> } = {};
