@@ -153,13 +153,15 @@ describe("portal (Chromium against a started system)", function () {
       });
 
       it("business: buys with retire-on-purchase, opens the certificate page (verified on chain) and its PDF", async function () {
-        // One retry: the trade list read right after the certificate link appears once lagged the index.
-        this.retries(1);
         const s = await PortalSession.open(browser, gw.url, lang);
         const { page } = s;
         await s.signIn(keys["BIZ-LOGISTICS"]);
+        const tradesOf = async (side: "buyer" | "seller") => (await api(gw, keys["BIZ-LOGISTICS"], "GET", `/v1/market/trades?${side}=BIZ-LOGISTICS`)).body.items.length as number;
+        const tradesBefore = await tradesOf("buyer");
+        const shownBefore = tradesBefore + (await tradesOf("seller"));
         await s.goto(`/market?batch=${demo.batches.solar}`);
         await page.getByRole("table").first().waitFor();
+        const myTrades = page.getByTestId("my-trades").locator("tbody tr[data-trade]");
         await s.check("market");
         await page.getByRole("button", { name: s.t("market.buyListing", { id: demo.listing }) }).click();
         const buy = page.getByRole("form", { name: s.t("market.buyListing", { id: demo.listing }) });
@@ -180,7 +182,11 @@ describe("portal (Chromium against a started system)", function () {
         await buy.getByRole("button", { name: s.t("market.buyAndRetire") }).click();
         const link = page.getByRole("link", { name: pattern(lang, "certificate.open") });
         await link.waitFor({ timeout: 60_000 });
-        const trades = await api(gw, keys["BIZ-LOGISTICS"], "GET", `/v1/market/trades?buyer=BIZ-LOGISTICS&limit=200`);
+        // The page refetches its trades once the write is mined (and the gateway answers "mined" once the index holds
+        // the block): the new trade appears there, and the API lists it too.
+        await waitFor("the purchase in my trades", 30_000, async () => (await myTrades.count()) === shownBefore + 1);
+        const trades = await api(gw, keys["BIZ-LOGISTICS"], "GET", `/v1/market/trades?buyer=BIZ-LOGISTICS`);
+        expect(trades.body.items.length).to.equal(tradesBefore + 1);
         expect(trades.body.items.some((t: { amount: string }) => t.amount === amount.toString())).to.equal(true);
 
         await link.click();
