@@ -17,6 +17,8 @@ const Market = lazy(() => import("./pages/market"));
 const Certificate = lazy(() => import("./pages/certificate"));
 const Audit = lazy(() => import("./pages/audit"));
 const Admin = lazy(() => import("./pages/admin"));
+const Licences = lazy(() => import("./pages/licences"));
+const Subscriptions = lazy(() => import("./pages/subscriptions"));
 
 type Page = ComponentType<{ params: Record<string, string> }>;
 const ROUTES: [string, Page, MessageKey][] = [
@@ -32,6 +34,8 @@ const ROUTES: [string, Page, MessageKey][] = [
   ["/certificates/:id", Certificate, "certificate.title"],
   ["/audit", Audit, "nav.audit"],
   ["/admin", Admin, "nav.admin"],
+  ["/licences", Licences, "licences.title"],
+  ["/subscriptions", Subscriptions, "subs.title"],
 ];
 
 const NAV: [string, MessageKey][] = [
@@ -41,6 +45,8 @@ const NAV: [string, MessageKey][] = [
   ["/market", "nav.market"],
   ["/audit", "nav.audit"],
   ["/admin", "nav.admin"],
+  ["/licences", "nav.licences"],
+  ["/subscriptions", "nav.subscriptions"],
 ];
 
 export function App() {
