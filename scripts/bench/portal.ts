@@ -42,6 +42,7 @@ export async function runPortalBenchmark(sys: BenchGateway, options: { datasets:
     await sys.call(key, "GET", `/v1/datasets?limit=20&cursor=${page.body.nextCursor}`);
     next.push(performance.now() - t0);
   }
+  if (!fs.existsSync(path.join(DIST, "index.html"))) throw new Error("the portal is not built (npm run build:portal)");
   const index = fs.readFileSync(path.join(DIST, "index.html"), "utf8");
   const initial = fs.readdirSync(path.join(DIST, "assets")).filter((f) => index.includes(f));
   const bytes = initial.map((f) => fs.readFileSync(path.join(DIST, "assets", f)));
@@ -66,6 +67,8 @@ async function inBrowser(url: string, apiKey: string): Promise<PortalBenchResult
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
   try {
+    // The browser's own start-up is not the portal's: warm it on a blank page, then load in a fresh context (no cache).
+    await (await browser.newPage()).goto("about:blank");
     const context = await browser.newContext();
     const page = await context.newPage();
     let t0 = performance.now();

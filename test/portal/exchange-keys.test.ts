@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import { encryptKeystoreJson, Wallet } from "ethers";
 import { api, waitFor } from "../e2e/helpers/processes";
-import { PortalSession, type Lang } from "./helpers/browser";
+import { pattern, PortalSession, type Lang } from "./helpers/browser";
 import { startPortalSystem, type PortalSystem } from "./helpers/system";
 
 const PRICE = 1_500_000n;
@@ -21,6 +21,39 @@ describe("portal: data exchange, own keys and subscriptions (Chromium against a 
   });
   after(async () => system?.stop());
 
+  it("own keys: an EIP-1193 wallet in the page (window.ethereum) signs an offer; the key stays in the wallet", async function () {
+    const { gw, browser } = system!;
+    const { code, wallet, apiKey, title } = await ownKeyOrgWithDataset(system!, "OWNWALLET", "en");
+    const { chainId } = (await api(gw, apiKey, "GET", "/v1/network")).body as { chainId: string };
+    const s = await PortalSession.open(browser, gw.url, "en");
+    const sent: string[] = [];
+    s.page.on("request", (r) => sent.push(`${r.method()} ${r.url()}\n${r.postData() ?? ""}`));
+    const asked: string[] = [];
+    // The wallet: a minimal EIP-1193 provider whose key is held here, outside the page, as a browser extension's is.
+    await s.page.exposeFunction("walletRequest", async (method: string, params: unknown[]) => {
+      asked.push(method);
+      if (method === "eth_requestAccounts" || method === "eth_accounts") return [wallet.address];
+      if (method === "eth_chainId") return `0x${BigInt(chainId).toString(16)}`;
+      if (method === "eth_signTypedData_v4") {
+        const typed = JSON.parse(params[1] as string) as { domain: Record<string, unknown>; types: Record<string, { name: string; type: string }[]>; message: Record<string, unknown> };
+        const { EIP712Domain: _domain, ...types } = typed.types;
+        return wallet.signTypedData(typed.domain, types, typed.message);
+      }
+      throw new Error(`wallet: ${method} not supported`);
+    });
+    await s.page.addInitScript("window.ethereum = { request: ({ method, params }) => window.walletRequest(method, params ?? []) };");
+    await s.signIn(apiKey);
+    await s.page.getByRole("button", { name: s.t("ownkey.useWallet") }).click();
+    await s.page.getByText(s.t("ownkey.active", { address: wallet.address })).waitFor({ timeout: 30_000 });
+    await openDatasetInApp(s, title);
+    const offerId = await makeOffer(s, { price: PRICE, actions: "use" });
+    expect(asked).to.include("eth_signTypedData_v4");
+    expect((await api(gw, apiKey, "GET", `/v1/offers/${offerId}`)).body.offerer).to.deep.equal({ address: wallet.address, organization: code });
+    expect(sent.some((r) => r.startsWith("POST") && r.includes("/v1/signed-requests"))).to.equal(true);
+    expect(sent.filter((r) => r.toLowerCase().includes(wallet.privateKey.slice(2).toLowerCase()))).to.deep.equal([]);
+    await s.close();
+  });
+
   for (const lang of ["vi", "en"] as Lang[]) {
     describe(`in ${lang === "vi" ? "Vietnamese" : "English"}`, function () {
       it("own keys: an organisation signs its offer with a key file in the page; a business buys with price and maxPrice shown and sees it in my licences; the offer is cancelled", async function () {
@@ -28,25 +61,10 @@ describe("portal: data exchange, own keys and subscriptions (Chromium against a 
         const vnd = (n: bigint) => new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en", { style: "currency", currency: "VND", maximumFractionDigits: 0 }).format(n);
 
         // An own-key organisation, admitted through the API with its account; its key file is an encrypted keystore.
-        const code = `OWNKEY-${lang.toUpperCase()}`;
-        const wallet = Wallet.createRandom();
+        const { code, wallet, apiKey, datasetId, title } = await ownKeyOrgWithDataset(system!, `OWNKEY-${lang.toUpperCase()}`, lang);
         const password = `pw-${crypto.randomBytes(12).toString("hex")}`;
         const keyFile = await encryptKeystoreJson({ address: wallet.address, privateKey: wallet.privateKey }, password, { scrypt: { N: 1 << 12 } });
-        const admitted = await api(gw, keys["CITY-ADMIN"], "POST", "/v1/participants", { code, name: `Own-key ${code}`, kind: "Business", accounts: [wallet.address] });
-        expect(admitted.status, JSON.stringify(admitted.body)).to.equal(201);
-        const apiKey = (await api(gw, keys["CITY-ADMIN"], "POST", "/v1/api-keys", { organization: code })).body.key as string;
-        const content = crypto.randomBytes(16).toString("hex");
-        const title = lang === "vi" ? `Lưu lượng xe buýt ${content.slice(0, 6)}` : `Bus ridership ${content.slice(0, 6)}`;
-        const registered = await api(gw, keys["DATA-OFFICE"], "POST", "/v1/datasets", {
-          contentHash: crypto.createHash("sha256").update(content).digest("hex"),
-          metadataHash: `0x${crypto.createHash("sha256").update(title).digest("hex")}`,
-          holder: code,
-          classification: "Open",
-          title,
-          uri: `https://opendata.example/${content}.csv`,
-        });
-        expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
-        const datasetId = registered.body.result.id as string;
+        const content = datasetId.slice(2, 18);
 
         const own = await PortalSession.open(browser, gw.url, lang);
         const sent: string[] = [];
@@ -58,22 +76,10 @@ describe("portal: data exchange, own keys and subscriptions (Chromium against a 
         await own.page.getByText(own.t("ownkey.active", { address: wallet.address })).waitFor({ timeout: 60_000 });
         await own.check("own-key");
 
-        // The signer lives in the tab's memory: move inside the single-page app, never reload.
-        await own.page.getByRole("navigation", { name: own.t("nav.label") }).getByRole("link", { name: own.t("nav.catalogue") }).click();
-        await own.page.getByLabel(own.t("catalogue.text")).fill(title);
-        await own.page.getByRole("search").getByRole("button", { name: own.t("catalogue.apply") }).click();
-        await own.page.getByRole("link", { name: title }).click();
-        await own.page.getByRole("heading", { name: own.t("offers.title"), level: 2 }).waitFor();
-        const make = own.page.getByRole("form", { name: own.t("offers.make") });
-        await make.getByLabel(own.t("offers.price")).fill(PRICE.toString());
-        await make.getByLabel(own.t("offers.termDays")).fill("30");
-        await make.getByLabel(own.t("offers.actions")).fill("use, reproduce");
-        await make.getByLabel(own.t("offers.attribute")).fill("Sở Thông tin và Truyền thông Đà Nẵng");
-        await make.getByRole("button", { name: own.t("offers.makeSubmit") }).click();
-        const row = own.page.getByTestId("offers").locator("tbody tr[data-offer]");
-        await row.first().waitFor({ timeout: 60_000 });
-        const offerId = (await row.first().getAttribute("data-offer"))!;
-        expect(await row.first().textContent()).to.contain("use, reproduce").and.contain(vnd(PRICE)).and.contain(own.t("offerStatus.Open"));
+        await openDatasetInApp(own, title);
+        const offerId = await makeOffer(own, { price: PRICE, actions: "use, reproduce", attribute: "Sở Thông tin và Truyền thông Đà Nẵng" });
+        const row = own.page.locator(`[data-testid=offers] tr[data-offer="${offerId}"]`);
+        expect(await row.textContent()).to.contain("use, reproduce").and.contain(vnd(PRICE)).and.contain(own.t("offerStatus.Open"));
         await own.check("dataset-offers");
 
         // Signed in the page, relayed by the gateway, attributed to the organisation's own account.
@@ -152,3 +158,48 @@ describe("portal: data exchange, own keys and subscriptions (Chromium against a 
     });
   }
 });
+
+/** Admits an own-key Business organisation with a fresh account and an API key, and registers a dataset it holds. */
+async function ownKeyOrgWithDataset(system: PortalSystem, code: string, lang: Lang) {
+  const { gw, keys } = system;
+  const wallet = Wallet.createRandom();
+  const admitted = await api(gw, keys["CITY-ADMIN"], "POST", "/v1/participants", { code, name: `Own-key ${code}`, kind: "Business", accounts: [wallet.address] });
+  expect(admitted.status, JSON.stringify(admitted.body)).to.equal(201);
+  const apiKey = (await api(gw, keys["CITY-ADMIN"], "POST", "/v1/api-keys", { organization: code })).body.key as string;
+  const content = crypto.randomBytes(16).toString("hex");
+  const title = lang === "vi" ? `Lưu lượng xe buýt ${content.slice(0, 6)}` : `Bus ridership ${content.slice(0, 6)}`;
+  const registered = await api(gw, keys["DATA-OFFICE"], "POST", "/v1/datasets", {
+    contentHash: crypto.createHash("sha256").update(content).digest("hex"),
+    metadataHash: `0x${crypto.createHash("sha256").update(title).digest("hex")}`,
+    holder: code,
+    classification: "Open",
+    title,
+    uri: `https://opendata.example/${content}.csv`,
+  });
+  expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+  return { code, wallet, apiKey, datasetId: registered.body.result.id as string, title };
+}
+
+/** Opens a dataset's page inside the app (the signer lives in the tab's memory: never reload). */
+async function openDatasetInApp(s: PortalSession, title: string): Promise<void> {
+  await s.page.getByRole("navigation", { name: s.t("nav.label") }).getByRole("link", { name: s.t("nav.catalogue") }).click();
+  await s.page.getByLabel(s.t("catalogue.text")).fill(title);
+  await s.page.getByRole("search").getByRole("button", { name: s.t("catalogue.apply") }).click();
+  await s.page.getByRole("link", { name: title }).click();
+  await s.page.getByRole("heading", { name: s.t("offers.title"), level: 2 }).waitFor();
+}
+
+/** Fills and sends the "offer licences" form; returns the new offer's id once the list shows it. */
+async function makeOffer(s: PortalSession, fields: { price: bigint; actions: string; attribute?: string }): Promise<string> {
+  const make = s.page.getByRole("form", { name: s.t("offers.make") });
+  await make.getByLabel(s.t("offers.price")).fill(fields.price.toString());
+  await make.getByLabel(s.t("offers.termDays")).fill("30");
+  await make.getByLabel(s.t("offers.actions")).fill(fields.actions);
+  if (fields.attribute) await make.getByLabel(s.t("offers.attribute")).fill(fields.attribute);
+  await make.getByRole("button", { name: s.t("offers.makeSubmit") }).click();
+  await make.getByText(pattern(s.lang, "offers.made")).waitFor({ timeout: 60_000 });
+  const made = (await make.getByText(pattern(s.lang, "offers.made")).textContent())!;
+  const id = /\d+/.exec(made)![0];
+  await s.page.locator(`[data-testid=offers] tr[data-offer="${id}"]`).waitFor();
+  return id;
+}
