@@ -26,6 +26,7 @@ import { eventRoutes } from "./routes/events";
 import { marketRoutes } from "./routes/market";
 import { metadataRoutes } from "./routes/metadata";
 import { exchangeRoutes } from "./routes/exchange";
+import { licenceRoutes } from "./routes/licences";
 import { operationRoutes } from "./routes/operations";
 import { participantRoutes } from "./routes/participants";
 import { governanceRoutes } from "./routes/governance";
@@ -159,6 +160,7 @@ export function createApp(s: GatewayServices, options: AppOptions = {}): Gateway
   carbonRoutes(routes, s);
   marketRoutes(routes, s);
   exchangeRoutes(routes, s);
+  licenceRoutes(routes, s);
   settlementRoutes(routes, s);
   accountRoutes(routes, s);
   auditLogRoutes(routes, s);

@@ -18,6 +18,7 @@ import { runCatalogueBenchmark } from "./catalogue";
 import { runGasBenchmark } from "./gas";
 import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark, type GrowthMeasurement, type GrowthOptions } from "./growth";
+import { runPortalBenchmark } from "./portal";
 import { runWebhookBenchmark } from "./webhooks";
 import { growthFindings } from "./lib/findings";
 import { stopEverything } from "./lib/cleanup";
@@ -26,7 +27,7 @@ import { historyQueryBenchmark } from "./lib/history-query";
 import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
 
-const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks"] as const;
+const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "portal"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 interface Plan {
@@ -37,6 +38,7 @@ interface Plan {
   history: { subjectEvents: number; queries: number };
   growth: GrowthOptions;
   webhooks: { backlog: number; samples: number };
+  portal: { datasets: number; samples: number };
 }
 
 const SMOKE: Plan = {
@@ -47,6 +49,7 @@ const SMOKE: Plan = {
   history: { subjectEvents: 1_000, queries: 10 },
   growth: { datasets: [0, 400], transfers: 16, clients: 8, variants: GROWTH_VARIANTS, deadlineMs: 60_000 },
   webhooks: { backlog: 20, samples: 3 },
+  portal: { datasets: 200, samples: 3 },
 };
 
 const QUICK: Plan = {
@@ -57,6 +60,7 @@ const QUICK: Plan = {
   history: { subjectEvents: 100_000, queries: 200 },
   growth: { datasets: [0, 5_000], transfers: 256, clients: 16, variants: GROWTH_VARIANTS, deadlineMs: 120_000 },
   webhooks: { backlog: 60, samples: 10 },
+  portal: { datasets: 5_000, samples: 10 },
 };
 
 const FULL: Plan = {
@@ -67,6 +71,7 @@ const FULL: Plan = {
   history: { subjectEvents: 100_000, queries: 1_000 },
   growth: { datasets: [0, 10_000, 50_000], transfers: 1_024, clients: 32, variants: GROWTH_VARIANTS, deadlineMs: 30 * 60_000 },
   webhooks: { backlog: 1_000, samples: 50 },
+  portal: { datasets: 50_000, samples: 20 },
 };
 
 const say = (line = "") => process.stdout.write(line + "\n");
@@ -128,9 +133,9 @@ async function main(): Promise<number> {
   }
 
   let history: Awaited<ReturnType<typeof historyQueryBenchmark>> | undefined;
-  if (only.has("gateway") || only.has("catalogue") || only.has("audit") || only.has("webhooks")) {
+  if (only.has("gateway") || only.has("catalogue") || only.has("audit") || only.has("webhooks") || only.has("portal")) {
     const sys = await attempt(
-      only.has("gateway") ? "gateway" : only.has("catalogue") ? "catalogue" : only.has("audit") ? "audit" : "webhooks",
+      only.has("gateway") ? "gateway" : only.has("catalogue") ? "catalogue" : only.has("audit") ? "audit" : only.has("webhooks") ? "webhooks" : "portal",
       () => startBenchGateway({ importKeysFor: keysToImport(plan.gateway.levels) }),
       "system start (npm start)",
     );
@@ -148,6 +153,9 @@ async function main(): Promise<number> {
           log(`audit: GET /v1/audit/events for one dataset with ${h.subjectEvents} events (${h.totalEvents} indexed, synthetic rows): p50 ${h.p50ms} ms, p95 ${h.p95ms} ms`);
           return h;
         }, "history query");
+        // Last on this system: it fills the index with synthetic datasets the other parts should not see.
+        const portal = await attempt("portal", () => runPortalBenchmark(sys, plan.portal, log));
+        if (portal) report.portal = portal;
       } finally {
         await sys.stop();
       }

@@ -18,6 +18,9 @@ export default defineConfig({
         // ethers has circular imports between its modules: split across chunks they initialise out of order. One
         // chunk for ethers and its crypto, loaded only by the pages that sign or verify (certificate, audit, own keys).
         manualChunks: (id: string) => (/node_modules\/(ethers|@noble|@adraffy|aes-js|tslib)\//.test(id) ? "ethers" : undefined),
+        // The oxc minifier drops console.* calls (ethers has a few): the bundle lives under server/, where no console
+        // call may stand, and a browser console is not where the portal reports anything.
+        minify: { compress: { dropConsole: true } },
       },
     },
   },

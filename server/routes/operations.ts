@@ -81,7 +81,13 @@ export function operationRoutes(routes: RouteBuilder, s: GatewayServices, getDoc
     params: z.strictObject({ id: z.string().regex(/^tx_[0-9a-f-]{36}$/, "a transaction id like tx_<uuid>") }),
     success: { status: 200, description: "The transaction", schema: Transaction },
     errors: [404],
-    handler: async ({ params, principal }) => ({ status: 200, body: s.transactions.get(params.id, principal) }),
+    handler: async ({ params, principal }) => {
+      const transaction = s.transactions.get(params.id, principal);
+      // Read-your-writes for clients that asked for 202 and follow here (the portal): "mined" waits, bounded like the
+      // synchronous answer, until the index holds the block, so the next list read shows the write.
+      if (transaction.status === "mined" && transaction.blockNumber !== null) await s.index.reach(transaction.blockNumber, s.index.writeWaitMs);
+      return { status: 200, body: transaction };
+    },
   });
 }
 

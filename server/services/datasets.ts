@@ -356,6 +356,33 @@ export class DatasetService {
   }
 
   /**
+   * The licences an organisation holds, in the order first granted (granted by the office or bought on the exchange),
+   * each with its dataset's title; `inForce` keeps those not revoked and not expired now.
+   */
+  async licencesOf(filter: { organization: string; inForce?: boolean; cursor?: string; limit: number }) {
+    await this.accountOf(filter.organization); // an unknown organisation is a 404, not an empty list
+    const now = Math.floor(Date.now() / 1000);
+    const db = this.index.db;
+    const page = await readChain(async () =>
+      listLicences(db, { orgId: orgIdOf(filter.organization), inForceAt: filter.inForce ? now : undefined }, { after: filter.cursor, limit: filter.limit }, now),
+    );
+    return {
+      items: page.items.map((l) => ({
+        datasetId: l.datasetId,
+        title: getDataset(db, l.datasetId)?.title ?? null,
+        organization: this.directory.codeOf(l.orgId),
+        expiresAt: l.expiresAt === null ? null : iso(l.expiresAt),
+        inForce: l.inForce,
+        revoked: l.revoked,
+        termsHash: l.termsHash,
+        terms: l.terms,
+        granted: { transactionHash: l.granted.txHash, timestamp: iso(l.granted.timestamp) },
+      })),
+      nextCursor: page.next,
+    };
+  }
+
+  /**
    * Whether these bytes are registered: by whom, when, which version, and its state now. The chain answers through
    * the audit tool's own check (scripts/audit/verify-file.ts); the index adds the dataset as the API shows it.
    */

@@ -1,16 +1,14 @@
-import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import type { Browser } from "playwright-core";
-import { GatewayClient } from "../../scripts/demo/client";
-import { DEMO_AMOUNTS, runDemo, type DemoOutcome } from "../../scripts/demo/scenario";
-import { GatewayProcess, ROOT, api, freePort, tempDataDir, waitFor } from "../e2e/helpers/processes";
-import { CHROMIUM, launch, pattern, PortalSession, SCREENSHOTS, type Lang } from "./helpers/browser";
+import { DEMO_AMOUNTS, type DemoOutcome } from "../../scripts/demo/scenario";
+import { api, waitFor, type GatewayProcess } from "../e2e/helpers/processes";
+import { pattern, PortalSession, type Lang } from "./helpers/browser";
 import { pdfText } from "./helpers/pdf-text";
+import { DIST, startPortalSystem, type PortalSystem } from "./helpers/system";
 
-const DIST = path.join(ROOT, "server/portal/dist");
 const sha256 = (data: string | Buffer) => crypto.createHash("sha256").update(data).digest("hex");
 
 /**
@@ -21,33 +19,17 @@ const sha256 = (data: string | Buffer) => crypto.createHash("sha256").update(dat
 describe("portal (Chromium against a started system)", function () {
   this.timeout(900_000);
   let gw: GatewayProcess;
-  let dataDir: string;
   let browser: Browser;
   let keys: Record<string, string>;
   let demo: DemoOutcome;
+  let system: PortalSystem | undefined;
 
   before(async function () {
-    expect(fs.existsSync(CHROMIUM), `Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it)`).to.equal(true);
-    if (!fs.existsSync(path.join(DIST, "index.html"))) {
-      const build = spawnSync("npm", ["run", "build:portal"], { cwd: ROOT, encoding: "utf8" });
-      expect(build.status, build.stderr).to.equal(0);
-    }
-    dataDir = tempDataDir("cal-portal-");
-    gw = new GatewayProcess(dataDir, await freePort(), await freePort(), { env: { ANCHOR_INTERVAL_MS: "1000", LOG_LEVEL: "warn" } });
-    await gw.ready();
-    const credentials = gw.credentials();
-    keys = Object.fromEntries(Object.entries(credentials.organizations).map(([org, c]) => [org, c.apiKey]));
-    demo = await runDemo(new GatewayClient(gw.url, credentials));
-    browser = await launch();
+    system = await startPortalSystem();
+    ({ gw, browser, keys, demo } = system);
   });
 
-  after(async function () {
-    await browser?.close();
-    await gw?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    // eslint-disable-next-line no-console
-    if (fs.existsSync(SCREENSHOTS)) console.log(`      screenshots: ${SCREENSHOTS}`);
-  });
+  after(async () => system?.stop());
 
   it("serves the portal at / with SPA fallback, leaving the API, docs and metadata alone; reports size and first load", async function () {
     const page = await fetch(`${gw.url}/certificates/1`, { headers: { Accept: "text/html" } });
@@ -153,13 +135,15 @@ describe("portal (Chromium against a started system)", function () {
       });
 
       it("business: buys with retire-on-purchase, opens the certificate page (verified on chain) and its PDF", async function () {
-        // One retry: the trade list read right after the certificate link appears once lagged the index.
-        this.retries(1);
         const s = await PortalSession.open(browser, gw.url, lang);
         const { page } = s;
         await s.signIn(keys["BIZ-LOGISTICS"]);
+        const tradesOf = async (side: "buyer" | "seller") => (await api(gw, keys["BIZ-LOGISTICS"], "GET", `/v1/market/trades?${side}=BIZ-LOGISTICS`)).body.items.length as number;
+        const tradesBefore = await tradesOf("buyer");
+        const shownBefore = tradesBefore + (await tradesOf("seller"));
         await s.goto(`/market?batch=${demo.batches.solar}`);
         await page.getByRole("table").first().waitFor();
+        const myTrades = page.getByTestId("my-trades").locator("tbody tr[data-trade]");
         await s.check("market");
         await page.getByRole("button", { name: s.t("market.buyListing", { id: demo.listing }) }).click();
         const buy = page.getByRole("form", { name: s.t("market.buyListing", { id: demo.listing }) });
@@ -180,7 +164,11 @@ describe("portal (Chromium against a started system)", function () {
         await buy.getByRole("button", { name: s.t("market.buyAndRetire") }).click();
         const link = page.getByRole("link", { name: pattern(lang, "certificate.open") });
         await link.waitFor({ timeout: 60_000 });
-        const trades = await api(gw, keys["BIZ-LOGISTICS"], "GET", `/v1/market/trades?buyer=BIZ-LOGISTICS&limit=200`);
+        // The page refetches its trades once the write is mined (and the gateway answers "mined" once the index holds
+        // the block): the new trade appears there, and the API lists it too.
+        await waitFor("the purchase in my trades", 30_000, async () => (await myTrades.count()) === shownBefore + 1);
+        const trades = await api(gw, keys["BIZ-LOGISTICS"], "GET", `/v1/market/trades?buyer=BIZ-LOGISTICS`);
+        expect(trades.body.items.length).to.equal(tradesBefore + 1);
         expect(trades.body.items.some((t: { amount: string }) => t.amount === amount.toString())).to.equal(true);
 
         await link.click();

@@ -60,6 +60,26 @@ describe("audit API and the index behind reads", function () {
       }
       await gw.services.index.reach(await ethers.provider.getBlockNumber(), 5_000);
     });
+
+    it("answers GET /v1/transactions/{id} as mined only once the index holds its block (a client that asked for 202)", async function () {
+      await gw.services.index.stop();
+      let id: string;
+      try {
+        const accepted = await request(gw.app).post("/v1/datasets").set(gw.auth("DATA-OFFICE")).set("Prefer", "respond-async").send(datasetBody());
+        expect(accepted.status, JSON.stringify(accepted.body)).to.equal(202);
+        id = accepted.body.transaction.id;
+        for (let i = 0; gw.services.transactions.byId(id)?.status === "pending" && i < 300; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(gw.services.transactions.byId(id)?.status).to.equal("mined");
+      } finally {
+        // The index starts again while the GET below waits for it: the answer must come after it caught up.
+        setTimeout(() => gw.services.index.start(), 300);
+      }
+      const followed = await get(`/v1/transactions/${id}`, "DATA-OFFICE").expect(200);
+      expect(followed.body.status).to.equal("mined");
+      expect(gw.services.index.status().indexedBlock).to.be.at.least(followed.body.blockNumber);
+      const dataset = followed.body.result.id as string;
+      await get(`/v1/datasets/${dataset}`, "DATA-OFFICE").expect(200);
+    });
   });
 
   describe("GET /v1/audit/events", function () {

@@ -216,6 +216,46 @@ describe("data exchange API", function () {
     });
   });
 
+  describe("GET /v1/licenses", function () {
+    it("lists the caller's licences (bought or granted) with expiry and title; another organisation's by name; inForce drops revoked ones", async function () {
+      await api.mint("BIZ-SOLAR", PRICE);
+      const id = await dataset();
+      const offerId = await offer(id);
+      const bought = await api.post(`/v1/offers/${offerId}/purchase`, { maxPrice: PRICE }, "BIZ-SOLAR").expect(200);
+      const granted = await dataset();
+      await api.post(`/v1/datasets/${granted}/licenses`, { organization: "BIZ-SOLAR", terms: "open data licence", termsHash: ethers.id("open data licence") }, "DATA-OFFICE").expect(201);
+
+      const all: { datasetId: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { items: { datasetId: string }[]; nextCursor: string | null } } = await api.get(`/v1/licenses?limit=1${cursor ? `&cursor=${cursor}` : ""}`, "BIZ-SOLAR").expect(200);
+        expect(res.body.items.length).to.be.at.most(1);
+        all.push(...res.body.items);
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      const mine = all.find((l) => l.datasetId === id);
+      expect(mine).to.deep.include({ organization: "BIZ-SOLAR", expiresAt: bought.body.result.expiresAt, inForce: true, revoked: false, termsHash: HASH });
+      expect((mine as unknown as { title: string }).title).to.match(/^Traffic counts /);
+      expect(all.map((l) => l.datasetId)).to.include(granted);
+      expect(all.map((l) => l.datasetId).indexOf(id)).to.be.lessThan(all.map((l) => l.datasetId).indexOf(granted));
+
+      const byName = await api.get(`/v1/licenses?organization=BIZ-SOLAR&limit=200`, "AUDITOR").expect(200);
+      expect(byName.body.items.map((l: { datasetId: string }) => l.datasetId)).to.include.members([id, granted]);
+      expect((await api.get(`/v1/licenses?limit=200`, "AUDITOR").expect(200)).body.items.map((l: { datasetId: string }) => l.datasetId)).to.not.include(id);
+
+      await api.del(`/v1/datasets/${granted}/licenses/BIZ-SOLAR?reason=ended`, "DATA-OFFICE").expect(200);
+      const inForce = (await api.get(`/v1/licenses?inForce=true&limit=200`, "BIZ-SOLAR").expect(200)).body.items.map((l: { datasetId: string }) => l.datasetId);
+      expect(inForce).to.include(id).and.not.include(granted);
+      const revoked = (await api.get(`/v1/licenses?limit=200`, "BIZ-SOLAR").expect(200)).body.items.find((l: { datasetId: string }) => l.datasetId === granted);
+      expect(revoked).to.include({ revoked: true, inForce: false });
+
+      await expectError(api.get(`/v1/licenses?organization=NO-SUCH-ORG`, "BIZ-SOLAR"), 404, "PARTICIPANT_NOT_FOUND");
+      await expectError(api.get(`/v1/licenses?inForce=false`, "BIZ-SOLAR"), 400, "VALIDATION_FAILED");
+      await expectError(api.get(`/v1/licenses?cursor=!!`, "BIZ-SOLAR"), 400, "VALIDATION_FAILED");
+      await expectError(request(gw.app).get(`/v1/licenses`), 401, "UNAUTHENTICATED");
+    });
+  });
+
   describe("POST /v1/policies/verify", function () {
     it("checks a document against a hash without authentication, naming the offers that carry it", async function () {
       const offerId = await offer(await dataset());

@@ -1,3 +1,4 @@
+import type { PortalBenchResult } from "../portal";
 import type { WebhookBenchResult } from "../webhooks";
 /**
  * The benchmark record, in the shape of issue 7 so other tools can read it:
@@ -112,6 +113,8 @@ export interface BenchReport {
   growthVariants?: Record<string, { args: string[]; points: GrowthPoint[] }>;
   /** Webhook delivery rate and block-to-receiver latency (scripts/bench/webhooks.ts). */
   webhooks?: WebhookBenchResult | Skipped;
+  /** The portal: catalogue paging over a filled index, initial bundle, first load in Chromium (scripts/bench/portal.ts). */
+  portal?: PortalBenchResult | Skipped;
   findings?: string[];
   errors?: Record<string, string>;
 }

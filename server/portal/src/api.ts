@@ -92,11 +92,15 @@ export async function write<T>(
   const signer = session.signer();
   let answer: { result?: T; transaction: Transaction };
   if (signer) {
-    const typed = await parse<{ domain: Record<string, unknown>; types: Record<string, unknown>; message: Record<string, unknown> }>(
-      await request(method, path, body, { Prefer: "sign=client" }),
-    );
-    const signature = await signer.signTypedData(typed);
-    answer = await parse(await request("POST", "/v1/signed-requests", { request: typed.message, signature }, { ...headers, Prefer: "respond-async" }));
+    // Own keys: the SDK prepares (Prefer: sign=client), signs here, relays any one-time approval first, then the write.
+    const { CalClient, CalApiError } = await import("../../client/sdk");
+    const client = new CalClient({ baseUrl: window.location.origin, apiKey: session.apiKey() ?? undefined, signer });
+    try {
+      answer = (await client.write<T>(method, path, body, { async: true, idempotencyKey: headers["Idempotency-Key"] })).body as unknown as typeof answer;
+    } catch (err) {
+      if (err instanceof CalApiError) throw new ApiError(err.status, err.code, err.message.replace(/^\d+ [A-Z_]+: /, ""), err.details);
+      throw new ApiError(0, "NETWORK", (err as Error).message);
+    }
   } else {
     answer = await parse(await request(method, path, body, { ...headers, Prefer: "respond-async" }));
   }

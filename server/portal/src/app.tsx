@@ -18,6 +18,8 @@ const Certificate = lazy(() => import("./pages/certificate"));
 const Audit = lazy(() => import("./pages/audit"));
 const Admin = lazy(() => import("./pages/admin"));
 const Governance = lazy(() => import("./pages/governance"));
+const Licences = lazy(() => import("./pages/licences"));
+const Subscriptions = lazy(() => import("./pages/subscriptions"));
 
 type Page = ComponentType<{ params: Record<string, string> }>;
 const ROUTES: [string, Page, MessageKey][] = [
@@ -34,6 +36,8 @@ const ROUTES: [string, Page, MessageKey][] = [
   ["/audit", Audit, "nav.audit"],
   ["/admin", Admin, "nav.admin"],
   ["/governance", Governance, "nav.governance"],
+  ["/licences", Licences, "licences.title"],
+  ["/subscriptions", Subscriptions, "subs.title"],
 ];
 
 const NAV: [string, MessageKey][] = [
@@ -44,6 +48,8 @@ const NAV: [string, MessageKey][] = [
   ["/audit", "nav.audit"],
   ["/admin", "nav.admin"],
   ["/governance", "nav.governance"],
+  ["/licences", "nav.licences"],
+  ["/subscriptions", "nav.subscriptions"],
 ];
 
 export function App() {

@@ -1,26 +1,15 @@
-/**
- * How an own-key organisation signs in the browser: the EIP-712 ForwardRequest the gateway prepares
- * (`Prefer: sign=client`) is signed here and relayed through `POST /v1/signed-requests`. The private key never leaves
- * the browser. Two sources: an encrypted JSON key file (decrypted in memory) or an EIP-1193 wallet (window.ethereum).
- */
-export interface TypedData {
-  domain: Record<string, unknown>;
-  types: Record<string, unknown>;
-  primaryType?: string;
-  message: Record<string, unknown>;
-}
+import type { TypedDataSigner } from "../../client/forward-request";
 
-export interface Signer {
+/**
+ * How an own-key organisation signs in the browser: the project's SDK (server/client/sdk.ts) asks the gateway for the
+ * EIP-712 ForwardRequest (`Prefer: sign=client`), signs it with one of these and relays it through
+ * `POST /v1/signed-requests`. The private key never leaves the browser. Two sources: an encrypted JSON key file
+ * (decrypted in memory here) or an EIP-1193 wallet (window.ethereum) through ethers' BrowserProvider.
+ */
+export interface Signer extends TypedDataSigner {
   readonly address: string;
   readonly source: "key-file" | "wallet";
-  signTypedData(data: TypedData): Promise<string>;
 }
-
-type Types = Record<string, { name: string; type: string }[]>;
-const withoutDomain = (types: Record<string, unknown>): Types => {
-  const { EIP712Domain: _omit, ...rest } = types as Types;
-  return rest;
-};
 
 /** Decrypts a keystore file (scrypt, in the browser) and signs with it. */
 export async function keyFileSigner(json: string, password: string): Promise<Signer> {
@@ -29,38 +18,23 @@ export async function keyFileSigner(json: string, password: string): Promise<Sig
   return {
     address: wallet.address,
     source: "key-file",
-    signTypedData: (d) => wallet.signTypedData(d.domain, withoutDomain(d.types), d.message),
+    getAddress: () => wallet.getAddress(),
+    signTypedData: (domain, types, value) => wallet.signTypedData(domain, types, value),
+    signMessage: (message) => wallet.signMessage(message),
   };
 }
 
-interface Eip1193 {
-  request(args: { method: string; params?: unknown[] }): Promise<unknown>;
-}
-
-/** Asks the browser wallet for an account and signs with eth_signTypedData_v4. */
+/** Asks the browser wallet for an account; ethers turns signing into eth_signTypedData_v4 requests to it. */
 export async function walletSigner(): Promise<Signer> {
-  const provider = (window as unknown as { ethereum?: Eip1193 }).ethereum;
+  const provider = (window as unknown as { ethereum?: import("ethers").Eip1193Provider }).ethereum;
   if (!provider) throw new Error("NO_WALLET");
-  const [address] = (await provider.request({ method: "eth_requestAccounts" })) as string[];
+  const { BrowserProvider } = await import("ethers");
+  const signer = await new BrowserProvider(provider).getSigner();
   return {
-    address,
+    address: await signer.getAddress(),
     source: "wallet",
-    signTypedData: async (d) => {
-      const types = { EIP712Domain: domainType(d.domain), ...withoutDomain(d.types) };
-      const primaryType = d.primaryType ?? Object.keys(withoutDomain(d.types))[0];
-      const payload = JSON.stringify({ domain: d.domain, types, primaryType, message: d.message }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-      return (await provider.request({ method: "eth_signTypedData_v4", params: [address, payload] })) as string;
-    },
+    getAddress: () => signer.getAddress(),
+    signTypedData: (domain, types, value) => signer.signTypedData(domain, types, value),
+    signMessage: (message) => signer.signMessage(message),
   };
-}
-
-function domainType(domain: Record<string, unknown>): { name: string; type: string }[] {
-  const all = [
-    { name: "name", type: "string" },
-    { name: "version", type: "string" },
-    { name: "chainId", type: "uint256" },
-    { name: "verifyingContract", type: "address" },
-    { name: "salt", type: "bytes32" },
-  ];
-  return all.filter((f) => domain[f.name] !== undefined);
 }

@@ -79,6 +79,13 @@ export const pageLimit = (max: number, fallback: number) =>
 
 export const Limit = pageLimit(200, 50);
 
+/** The opaque `nextCursor` of an index-backed list (keyset position), passed back as it came. */
+export const PageCursor = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "nextCursor of the previous page")
+  .optional()
+  .openapi({ description: "nextCursor of the previous page" });
+
 export const Reason = z.string().trim().min(1).max(500);
 
 export const ErrorBody = z

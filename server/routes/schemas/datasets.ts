@@ -1,7 +1,7 @@
 import { z } from "../../http/zod";
 import { ASSET_STATUSES, CLASSIFICATIONS } from "../../services/datasets";
 import { REAL_DATE_MESSAGE, isRealDate } from "../../util/time";
-import { Bytes32, Instant, Limit, OrgCode, Reason, uintString } from "./common";
+import { Bytes32, Instant, Limit, OrgCode, PageCursor, Reason, uintString } from "./common";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
 
@@ -210,3 +210,30 @@ export const CataloguePreview = z
 export const BatchResult = z
   .object({ registered: z.number().int(), datasets: z.array(z.object({ identifier: z.string(), id: z.string(), holder: z.string(), classification: z.string() })) })
   .openapi("CatalogueRegistered");
+
+export const ListLicencesQuery = z.strictObject({
+  organization: OrgCode.optional().openapi({ description: "The licensee; the caller's own organisation when omitted" }),
+  inForce: z
+    .enum(["true"])
+    .transform(() => true)
+    .optional()
+    .openapi({ description: "Only licences in force now (not revoked, not expired)" }),
+  limit: Limit,
+  cursor: PageCursor,
+});
+
+export const HeldLicence = z
+  .object({
+    datasetId: z.string(),
+    title: z.string().nullable(),
+    organization: z.string().nullable().openapi({ description: "The licensee" }),
+    expiresAt: z.string().nullable().openapi({ description: "ISO 8601; null for no expiry" }),
+    inForce: z.boolean().openapi({ description: "Not revoked and not expired now (the dataset's own status is not considered)" }),
+    revoked: z.boolean(),
+    termsHash: z.string().openapi({ description: "The terms hash on chain (an exchange offer's policy hash for a bought licence)" }),
+    terms: z.string(),
+    granted: z.object({ transactionHash: z.string(), timestamp: z.string() }).openapi({ description: "The first grant" }),
+  })
+  .openapi("HeldLicence");
+
+export const HeldLicencePage = z.object({ items: z.array(HeldLicence), nextCursor: z.string().nullable() }).openapi("HeldLicencePage");

@@ -1,7 +1,7 @@
 import { z } from "../../http/zod";
 import { OFFER_STATUSES } from "../../indexer/queries/exchange";
 import { Moment, uintId } from "./carbon";
-import { Amount, Limit, OrgCode } from "./common";
+import { Amount, Limit, OrgCode, PageCursor } from "./common";
 import { DatasetId } from "./datasets";
 import { OdrlPolicy } from "./policy";
 
@@ -40,11 +40,7 @@ export const ListOffersQuery = z.strictObject({
     .optional()
     .openapi({ description: "Only offers open now (true) or closed (false)" }),
   limit: Limit,
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "nextCursor of the previous page")
-    .optional()
-    .openapi({ description: "nextCursor of the previous page" }),
+  cursor: PageCursor,
 });
 
 const AccountRef = z.object({ address: z.string(), organization: z.string().nullable() }).nullable();

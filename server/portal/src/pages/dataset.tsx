@@ -2,6 +2,7 @@ import { get } from "../api";
 import { LineChart } from "../components/charts";
 import { ErrorMessage, Facts, Hash, Loading, Org, useLoad } from "../components/common";
 import { History } from "../components/history";
+import { Offers } from "../components/offers";
 import { isoDay, metadataHashOf, sha256Text, WriteForm } from "../components/write-form";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
@@ -62,6 +63,7 @@ export default function DatasetPage({ params }: { params: Record<string, string>
               </table>
             )}
           </section>
+          <Offers dataset={d} />
           <section aria-labelledby="valuations">
             <h2 id="valuations">{t("dataset.valuations")}</h2>
             {d.valuations.length === 0 ? <p>{t("common.none")}</p> : (

@@ -121,12 +121,12 @@ export default function Market() {
         <section aria-labelledby="mytrades">
           <h2 id="mytrades">{t("market.myTrades")}</h2>
           <ErrorMessage error={mine.error} />
-          <table>
+          <table data-testid="my-trades">
             <caption>{t("market.myTrades")}</caption>
             <thead><tr><th scope="col">{t("history.when")}</th><th scope="col">{t("batch.title")}</th><th scope="col">{t("market.seller")}</th><th scope="col">{t("market.buyer")}</th><th scope="col">{t("common.amount")}</th><th scope="col">{t("market.unitPrice")}</th><th scope="col">{t("market.cost")}</th></tr></thead>
             <tbody>
               {trades.map((tr) => (
-                <tr key={`${tr.transaction.transactionHash}`}>
+                <tr key={`${tr.transaction.transactionHash}`} data-trade={tr.transaction.transactionHash}>
                   <td>{date(tr.transaction.timestamp, true)}</td>
                   <td><Link to={`/carbon/batches/${tr.batchId}`}>{tr.batchId}</Link></td>
                   <td>{tr.seller.organization}</td>
