@@ -13,8 +13,6 @@ describe("npm run bench -- --smoke (real processes, embedded anvil)", function (
   this.timeout(15 * 60_000);
 
   it("runs every part; the JSON record has every section and no errors", async function () {
-    // One retry: on this 2-core machine the smoke run's audit part once timed out waiting for a transaction (see the note).
-    this.retries(1);
     const dir = tempDataDir("cal-bench-smoke-");
     const out = path.join(dir, "bench.json");
     try {

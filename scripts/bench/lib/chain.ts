@@ -155,7 +155,9 @@ export class Sender {
   async settle(): Promise<void> {
     const pending = this.#pending;
     this.#pending = [];
-    const receipts = await Promise.all(pending.map((tx) => tx.wait(1, 120_000)));
+    // One signer's transactions are mined in nonce order: waiting for them in turn keeps one receipt poller running.
+    const receipts = [];
+    for (const tx of pending) receipts.push(await tx.wait(1, 120_000));
     const failed = receipts.filter((r) => !r || r.status !== 1).length;
     if (failed > 0) throw new Error(`${failed} of ${pending.length} benchmark set-up transactions failed`);
     for (const r of receipts) this.events += r!.logs.length;
