@@ -27,7 +27,10 @@ describe("npm run bench -- --smoke (real processes, embedded anvil)", function (
       expect(fs.existsSync(out), output.slice(-3_000)).to.equal(true);
       const report = JSON.parse(fs.readFileSync(out, "utf8"));
       expect(report.errors, output.slice(-3_000)).to.deep.equal({});
-      for (const part of ["gas", "gateway", "catalogue", "audit", "growth"]) expect(report[part], part).to.not.have.property("skipped");
+      for (const part of ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "cityYear"]) expect(report[part], part).to.not.have.property("skipped");
+      // The city year's audit is the independent audit over everything the year wrote through the gateway.
+      expect(report.cityYear.auditPassed).to.equal(true);
+      expect(report.cityYear.indexedEvents).to.be.greaterThan(0);
       expect(report.machine.command).to.equal("npm run bench -- --smoke");
       expect(code, output.slice(-3_000)).to.equal(0);
     } finally {

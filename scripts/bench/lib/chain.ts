@@ -67,7 +67,7 @@ export function processCpuMs(pid: number | undefined): number | null {
   }
 }
 
-function processRssMb(pid: number | undefined): number | null {
+export function processRssMb(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
@@ -78,7 +78,7 @@ function processRssMb(pid: number | undefined): number | null {
 }
 
 /** Bytes in a file or under a directory (0 when missing). */
-function directorySize(target: string): number {
+export function directorySize(target: string): number {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);

@@ -1,3 +1,4 @@
+import type { CityYearResult } from "../city-year";
 import type { WebhookBenchResult } from "../webhooks";
 /**
  * The benchmark record, in the shape of issue 7 so other tools can read it:
@@ -112,6 +113,8 @@ export interface BenchReport {
   growthVariants?: Record<string, { args: string[]; points: GrowthPoint[] }>;
   /** Webhook delivery rate and block-to-receiver latency (scripts/bench/webhooks.ts). */
   webhooks?: WebhookBenchResult | Skipped;
+  /** A city's year through the gateway (scripts/bench/city-year.ts). */
+  cityYear?: CityYearResult | Skipped;
   findings?: string[];
   errors?: Record<string, string>;
 }
