@@ -207,8 +207,8 @@ export class Indexer {
     log.info({ indexedBlock: this.cursor().blockNumber }, "indexer stopped");
   }
 
-  /** Wakes the loop now, or makes it go round again as soon as the pass under way ends. */
-  private poke(): void {
+  /** Wakes the loop now, or makes it go round again as soon as the pass under way ends (new blocks are known to exist). */
+  poke(): void {
     this.poked = true;
     this.wake?.();
   }

@@ -183,6 +183,8 @@ export class TxTracker {
         for (const h of block.transactions) seen.add(h.toLowerCase());
         this.#lastBlock = { number: n, hash: block.hash };
       }
+      // The index can start on the new blocks while the receipts are settled: a write's answer waits for both.
+      if (seen.size > 0) this.deps.pipeline.events.emit("blocks", head);
     } else {
       const block = await provider.getBlock(head);
       if (block?.hash) this.#lastBlock = { number: head, hash: block.hash };
