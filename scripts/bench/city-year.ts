@@ -65,6 +65,7 @@ export interface CityYearResult {
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const dayFrom1990 = (days: number) => new Date(Date.UTC(1990, 0, 1) + days * 86_400_000).toISOString().slice(0, 10);
 
 export async function runCityYearBenchmark(options: CityYearOptions, log: (line: string) => void): Promise<CityYearResult> {
   const sys = await startBenchGateway({ importKeysFor: [] });
@@ -120,8 +121,11 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   await write("DONRE", "POST", "/v1/carbon/projects", { id: project, developer: "BIZ-SOLAR", standard: "Domestic", methodology: "AMS-I.D", location: "Da Nang", metadataHash: `0x${sha256(project)}` });
   let reports = 0;
   const issue = async (to: string, amount: bigint): Promise<string> => {
-    const report = `0x${sha256(`report ${reports++}`)}`;
-    const attestation = await write("VVB-1", "POST", "/v1/carbon/attestations", { project, monitoringPeriod: { start: "2024-01-01", end: "2025-01-01" }, amount: amount.toString(), reportHash: report });
+    const n = reports++;
+    const report = `0x${sha256(`report ${n}`)}`;
+    // One issuance per monitoring period, and periods of a project never overlap: one day each, a day apart.
+    const monitoringPeriod = { start: dayFrom1990(2 * n), end: dayFrom1990(2 * n + 1) };
+    const attestation = await write("VVB-1", "POST", "/v1/carbon/attestations", { project, monitoringPeriod, amount: amount.toString(), reportHash: report });
     const batch = await write("DONRE", "POST", "/v1/carbon/batches", { attestationId: attestation.attestationId, to, amount: amount.toString() });
     return batch.batchId as string;
   };
