@@ -92,7 +92,8 @@ contract CarbonCreditRegistry is ICarbonCreditRegistry, ERC1155, AccessManaged, 
         _projects[projectKey] = Project({
             developerOrg: developerOrg,
             metadataHash: metadataHash,
-            registeredAt: uint64(block.timestamp)
+            registeredAt: uint64(block.timestamp),
+            attestedUntil: 0
         });
         emit ProjectRegistered(projectKey, developerOrg, projectId, standard, methodology, location, metadataHash);
     }
@@ -108,14 +109,21 @@ contract CarbonCreditRegistry is ICarbonCreditRegistry, ERC1155, AccessManaged, 
         // The AccessManager role says who may attest; the participant registry says the verifier is accredited now.
         (IParticipantRegistry.OrgKind kind, bool active) = _PARTICIPANTS.activeKind(_msgSender());
         if (kind != IParticipantRegistry.OrgKind.Verifier || !active) revert CarbonCreditRegistryNotVerifier(_msgSender());
-        if (_projects[projectKey].registeredAt == 0) revert CarbonCreditRegistryUnknownProject(projectKey);
+        Project storage record = _projects[projectKey];
+        if (record.registeredAt == 0) revert CarbonCreditRegistryUnknownProject(projectKey);
         if (periodStart >= periodEnd || periodEnd > block.timestamp) {
             revert CarbonCreditRegistryInvalidPeriod(periodStart, periodEnd);
         }
+        // Periods include both ends and are attested in order, so one slot decides overlap with every earlier one;
+        // the same (project, period, report) twice overlaps too, so no attestation id is ever attested twice.
+        uint64 attestedUntil = record.attestedUntil;
+        if (periodStart <= attestedUntil) {
+            revert CarbonCreditRegistryPeriodOverlaps(projectKey, periodStart, attestedUntil);
+        }
         _requireAmount(amount);
         if (reportHash == bytes32(0)) revert CarbonCreditRegistryZeroReportHash();
+        record.attestedUntil = periodEnd;
         attestationId = _attestationId(projectKey, periodStart, periodEnd, reportHash);
-        if (_attestations[attestationId].attestedAt != 0) revert CarbonCreditRegistryAttestationExists(attestationId);
         _attestations[attestationId] = Attestation({
             projectKey: projectKey,
             reportHash: reportHash,
@@ -192,6 +200,17 @@ contract CarbonCreditRegistry is ICarbonCreditRegistry, ERC1155, AccessManaged, 
     /// @inheritdoc ICarbonCreditRegistry
     function cancel(uint256 batchId, address holder, uint256 amount, string calldata reason) external restricted {
         if (holder == _market && holder != address(0)) revert CarbonCreditRegistryEscrowNotCancellable(holder);
+        _cancel(batchId, holder, amount, reason);
+    }
+
+    /// @inheritdoc ICarbonCreditRegistry
+    function cancelFromEscrow(uint256 batchId, uint256 amount, string calldata reason) external {
+        if (_msgSender() != _market) revert CarbonCreditRegistryNotMarket(_msgSender());
+        _cancel(batchId, _market, amount, reason);
+    }
+
+    /// @dev Cancellation works on frozen batches and accounts: it is what the issuer does once a freeze is confirmed.
+    function _cancel(uint256 batchId, address holder, uint256 amount, string calldata reason) private {
         if (bytes(reason).length == 0) revert CarbonCreditRegistryEmptyReason();
         if (amount == 0) revert CarbonCreditRegistryZeroAmount();
         if (_counters.paused) revert CarbonCreditRegistryPaused();

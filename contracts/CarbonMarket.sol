@@ -18,7 +18,7 @@ import {ForwardedSender} from "./libraries/ForwardedSender.sol";
 /**
  * @title CarbonMarket
  * @notice Listings with escrow and atomic delivery-versus-payment in the VND settlement token. MARKET_OPERATOR sets
- * the fee; GUARDIAN pauses.
+ * the fee; GUARDIAN pauses; ISSUER cancels credits held in escrow (`cancelEscrowed`).
  * @dev A listing is two storage slots (seller, remainder, expiry | batch, price, minimum fill, private flag); the
  * private buyer lives in a third slot only when there is one. Fee, fee recipient, listing counter and pause flag
  * share one slot that both `list` and `fill` read anyway. Payment uses `transferFrom` with the buyer's allowance:
@@ -139,6 +139,18 @@ contract CarbonMarket is ICarbonMarket, IERC1155Receiver, AccessManaged, Reentra
         entry.remaining = 0;
         emit ListingCancelled(listingId, seller, remaining);
         IERC1155(address(_REGISTRY)).safeTransferFrom(address(this), seller, entry.batchId, remaining, "");
+    }
+
+    /// @inheritdoc ICarbonMarket
+    function cancelEscrowed(uint256 listingId, uint256 amount, string calldata reason) external restricted nonReentrant {
+        Listing storage entry = _openListing(listingId);
+        uint256 remaining = entry.remaining;
+        if (amount == 0) revert CarbonMarketZeroAmount();
+        if (amount > remaining) revert CarbonMarketInsufficientRemaining(listingId, amount, remaining);
+        remaining -= amount;
+        entry.remaining = uint56(remaining);
+        emit ListingReduced(listingId, entry.seller, amount, remaining);
+        _REGISTRY.cancelFromEscrow(entry.batchId, amount, reason);
     }
 
     /// @inheritdoc ICarbonMarket

@@ -23,11 +23,16 @@ interface ICarbonCreditRegistry {
         Applied
     }
 
-    /// @notice A registered project. Its id string, standard, methodology and location are in `ProjectRegistered`.
+    /**
+     * @notice A registered project. Its id string, standard, methodology and location are in `ProjectRegistered`.
+     * `attestedUntil` is the end of the latest attested monitoring period (0 before the first): periods include both
+     * ends, so the next attestation's period must start after it (one issuance per monitoring period).
+     */
     struct Project {
         bytes32 developerOrg;
         bytes32 metadataHash;
         uint64 registeredAt;
+        uint64 attestedUntil;
     }
 
     /**
@@ -296,12 +301,6 @@ interface ICarbonCreditRegistry {
     error CarbonCreditRegistryZeroReportHash();
 
     /**
-     * @notice This (project, period, report) is already attested.
-     * @param attestationId the existing attestation
-     */
-    error CarbonCreditRegistryAttestationExists(bytes32 attestationId);
-
-    /**
      * @notice No attestation with this id.
      * @param attestationId the id
      */
@@ -377,7 +376,17 @@ interface ICarbonCreditRegistry {
     error CarbonCreditRegistryNotMarket(address caller);
 
     /**
-     * @notice Credits in the market's escrow belong to open listings and cannot be cancelled there.
+     * @notice The monitoring period overlaps one already attested for the project: it must start after the end of
+     * the latest attested period, whatever the report.
+     * @param projectKey the project
+     * @param periodStart the refused period's start
+     * @param attestedUntil the end of the latest attested period
+     */
+    error CarbonCreditRegistryPeriodOverlaps(bytes32 projectKey, uint64 periodStart, uint64 attestedUntil);
+
+    /**
+     * @notice Credits in the market's escrow belong to open listings: the issuer cancels them through the market's
+     * `cancelEscrowed`, which reduces the listing.
      * @param market the market account
      */
     error CarbonCreditRegistryEscrowNotCancellable(address market);
@@ -477,6 +486,17 @@ interface ICarbonCreditRegistry {
      * @param reason why, not empty
      */
     function cancel(uint256 batchId, address holder, uint256 amount, string calldata reason) external;
+
+    /**
+     * @notice Cancels credits held in the market's escrow, as `cancel` does for a holder; the market is the holder
+     * named in `Cancelled`.
+     * @dev Only the market set with `setMarket`, from its ISSUER-restricted `cancelEscrowed`, after reducing the
+     * listing the credits were escrowed for.
+     * @param batchId the batch
+     * @param amount units to cancel
+     * @param reason why, not empty
+     */
+    function cancelFromEscrow(uint256 batchId, uint256 amount, string calldata reason) external;
 
     /**
      * @notice Freezes a batch.

@@ -75,6 +75,16 @@ interface ICarbonMarket {
     event ListingCancelled(uint256 indexed listingId, address indexed seller, uint256 remaining);
 
     /**
+     * @notice The issuer cancelled credits held in escrow for a listing (the registry records the cancellation and its
+     * serials in `Cancelled`, with the market as holder).
+     * @param listingId the listing
+     * @param seller the seller
+     * @param amount units cancelled
+     * @param remaining units left for sale; 0 closes the listing
+     */
+    event ListingReduced(uint256 indexed listingId, address indexed seller, uint256 amount, uint256 remaining);
+
+    /**
      * @notice The remainder of an expired listing went back to its seller.
      * @param listingId the listing
      * @param seller the seller
@@ -289,6 +299,17 @@ interface ICarbonMarket {
      * @param listingId the listing
      */
     function cancelListing(uint256 listingId) external;
+
+    /**
+     * @notice The issuer cancels credits held in escrow for an open listing (frozen batch or seller included): the
+     * listing shrinks by `amount`, and closes when nothing is left, so listing credits does not shield them from
+     * cancellation.
+     * @dev Restricted by the AccessManager to the ISSUER role; the registry burns the credits from escrow.
+     * @param listingId the listing
+     * @param amount units to cancel, at most the listing's remainder
+     * @param reason why, not empty
+     */
+    function cancelEscrowed(uint256 listingId, uint256 amount, string calldata reason) external;
 
     /**
      * @notice Returns the remainder of an expired listing to its seller; anyone may call it.

@@ -88,10 +88,12 @@ async function main(): Promise<void> {
   const batchCount = 30 * scale;
   const projectKey = ethers.id("BENCH-0001");
   await send(carbon.registerProject("BENCH-0001", ethers.encodeBytes32String("BENCH-BIZ-0"), "VCS", "bench", "Da Nang", ethers.id("bench project")));
+  // One project's monitoring periods may not overlap: consecutive 100-second periods, the first long ago.
+  const firstPeriod = BigInt(await now()) - BigInt(batchCount) * 100n - 1_000n;
   for (let i = 0; i < batchCount; i++) {
-    const t = BigInt(await now());
-    await send(carbon.connect(verifier).attest(projectKey, t - 1000n, t - 1n, 10_000n, ethers.id(`bench report ${i}`)));
-    const attestation = await carbon.attestationIdOf(projectKey, t - 1000n, t - 1n, ethers.id(`bench report ${i}`));
+    const [start, end] = [firstPeriod + BigInt(i) * 100n, firstPeriod + BigInt(i) * 100n + 99n];
+    await send(carbon.connect(verifier).attest(projectKey, start, end, 10_000n, ethers.id(`bench report ${i}`)));
+    const attestation = await carbon.attestationIdOf(projectKey, start, end, ethers.id(`bench report ${i}`));
     await send(carbon.issue(attestation, businesses[i % 4].address, 10_000n));
   }
   const claim = { beneficiaryName: "Bench beneficiary", beneficiaryOrg: ethers.ZeroHash, reason: "bench", consumptionStart: 0, consumptionEnd: 1 };

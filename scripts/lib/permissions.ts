@@ -56,6 +56,8 @@ export const PERMISSIONS = {
     // function for now; the role stays defined so grants already on chain keep their meaning.
     ADMIN: ["setFee"],
     GUARDIAN: ["pause", "unpause"],
+    // The issuer's cancel reaches credits in escrow: the market reduces the listing and has the registry burn them.
+    ISSUER: ["cancelEscrowed"],
   },
   AuditAnchor: {
     ANCHORER: ["anchor"],

@@ -59,7 +59,10 @@ export function carbonRoutes(routes: RouteBuilder, s: GatewayServices): void {
     path: "/v1/carbon/attestations",
     operationId: "attestReport",
     summary: "Attest a monitoring report (accredited verifier)",
-    description: "One attestation per (project, monitoring period, report); its id is computed by the registry and returned.",
+    description:
+      "One issuance per monitoring period: a project's periods may not overlap, whatever the report. Both ends belong to the period, so the next " +
+      "one must start after the end of the latest attested (`attestedUntil`); otherwise 422 CarbonCreditRegistryPeriodOverlaps with the project key, " +
+      "the refused start and `attestedUntil` (Unix seconds). The attestation id is computed by the registry and returned.",
     tags,
     scope: SCOPE.CARBON_ATTEST,
     body: AttestBody,
@@ -120,7 +123,12 @@ export function carbonRoutes(routes: RouteBuilder, s: GatewayServices): void {
     method: "post",
     path: "/v1/carbon/batches/{id}/cancel",
     operationId: "cancelCredits",
-    summary: "Invalidate a holder's credits of a batch (issuer); distinct from retirement",
+    summary: "Invalidate a holder's credits of a batch, or credits in the market's escrow for a listing (issuer); distinct from retirement",
+    description:
+      "With `holder`, the credits in that organisation's account. With `listingId`, credits of the batch held in escrow for that open listing " +
+      "(frozen seller or batch included): the listing is reduced by the amount, and closed when nothing is left (`ListingReduced`); the answer adds " +
+      "`listingRemaining` and `listingClosed`. 409 LISTING_OF_ANOTHER_BATCH when the listing sells another batch; 409 CarbonMarketListingClosed, " +
+      "422 CarbonMarketInsufficientRemaining above the remainder.",
     tags,
     scope: SCOPE.CARBON_ISSUE,
     params: BatchParams,

@@ -5,7 +5,7 @@ import type { ChainRef } from "./readers/types";
 import type { OperationRegistry } from "../chain/tx/operations";
 import type { SubmitOutcome, TxCall, TxPipeline } from "../chain/tx/pipeline";
 import { eventIn } from "../chain/tx/receipt-events";
-import { NotFoundError } from "../errors";
+import { ConflictError, NotFoundError } from "../errors";
 import { isoOf } from "../util/time";
 import { readChain } from "./chain-read";
 import type { AccountRef, OrgDirectory } from "./org-directory";
@@ -85,6 +85,17 @@ export class CarbonService {
       const e = event(receipts, "Cancelled");
       return { ...params, serialFirst: (e.serialFirst as bigint).toString(), serialLast: (e.serialLast as bigint).toString() };
     });
+    operations.register<Record<string, unknown>>("carbon.cancel.escrow", ({ params, receipts }) => {
+      const e = event(receipts, "Cancelled");
+      const reduced = eventIn(receipts, this.contracts.market.interface, this.contracts.addresses.market, "ListingReduced");
+      return {
+        ...params,
+        serialFirst: (e.serialFirst as bigint).toString(),
+        serialLast: (e.serialLast as bigint).toString(),
+        listingRemaining: (reduced.remaining as bigint).toString(),
+        listingClosed: reduced.remaining === 0n,
+      };
+    });
     operations.register<Record<string, unknown>>("carbon.batch.adjustment", ({ params, receipts }) => {
       const e = event(receipts, "CorrespondingAdjustmentChanged");
       return { ...params, previous: ADJUSTMENT_STATUSES[Number(e.previous)] };
@@ -159,13 +170,41 @@ export class CarbonService {
     return this.submit(caller, "carbon.issue", { ...input }, [this.call("issue", [input.attestationId, to, BigInt(input.amount)])], idempotency);
   }
 
-  async cancel(caller: Principal, batchId: bigint, input: { holder: string; amount: string; reason: string }, idempotency?: Claim): Promise<SubmitOutcome> {
-    const holder = await this.directory.accountOf(input.holder);
+  /**
+   * Cancels a holder's credits, or (with `listingId`) credits of the batch held in the market's escrow for that
+   * listing: the market, restricted to ISSUER, reduces or closes the listing and has the registry cancel from escrow.
+   */
+  async cancel(
+    caller: Principal,
+    batchId: bigint,
+    input: { holder?: string; listingId?: bigint; amount: string; reason: string },
+    idempotency?: Claim,
+  ): Promise<SubmitOutcome> {
+    if (input.listingId !== undefined) return this.cancelEscrowed(caller, batchId, input.listingId, input, idempotency);
+    const holder = await this.directory.accountOf(input.holder!);
     return this.submit(
       caller,
       "carbon.cancel",
       { batchId: batchId.toString(), ...input },
       [this.call("cancel", [batchId, holder, BigInt(input.amount), input.reason])],
+      idempotency,
+    );
+  }
+
+  private async cancelEscrowed(caller: Principal, batchId: bigint, listingId: bigint, input: { amount: string; reason: string }, idempotency?: Claim): Promise<SubmitOutcome> {
+    const listing = await readChain(() => this.contracts.market.listing(listingId));
+    if (listing.batchId !== batchId) {
+      throw new ConflictError("LISTING_OF_ANOTHER_BATCH", `Listing ${listingId} sells batch ${listing.batchId}, not batch ${batchId}`, {
+        listingId: listingId.toString(),
+        batchId: listing.batchId.toString(),
+      });
+    }
+    const market = this.contracts.market.interface as Interface;
+    return this.submit(
+      caller,
+      "carbon.cancel.escrow",
+      { batchId: batchId.toString(), listingId: listingId.toString(), amount: input.amount, reason: input.reason },
+      [{ to: this.contracts.addresses.market, data: market.encodeFunctionData("cancelEscrowed", [listingId, BigInt(input.amount), input.reason]) }],
       idempotency,
     );
   }

@@ -92,9 +92,10 @@ describe("CarbonCreditRegistry", function () {
   });
 
   describe("#attest", function () {
+    /** A period after the fixture's (which covers one day from a year ago), ending a day ago. */
     async function periods() {
       const now = BigInt(await time.latest());
-      return { start: now - BigInt(YEAR), end: now - BigInt(DAY) };
+      return { start: now - BigInt(YEAR) + 2n * BigInt(DAY), end: now - BigInt(DAY) };
     }
 
     it("records the attestation under the id of (project, period, report)", async function () {
@@ -162,10 +163,42 @@ describe("CarbonCreditRegistry", function () {
       const { carbon, signers, projectKey } = await loadFixture(carbonFixture);
       const { start, end } = await periods();
       await carbon.connect(signers.verifier).attest(projectKey, start, end, 5n, ethers.id("r"));
-      const id = await carbon.attestationIdOf(projectKey, start, end, ethers.id("r"));
       await expect(carbon.connect(signers.verifier).attest(projectKey, start, end, 9n, ethers.id("r")))
-        .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryAttestationExists")
-        .withArgs(id);
+        .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryPeriodOverlaps")
+        .withArgs(projectKey, start, end);
+    });
+
+    // Periods include both ends: the next one must start after the last attested second (attestedUntil + 1).
+    it("refuses any report for a period overlapping one attested: at attestedUntil refused, attestedUntil + 1 accepted", async function () {
+      const { carbon, signers, projectKey } = await loadFixture(carbonFixture);
+      const { start, end } = await periods();
+      const verifier = carbon.connect(signers.verifier);
+      await verifier.attest(projectKey, start, end - 1000n, 5n, ethers.id("first report"));
+      expect((await carbon.project(projectKey)).attestedUntil).to.equal(end - 1000n);
+      // Another report hash changes nothing: a period that starts at the last attested second overlaps it.
+      await expect(verifier.attest(projectKey, end - 1000n, end, 9n, ethers.id("second report")))
+        .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryPeriodOverlaps")
+        .withArgs(projectKey, end - 1000n, end - 1000n);
+      // One inside it, one that contains it, and an earlier period attested late are refused as well.
+      for (const [s, e] of [[start + 10n, start + 20n], [start - 10n, end], [start - 100n, start - 50n]]) {
+        await expect(verifier.attest(projectKey, s, e, 9n, ethers.id("second report")))
+          .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryPeriodOverlaps")
+          .withArgs(projectKey, s, end - 1000n);
+      }
+      await expect(verifier.attest(projectKey, end - 999n, end, 9n, ethers.id("second report")))
+        .to.emit(carbon, "Attested")
+        .withArgs(anyValue, projectKey, signers.verifier.address, end - 999n, end, 9n, ethers.id("second report"));
+      expect((await carbon.project(projectKey)).attestedUntil).to.equal(end);
+    });
+
+    it("keeps the periods of each project apart: another project attests the same period", async function () {
+      const { carbon, signers, orgs, projectKey } = await loadFixture(carbonFixture);
+      const { start, end } = await periods();
+      await carbon.connect(signers.issuer).registerProject("VN-DN-0002", orgs.businessB.id, "GS", "m", "l", ethers.ZeroHash);
+      const other = ethers.id("VN-DN-0002");
+      expect((await carbon.project(other)).attestedUntil).to.equal(0n);
+      await carbon.connect(signers.verifier).attest(projectKey, start, end, 5n, ethers.id("r"));
+      await expect(carbon.connect(signers.verifier).attest(other, start, end, 5n, ethers.id("r"))).to.emit(carbon, "Attested");
     });
 
     it("is refused to anyone without the VERIFIER role", async function () {

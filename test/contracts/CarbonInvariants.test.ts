@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { ethers, network } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Log } from "ethers";
 import { MARKET_ORG } from "../../scripts/lib/system";
 import type { CarbonStateReader } from "../../typechain-types";
@@ -8,8 +9,9 @@ import { attestReport, carbonFixture, claim } from "./fixtures/carbon";
 
 /**
  * Stateful property test of the carbon registry, the VND token and the market together. fast-check generates
- * sequences of commands (issue, transfer, retire, cancel, freeze, list, fill, fill-and-retire, cancel listing,
- * mint/burn/transfer VND, suspend/reinstate a participant); each runs against the chain and against a small model
+ * sequences of commands (issue, transfer, retire, cancel, freeze, list with or without expiry, fill, fill-and-retire,
+ * cancel listing, reclaim after expiry, the issuer's cancel of credits in escrow, mint/burn/transfer VND,
+ * suspend/reinstate a participant or the issuer's organisation); each runs against the chain and against a small model
  * that predicts whether the chain must accept or refuse it. After every step the whole state is read back (one
  * eth_call through CarbonStateReader) and checked:
  *   - for every batch, issued = circulating + retired + cancelled, circulating = totalSupply = sum of balances;
@@ -47,6 +49,9 @@ interface ListingModel {
   price: bigint;
   minFill: bigint;
   buyer: number | null;
+  /** Listed with an expiry (1,000 s after listing); `expired` once a Reclaim step moved the clock past it. */
+  expiring: boolean;
+  expired: boolean;
 }
 
 interface Range {
@@ -66,6 +71,8 @@ class Model {
   burned = 0n;
   ranges: Range[] = [];
   reports = 0;
+  /** The issuer's organisation (DONRE): while it is suspended, every ISSUER function is refused. */
+  issuerActive = true;
 }
 
 type Ctx = Awaited<ReturnType<typeof carbonFixture>>;
@@ -164,6 +171,21 @@ function pick<T>(items: T[], selector: number): number | null {
   return items.length === 0 ? null : selector % items.length;
 }
 
+/** The listing a selector picks (its id is its index + 1) and its batch, or null before the first listing. */
+function pickListing(model: Model, selector: number): { id: number; listing: ListingModel; batch: BatchModel } | null {
+  const l = pick(model.listings, selector);
+  if (l === null) return null;
+  const listing = model.listings[l];
+  return { id: l + 1, listing, batch: model.batches[listing.batch] };
+}
+
+/** A listing's remainder back from escrow to its seller (a cancellation or a reclaim). */
+function returnRemainder(listing: ListingModel, batch: BatchModel): void {
+  batch.bal[MARKET] -= listing.remaining;
+  batch.bal[listing.seller] += listing.remaining;
+  listing.remaining = 0n;
+}
+
 // ------------------------------------------------------------------------------------------- invariants
 
 async function checkInvariants(model: Model, real: Real): Promise<void> {
@@ -209,7 +231,7 @@ class Issue extends Step {
   }
   async run(model: Model, real: Real) {
     const { attestationId } = await attestReport(real.ctx, this.amount, `prop-report-${model.reports++}`);
-    const ok = model.active[this.to];
+    const ok = model.active[this.to] && model.issuerActive;
     const logs = await attempt(real, model, ok, this.toString(), () =>
       real.ctx.carbon.connect(real.ctx.signers.issuer).issue(attestationId, real.accounts[this.to], this.amount),
     );
@@ -279,7 +301,7 @@ class Cancel extends Step {
     const b = pick(model.batches, this.batchSel);
     if (b === null) return;
     const batch = model.batches[b];
-    const ok = batch.bal[this.holder] >= this.amount;
+    const ok = batch.bal[this.holder] >= this.amount && model.issuerActive;
     const logs = await attempt(real, model, ok, this.toString(), () =>
       real.ctx.carbon.connect(real.ctx.signers.issuer).cancel(b + 1, real.accounts[this.holder], this.amount, "property test"),
     );
@@ -303,8 +325,8 @@ class ToggleBatchFreeze extends Step {
     if (b === null) return;
     const batch = model.batches[b];
     const issuer = real.ctx.carbon.connect(real.ctx.signers.issuer);
-    await attempt(real, model, true, this.toString(), () => (batch.frozen ? issuer.unfreezeBatch(b + 1, "p") : issuer.freezeBatch(b + 1, "p")));
-    batch.frozen = !batch.frozen;
+    const logs = await attempt(real, model, model.issuerActive, this.toString(), () => (batch.frozen ? issuer.unfreezeBatch(b + 1, "p") : issuer.freezeBatch(b + 1, "p")));
+    if (logs) batch.frozen = !batch.frozen;
   }
   toString() {
     return `toggleBatchFreeze(batch#${this.batchSel})`;
@@ -318,10 +340,10 @@ class ToggleAccountFreeze extends Step {
   async run(model: Model, real: Real) {
     const issuer = real.ctx.carbon.connect(real.ctx.signers.issuer);
     const address = real.accounts[this.account];
-    await attempt(real, model, true, this.toString(), () =>
+    const logs = await attempt(real, model, model.issuerActive, this.toString(), () =>
       model.frozen[this.account] ? issuer.unfreezeAccount(address, "p") : issuer.freezeAccount(address, "p"),
     );
-    model.frozen[this.account] = !model.frozen[this.account];
+    if (logs) model.frozen[this.account] = !model.frozen[this.account];
   }
   toString() {
     return `toggleAccountFreeze(${NAMES[this.account]})`;
@@ -343,8 +365,29 @@ class ToggleParticipant extends Step {
   }
 }
 
+/** Suspends or reinstates the issuer's organisation: its ISSUER role is void while it is suspended. */
+class ToggleIssuer extends Step {
+  async run(model: Model, real: Real) {
+    const governor = real.ctx.participants.connect(real.ctx.signers.governor);
+    const orgId = real.ctx.orgs.environment.id;
+    await attempt(real, model, true, this.toString(), () => (model.issuerActive ? governor.suspend(orgId, "p") : governor.reinstate(orgId, "p")));
+    model.issuerActive = !model.issuerActive;
+  }
+  toString() {
+    return `toggleIssuer()`;
+  }
+}
+
 class List extends Step {
-  constructor(readonly seller: number, readonly batchSel: number, readonly amount: bigint, readonly price: bigint, readonly minFill: bigint, readonly buyer: number | null) {
+  constructor(
+    readonly seller: number,
+    readonly batchSel: number,
+    readonly amount: bigint,
+    readonly price: bigint,
+    readonly minFill: bigint,
+    readonly buyer: number | null,
+    readonly expiring: boolean,
+  ) {
     super();
   }
   async run(model: Model, real: Real) {
@@ -360,16 +403,18 @@ class List extends Step {
       !batch.frozen &&
       batch.bal[this.seller] >= this.amount;
     const buyer = this.buyer === null ? ethers.ZeroAddress : real.accounts[this.buyer];
+    // Only a Reclaim step moves the clock on (by more than 1,000 s), so the listing expires exactly then.
+    const expiry = this.expiring ? BigInt(await time.latest()) + 1_000n : 0n;
     const logs = await attempt(real, model, ok, this.toString(), () =>
-      real.ctx.market.connect(real.signer(this.seller)).list(b + 1, this.amount, this.price, this.minFill, 0n, buyer),
+      real.ctx.market.connect(real.signer(this.seller)).list(b + 1, this.amount, this.price, this.minFill, expiry, buyer),
     );
     if (!logs) return;
     batch.bal[this.seller] -= this.amount;
     batch.bal[MARKET] += this.amount;
-    model.listings.push({ seller: this.seller, batch: b, remaining: this.amount, price: this.price, minFill: this.minFill, buyer: this.buyer });
+    model.listings.push({ seller: this.seller, batch: b, remaining: this.amount, price: this.price, minFill: this.minFill, buyer: this.buyer, expiring: this.expiring, expired: false });
   }
   toString() {
-    return `list(${NAMES[this.seller]}, batch#${this.batchSel}, ${this.amount} @ ${this.price}, min ${this.minFill}, buyer ${this.buyer === null ? "-" : NAMES[this.buyer]})`;
+    return `list(${NAMES[this.seller]}, batch#${this.batchSel}, ${this.amount} @ ${this.price}, min ${this.minFill}, buyer ${this.buyer === null ? "-" : NAMES[this.buyer]}${this.expiring ? ", expiring" : ""})`;
   }
 }
 
@@ -387,6 +432,7 @@ class Fill extends Step {
     const fee = (cost * FEE_BPS) / 10_000n;
     const ok =
       listing.remaining > 0n &&
+      !listing.expired &&
       this.buyer !== listing.seller &&
       (listing.buyer === null || listing.buyer === this.buyer) &&
       (amount >= listing.minFill || amount === listing.remaining) &&
@@ -427,19 +473,68 @@ class CancelListing extends Step {
     super();
   }
   async run(model: Model, real: Real) {
-    const l = pick(model.listings, this.listingSel);
-    if (l === null) return;
-    const listing = model.listings[l];
-    const batch = model.batches[listing.batch];
+    const picked = pickListing(model, this.listingSel);
+    if (!picked) return;
+    const { id, listing, batch } = picked;
     const ok = listing.remaining > 0n && model.active[listing.seller] && model.active[MARKET] && !batch.frozen && !model.frozen[listing.seller];
-    const logs = await attempt(real, model, ok, this.toString(), () => real.ctx.market.connect(real.signer(listing.seller)).cancelListing(l + 1));
-    if (!logs) return;
-    batch.bal[MARKET] -= listing.remaining;
-    batch.bal[listing.seller] += listing.remaining;
-    listing.remaining = 0n;
+    const logs = await attempt(real, model, ok, this.toString(), () => real.ctx.market.connect(real.signer(listing.seller)).cancelListing(id));
+    if (logs) returnRemainder(listing, batch);
   }
   toString() {
     return `cancelListing(listing#${this.listingSel})`;
+  }
+}
+
+/**
+ * Anyone returns an expired listing's remainder to its seller; first, if `advance`, the clock moves past every expiry
+ * set so far. Refused before the expiry, for a closed listing, a frozen seller or batch, or an inactive seller.
+ */
+class Reclaim extends Step {
+  constructor(readonly listingSel: number, readonly advance: boolean) {
+    super();
+  }
+  async run(model: Model, real: Real) {
+    const picked = pickListing(model, this.listingSel);
+    if (!picked) return;
+    const { id, listing, batch } = picked;
+    if (this.advance) {
+      await time.increase(2_000);
+      for (const each of model.listings) if (each.expiring) each.expired = true;
+    }
+    const ok = listing.remaining > 0n && listing.expired && model.active[listing.seller] && model.active[MARKET] && !batch.frozen && !model.frozen[listing.seller];
+    const logs = await attempt(real, model, ok, this.toString(), () => real.ctx.market.connect(real.ctx.signers.marketOperator).reclaimExpired(id));
+    if (logs) returnRemainder(listing, batch);
+  }
+  toString() {
+    return `reclaim(listing#${this.listingSel}${this.advance ? ", after the expiry" : ""})`;
+  }
+}
+
+/**
+ * The issuer cancels credits held in escrow for a listing, frozen seller or batch included; the listing shrinks and
+ * closes at 0. The amount is 1 to remainder + 1, so one past the remainder is tried too.
+ */
+class CancelEscrowed extends Step {
+  constructor(readonly listingSel: number, readonly amountSel: number) {
+    super();
+  }
+  async run(model: Model, real: Real) {
+    const picked = pickListing(model, this.listingSel);
+    if (!picked) return;
+    const { id, listing, batch } = picked;
+    const amount = 1n + (BigInt(this.amountSel) % (listing.remaining + 1n));
+    const ok = model.issuerActive && amount <= listing.remaining;
+    const logs = await attempt(real, model, ok, this.toString(), () => real.ctx.market.connect(real.ctx.signers.issuer).cancelEscrowed(id, amount, "property test"));
+    if (!logs) return;
+    const args = eventArgs(real, logs, "Cancelled");
+    expect(args.holder, `${this}: cancelled from escrow`).to.equal(real.accounts[MARKET]);
+    recordRange(model, listing.batch, args.serialFirst, args.serialLast, amount, this.toString());
+    listing.remaining -= amount;
+    batch.bal[MARKET] -= amount;
+    batch.cancelled += amount;
+  }
+  toString() {
+    return `cancelEscrowed(listing#${this.listingSel}, amount#${this.amountSel})`;
   }
 }
 
@@ -528,13 +623,24 @@ const commandArbitraries = [
   fc.nat({ max: 1_000 }).map((b) => new ToggleBatchFreeze(b)),
   holder.map((a) => new ToggleAccountFreeze(a)),
   fc.constantFrom(...SUSPENDABLE).map((a) => new ToggleParticipant(a)),
+  fc.constant(null).map(() => new ToggleIssuer()),
   ...Array(3).fill(
     fc
-      .tuple(holder, selector, units, fc.bigInt({ min: 1n, max: 1_000n }), fc.bigInt({ min: 0n, max: 10n }), fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: holder, weight: 1 }))
-      .map(([s, b, n, p, m, buyer]) => new List(s, b, n, p, m, buyer)),
+      .tuple(
+        holder,
+        selector,
+        units,
+        fc.bigInt({ min: 1n, max: 1_000n }),
+        fc.bigInt({ min: 0n, max: 10n }),
+        fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: holder, weight: 1 }),
+        fc.boolean(),
+      )
+      .map(([s, b, n, p, m, buyer, expiring]) => new List(s, b, n, p, m, buyer, expiring)),
   ),
   ...Array(4).fill(fc.tuple(holder, selector, fc.nat({ max: 1_000 }), fc.boolean()).map(([buyer, l, a, r]) => new Fill(buyer, l, a, r))),
   fc.nat({ max: 1_000 }).map((l) => new CancelListing(l)),
+  ...Array(2).fill(fc.tuple(selector, fc.boolean()).map(([l, advance]) => new Reclaim(l, advance))),
+  ...Array(2).fill(fc.tuple(selector, fc.nat({ max: 1_000 })).map(([l, a]) => new CancelEscrowed(l, a))),
   fc.tuple(holder, vndAmount).map(([to, n]) => new MintVnd(to, n)),
   fc.tuple(holder, vndAmount).map(([from, n]) => new BurnVnd(from, n)),
   fc.tuple(holder, holder, vndAmount).map(([f, t, n]) => new TransferVnd(f, t, n)),

@@ -389,6 +389,74 @@ describe("CarbonMarket", function () {
     });
   });
 
+  describe("#cancelEscrowed", function () {
+    it("lets the issuer cancel credits in escrow: the listing shrinks, the registry burns from escrow and names the serials", async function () {
+      const { market, carbon, signers, batchId, marketAddress } = await loadFixture(listedFixture);
+      await expect(market.connect(signers.issuer).cancelEscrowed(1n, 30n, "double counting"))
+        .to.emit(market, "ListingReduced")
+        .withArgs(1n, signers.businessA.address, 30n, 70n)
+        .and.to.emit(carbon, "Cancelled")
+        .withArgs(batchId, marketAddress, 30n, 1n, 30n, "double counting")
+        .and.to.emit(carbon, "TransferSingle")
+        .withArgs(marketAddress, marketAddress, ethers.ZeroAddress, batchId, 30n);
+      expect((await market.listing(1n)).remaining).to.equal(70n);
+      expect(await carbon.balanceOf(marketAddress, batchId)).to.equal(70n);
+      const info = await carbon.batch(batchId);
+      expect([info.issued, info.circulating, info.cancelled]).to.deep.equal([1000n, 970n, 30n]);
+      // The rest stays for sale.
+      await expect(market.connect(signers.businessB).fill(1n, 70n, 70n * PRICE)).to.emit(market, "Traded");
+    });
+
+    it("closes the listing when its whole remainder is cancelled", async function () {
+      const { market, carbon, signers, batchId, marketAddress } = await loadFixture(listedFixture);
+      await market.connect(signers.businessB).fill(1n, 40n, 40n * PRICE);
+      await expect(market.connect(signers.issuer).cancelEscrowed(1n, 60n, "fraud")).to.emit(market, "ListingReduced").withArgs(1n, signers.businessA.address, 60n, 0n);
+      expect(await carbon.balanceOf(marketAddress, batchId)).to.equal(0n);
+      await expect(market.connect(signers.businessB).fill(1n, 1n, PRICE)).to.be.revertedWithCustomError(market, "CarbonMarketListingClosed").withArgs(1n);
+      await expect(market.connect(signers.businessA).cancelListing(1n)).to.be.revertedWithCustomError(market, "CarbonMarketListingClosed").withArgs(1n);
+      await expect(market.connect(signers.issuer).cancelEscrowed(1n, 1n, "again")).to.be.revertedWithCustomError(market, "CarbonMarketListingClosed").withArgs(1n);
+    });
+
+    it("reaches a frozen seller's and a frozen batch's credits, which nobody else can move", async function () {
+      const { market, carbon, signers, batchId } = await loadFixture(listedFixture);
+      await carbon.connect(signers.issuer).freezeAccount(signers.businessA.address, "court order");
+      await carbon.connect(signers.issuer).freezeBatch(batchId, "investigation");
+      await expect(market.connect(signers.businessA).cancelListing(1n)).to.be.revertedWithCustomError(market, "CarbonMarketSellerFrozen");
+      await expect(market.connect(signers.issuer).cancelEscrowed(1n, 100n, "fraud confirmed"))
+        .to.emit(market, "ListingReduced")
+        .withArgs(1n, signers.businessA.address, 100n, 0n);
+      expect((await carbon.batch(batchId)).cancelled).to.equal(100n);
+    });
+
+    it("refuses a zero amount, more than the remainder (at remainder + 1), unknown listings, an empty reason and a paused registry", async function () {
+      const { market, carbon, signers } = await loadFixture(listedFixture);
+      const issuer = market.connect(signers.issuer);
+      await expect(issuer.cancelEscrowed(1n, 0n, "x")).to.be.revertedWithCustomError(market, "CarbonMarketZeroAmount");
+      await expect(issuer.cancelEscrowed(1n, 101n, "x")).to.be.revertedWithCustomError(market, "CarbonMarketInsufficientRemaining").withArgs(1n, 101n, 100n);
+      await expect(issuer.cancelEscrowed(2n, 1n, "x")).to.be.revertedWithCustomError(market, "CarbonMarketUnknownListing").withArgs(2n);
+      await expect(issuer.cancelEscrowed(1n, 1n, "")).to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryEmptyReason");
+      await carbon.connect(signers.guardian).pause();
+      await expect(issuer.cancelEscrowed(1n, 1n, "x")).to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryPaused");
+      expect((await market.listing(1n)).remaining).to.equal(100n);
+      await carbon.connect(signers.guardian).unpause();
+      await expect(issuer.cancelEscrowed(1n, 100n, "x")).to.emit(market, "ListingReduced").withArgs(1n, signers.businessA.address, 100n, 0n);
+    });
+
+    it("is the issuer's alone: refused to the seller, to an issuer of a suspended organisation, and the registry's side to anyone but the market", async function () {
+      const { market, carbon, participants, signers, orgs, batchId } = await loadFixture(listedFixture);
+      await expect(market.connect(signers.businessA).cancelEscrowed(1n, 1n, "x"))
+        .to.be.revertedWithCustomError(market, "AccessManagedUnauthorized")
+        .withArgs(signers.businessA.address);
+      await expect(carbon.connect(signers.issuer).cancelFromEscrow(batchId, 1n, "x"))
+        .to.be.revertedWithCustomError(carbon, "CarbonCreditRegistryNotMarket")
+        .withArgs(signers.issuer.address);
+      await participants.connect(signers.governor).suspend(orgs.environment.id, "audit");
+      await expect(market.connect(signers.issuer).cancelEscrowed(1n, 1n, "x"))
+        .to.be.revertedWithCustomError(market, "AccessManagedUnauthorized")
+        .withArgs(signers.issuer.address);
+    });
+  });
+
   describe("#reclaimExpired", function () {
     it("lets anyone return an expired listing's remainder to its seller", async function () {
       const { market, carbon, signers, batchId } = await loadFixture(carbonFixture);

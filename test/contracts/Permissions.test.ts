@@ -12,7 +12,7 @@ const CONTRACTS_DIR = path.join(__dirname, "../../contracts");
 /**
  * Mutating functions that are public on purpose (no role): the holders' ERC-721, ERC-1155 and ERC-20 functions,
  * holders' own retirements and market actions (each checks the caller's participant status and ownership itself),
- * `retireOnBehalf` (callable only by the market set with `setMarket`), and AccessManaged's setAuthority, which
+ * `retireOnBehalf` and the registry's `cancelFromEscrow` (callable only by the market set with `setMarket`), and AccessManaged's setAuthority, which
  * checks its caller is the authority itself. Anything else that changes state must be `restricted` and listed in
  * PERMISSIONS.
  */
@@ -29,6 +29,8 @@ const PUBLIC_MUTATING = new Set([
   // carbon holders
   "retire(uint256,uint256,(string,bytes32,string,uint64,uint64))",
   "retireOnBehalf(address,uint256,uint256,(string,bytes32,string,uint64,uint64))",
+  // only the market set with setMarket, from its ISSUER-restricted cancelEscrowed
+  "cancelFromEscrow(uint256,uint256,string)",
   // only the exchange named once by the administrator (setExchange), checked by address like retireOnBehalf's market
   "grantPurchasedLicense(uint256,bytes32,uint64,uint64,uint64,bytes32)",
   // market participants

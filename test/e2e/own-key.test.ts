@@ -72,8 +72,10 @@ describe("own key, through the cal CLI only (real processes, embedded anvil)", f
     const project = `VN-OWN-${Date.now().toString(36).toUpperCase()}`;
     const body = (o: unknown) => JSON.stringify(o);
     await calJson(key("DONRE"), ["write", "POST", "/v1/carbon/projects", "--body", body({ id: project, developer: "BIZ-SOLAR", standard: "Domestic", methodology: "AMS-I.D", location: "Da Nang", metadataHash: `0x${"11".repeat(32)}` })]);
+    // One issuance per monitoring period: each batch of the project covers the next half-year.
+    const periods = [{ start: "2024-01-01", end: "2024-06-30" }, { start: "2024-07-01", end: "2024-12-31" }];
     const issueTo = async (to: string, amount: string) => {
-      const attested = await calJson(key("VVB-1"), ["write", "POST", "/v1/carbon/attestations", "--body", body({ project, monitoringPeriod: { start: "2024-01-01", end: "2024-06-30" }, amount, reportHash: `0x${Math.random().toString(16).slice(2).padEnd(64, "0")}` })]);
+      const attested = await calJson(key("VVB-1"), ["write", "POST", "/v1/carbon/attestations", "--body", body({ project, monitoringPeriod: periods.shift(), amount, reportHash: `0x${Math.random().toString(16).slice(2).padEnd(64, "0")}` })]);
       return (await calJson(key("DONRE"), ["write", "POST", "/v1/carbon/batches", "--body", body({ attestationId: attested.result.attestationId, to, amount })])).result.batchId as string;
     };
     const batch = await issueTo(BIZ, "100");

@@ -71,6 +71,20 @@ function forgeIssue(f: Forgery, x: Fixture, attested: bigint, issue: { amount: b
   return { attestation, issued, mint };
 }
 
+/**
+ * A forged attestation of VN-DN-0001 (a new report) whose period starts `offset` seconds after the end of the latest
+ * period attested for the project (periods include both ends: 0 overlaps, 1 follows).
+ */
+function forgeNextPeriod(f: Forgery, offset: bigint): AuditEvent {
+  const projectKey = ethers.id("VN-DN-0001");
+  const last = f.findAll("Attested", (a) => a.projectKey === projectKey).pop()!;
+  const periodStart = (last.args.periodEnd as bigint) + offset;
+  const periodEnd = periodStart + 10n;
+  const reportHash = ethers.id(`report of the period after, +${offset}`);
+  const attestationId = ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "uint64", "uint64", "bytes32"], [projectKey, periodStart, periodEnd, reportHash]));
+  return f.append(last, { periodStart, periodEnd, reportHash, attestationId });
+}
+
 /** A valid trade on listing 4 (open, 70 t of batch 3 at 310,000 VND, minimum 5 t, seller BIZ-A), with some fields changed. */
 function forgeTrade(f: Forgery, x: Fixture, args: Record<string, unknown> = {}): AuditEvent {
   return f.append(f.find("Traded"), {
@@ -559,6 +573,18 @@ const ROWS: Row[] = [
     forge: (f) => f.append(f.find("Attested")),
   },
   {
+    site: "carbon: one issuance per monitoring period (another report for a period already attested)",
+    check: CARBON.periods,
+    message: /^attestation 0x[0-9a-f]{64} of project VN-DN-0001 covers \S+ – \S+, which overlaps the periods attested until \S+$/,
+    forge: (f, x) => forgeIssue(f, x, 10n, null).attestation,
+  },
+  {
+    site: "carbon: one issuance per monitoring period (a period starting at the last attested second)",
+    check: CARBON.periods,
+    message: /^attestation 0x[0-9a-f]{64} of project VN-DN-0001 covers .*, which overlaps the periods attested until /,
+    forge: (f) => forgeNextPeriod(f, 0n),
+  },
+  {
     site: "carbon: attestations are for registered projects",
     check: CARBON.events,
     message: / for unregistered project 0x/,
@@ -750,8 +776,8 @@ const ROWS: Row[] = [
   {
     site: "carbon: serials are consumed in order",
     check: CARBON.serials,
-    message: /^retirement 1510 of batch 3 \(serials 1510–1510\) does not start at the batch's next serial 1501$/,
-    forge: (f, x) => forgeRetirement(f, x.signers.businessA.address, x.batches.rice2, 1n, 1510n, 1510n),
+    message: /^retirement 1520 of batch 3 \(serials 1520–1520\) does not start at the batch's next serial 1516$/,
+    forge: (f, x) => forgeRetirement(f, x.signers.businessA.address, x.batches.rice2, 1n, 1520n, 1520n),
   },
   {
     site: "carbon: serials are consumed in order (cancellation)",
@@ -848,7 +874,13 @@ const ROWS: Row[] = [
     message: /^retirement 1 \(holder, batch, amount, serials\): replayed /,
     lie: () => lieAbout("CarbonCreditRegistry", "retirement", (a) => withFields(a, { amount: 1n }), 1n),
   },
-  { site: "carbon: project records", check: CARBON.records, message: /^project 0x[0-9a-f]{64}: replayed /, lie: () => lieAbout("CarbonCreditRegistry", "project", (a) => withFields(a, { registeredAt: 0n })) },
+  {
+    site: "carbon: the end of a project's attested periods",
+    check: CARBON.records,
+    message: /^project 0x[0-9a-f]{64} \(developer, metadata, registered, attested until\): replayed \[.*,\d+\], on chain \[.*,0\]$/,
+    lie: () => lieAbout("CarbonCreditRegistry", "project", (a) => withFields(a, { attestedUntil: 0n }), ethers.id("VN-DN-0001")),
+  },
+  { site: "carbon: project records", check: CARBON.records, message: /^project 0x[0-9a-f]{64} \(developer, metadata, registered, attested until\): replayed /, lie: () => lieAbout("CarbonCreditRegistry", "project", (a) => withFields(a, { registeredAt: 0n })) },
   {
     site: "carbon: attestation records",
     check: CARBON.records,
@@ -943,6 +975,47 @@ const ROWS: Row[] = [
     check: MARKET.listings,
     message: "listing 4 reclaimed before it expired",
     forge: (f, x) => f.append(f.find("ListingReclaimed"), { listingId: 4n, seller: x.signers.businessA.address, remaining: 70n }),
+  },
+  {
+    site: "market: an issuer's reduction names the listing's seller and what is left",
+    check: MARKET.listings,
+    message: /^listing 2 of 0x[0-9a-fA-F]{40} reduced by 15 t to 24 t, but the replay has 0x[0-9a-f]{40} with 40 t$/,
+    forge: (f) => f.alter(f.find("ListingReduced"), { remaining: 24n }),
+  },
+  {
+    site: "market: an issuer's reduction takes no more than is left",
+    check: MARKET.listings,
+    message: /^listing 2 of 0x[0-9a-fA-F]{40} reduced by 41 t to 0 t, but the replay has 0x[0-9a-f]{40} with 40 t$/,
+    forge: (f) => f.alter(f.find("ListingReduced"), { amount: 41n, remaining: 0n }),
+  },
+  {
+    site: "market: an issuer's reduction burns the credits from escrow in its transaction",
+    check: MARKET.escrow,
+    message: "ListingReduced of listing 2: the burn from escrow of the 15 t cancelled on listing 2 did not happen in its transaction",
+    forge: (f, x) => {
+      const reduced = f.find("ListingReduced");
+      f.drop(f.find("TransferSingle", (a) => a.from === x.marketAddress && a.to === Zero && a.value === 15n));
+      return reduced;
+    },
+  },
+  {
+    site: "market: an issuer's reduction is recorded as a cancellation from escrow",
+    check: MARKET.escrow,
+    message: "ListingReduced of listing 2: the cancellation of 15 t from escrow did not happen in its transaction",
+    forge: (f, x) => {
+      const reduced = f.find("ListingReduced");
+      f.alter(f.find("Cancelled", (a) => a.holder === x.marketAddress), { holder: x.signers.businessA.address });
+      return reduced;
+    },
+  },
+  {
+    site: "market: credits in escrow are cancelled only through their listing",
+    check: MARKET.escrow,
+    message: /^15 t of batch 3 moved out of escrow without a listing event$/,
+    forge: (f, x) => {
+      f.drop(f.find("ListingReduced"));
+      return f.find("TransferSingle", (a) => a.from === x.marketAddress && a.to === Zero && a.value === 15n);
+    },
   },
   { site: "market: a fee change names the fee it replaces", check: MARKET.listings, message: "fee change leaves 5 bps but the fee was 100 bps", forge: (f) => f.append(f.find("FeeChanged"), { previousBps: 5n }) },
   { site: "market: trades on known listings", check: MARKET.listings, message: "Traded for unknown listing 99", forge: (f, x) => forgeTrade(f, x, { listingId: 99n }) },
@@ -1050,6 +1123,18 @@ describe("audit tool: every rule break it reports, provoked", function () {
     const x = await loadFixture(historyFixture);
     const report = await auditEvents(x.deployment, new Forgery(recorded, toBlock).events, toBlock);
     expect(report.discrepancies).to.deep.equal([]);
+  });
+
+  it("accepts a period starting one second after the last attested (the boundary of one issuance per period)", async function () {
+    const x = await loadFixture(historyFixture);
+    const forgery = new Forgery(recorded, toBlock);
+    forgeNextPeriod(forgery, 1n);
+    const report = await auditEvents(x.deployment, forgery.events, toBlock);
+    expect(report.discrepancies.filter((d) => d.check === CARBON.periods)).to.deep.equal([]);
+    // The same forgery starting at the last attested second is reported: the row above proves the check runs.
+    const overlapping = new Forgery(recorded, toBlock);
+    forgeNextPeriod(overlapping, 0n);
+    expect((await auditEvents(x.deployment, overlapping.events, toBlock)).discrepancies.filter((d) => d.check === CARBON.periods)).to.have.length(1);
   });
 
   for (const row of ROWS) {

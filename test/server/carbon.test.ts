@@ -108,12 +108,22 @@ describe("carbon API", function () {
       await expectError(api.get(`/v1/carbon/attestations/${randomHash()}`), 404, "ATTESTATION_NOT_FOUND");
     });
 
-    it("409 for the same report twice; 404 unknown project; 422 for a period not over yet or an amount beyond a batch", async function () {
+    it("422 for a period overlapping one attested, whatever the report (at the last attested second refused, one after accepted); 404 unknown project; 422 for a period not over yet or an amount beyond a batch", async function () {
       const project = await api.project();
       const body = { project, monitoringPeriod: { start: "2024-01-01", end: "2024-12-31" }, amount: "10", reportHash: randomHash() };
       await api.post("/v1/carbon/attestations", body, "VVB-1").expect(201);
-      const dup = await expectError(api.post("/v1/carbon/attestations", body, "VVB-1"), 409, "CHAIN_STATE_CONFLICT");
-      expect(dup.body.error.details.error).to.equal("CarbonCreditRegistryAttestationExists");
+      const end = String(Date.parse("2024-12-31T00:00:00Z") / 1000);
+      const key = ethers.keccak256(ethers.toUtf8Bytes(project));
+      for (const again of [body, { ...body, reportHash: randomHash() }, { ...body, reportHash: randomHash(), monitoringPeriod: { start: "2024-12-31", end: "2025-06-30" } }]) {
+        const refused = await expectError(api.post("/v1/carbon/attestations", again, "VVB-1"), 422, "CONTRACT_RULE");
+        expect(refused.body.error.details).to.deep.include({
+          error: "CarbonCreditRegistryPeriodOverlaps",
+          args: { projectKey: key, periodStart: String(Date.parse(`${again.monitoringPeriod.start}T00:00:00Z`) / 1000), attestedUntil: end },
+        });
+      }
+      await api
+        .post("/v1/carbon/attestations", { ...body, reportHash: randomHash(), monitoringPeriod: { start: "2024-12-31T00:00:01Z", end: "2025-06-30" } }, "VVB-1")
+        .expect(201);
       const unknown = await expectError(api.post("/v1/carbon/attestations", { ...body, project: "VN-NOPE-1" }, "VVB-1"), 404, "NOT_FOUND_ON_CHAIN");
       expect(unknown.body.error.details.error).to.equal("CarbonCreditRegistryUnknownProject");
       const future = await expectError(
@@ -126,10 +136,11 @@ describe("carbon API", function () {
         args: { periodStart: String(Date.parse("2024-01-01T00:00:00Z") / 1000), periodEnd: String(Date.parse("2099-01-01T00:00:00Z") / 1000) },
       });
       const max = (1n << 56n).toString();
-      const tooMuch = await expectError(api.post("/v1/carbon/attestations", { ...body, reportHash: randomHash(), amount: max }, "VVB-1"), 422, "CONTRACT_RULE");
+      const fresh = { ...body, project: await api.project(), reportHash: randomHash() };
+      const tooMuch = await expectError(api.post("/v1/carbon/attestations", { ...fresh, amount: max }, "VVB-1"), 422, "CONTRACT_RULE");
       expect(tooMuch.body.error.details).to.deep.include({ error: "CarbonCreditRegistryAmountTooLarge", args: { amount: max, max: ((1n << 56n) - 1n).toString() } });
       // A zero amount is refused by the gateway before anything is signed (the contract refuses it too).
-      const zero = await expectError(api.post("/v1/carbon/attestations", { ...body, reportHash: randomHash(), amount: "0" }, "VVB-1"), 400, "VALIDATION_FAILED");
+      const zero = await expectError(api.post("/v1/carbon/attestations", { ...fresh, amount: "0" }, "VVB-1"), 400, "VALIDATION_FAILED");
       expect(zero.body.error.details.issues[0]).to.include({ path: "amount", message: "must be more than 0" });
     });
 

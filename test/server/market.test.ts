@@ -297,6 +297,55 @@ describe("market and settlement API", function () {
     });
   });
 
+  describe("POST /v1/carbon/batches/{id}/cancel with a listing (the issuer's cancel in escrow)", function () {
+    it("reduces the listing, then closes it (Cancelled), frozen batch included; the batch's supply follows", async function () {
+      const batchId = await api.batch("BIZ-SOLAR", "100");
+      const serialFirst = (await api.get(`/v1/carbon/batches/${batchId}`).expect(200)).body.serials.first as string;
+      const id = await list({ batchId, amount: "40", unitPrice: "1000" });
+      // Freezing the batch stops the seller from taking the credits back; the issuer's cancel still reaches them.
+      await api.post(`/v1/carbon/batches/${batchId}/freeze`, { reason: "investigation" }, "DONRE").expect(200);
+      await expectError(api.del(`/v1/market/listings/${id}`, "BIZ-SOLAR"), 409, "CHAIN_STATE_CONFLICT");
+      const res = await api.post(`/v1/carbon/batches/${batchId}/cancel`, { listingId: id, amount: "15", reason: "double counting" }, "DONRE").expect(200);
+      expect(res.body.result).to.deep.equal({
+        batchId,
+        listingId: id,
+        amount: "15",
+        reason: "double counting",
+        serialFirst,
+        serialLast: (BigInt(serialFirst) + 14n).toString(),
+        listingRemaining: "25",
+        listingClosed: false,
+      });
+      expect((await api.get(`/v1/market/listings/${id}`).expect(200)).body).to.deep.include({ remaining: "25", status: "Open" });
+      expect((await api.get(`/v1/carbon/batches/${batchId}`).expect(200)).body.supply).to.deep.equal({ issued: "100", circulating: "85", retired: "0", cancelled: "15" });
+
+      const closed = await api.post(`/v1/carbon/batches/${batchId}/cancel`, { listingId: id, amount: "25", reason: "fraud confirmed" }, "DONRE").expect(200);
+      expect(closed.body.result).to.deep.include({ listingRemaining: "0", listingClosed: true });
+      expect((await api.get(`/v1/market/listings/${id}`).expect(200)).body).to.deep.include({ remaining: "0", status: "Cancelled" });
+      expect(await api.held("BIZ-SOLAR", batchId)).to.deep.equal({ held: "60", listed: "0", retired: "0" });
+      expect(await gw.services.contracts.carbon.balanceOf(gw.deployment.contracts.market.address, batchId)).to.equal(0n);
+    });
+
+    it("409 for another batch's listing or a closed one; 422 above the remainder; 404 unknown listing; 403 for a business; 400 for holder and listing together", async function () {
+      const batchId = await api.batch("BIZ-SOLAR", "50");
+      const other = await api.batch("BIZ-SOLAR", "5");
+      const id = await list({ batchId, amount: "10", unitPrice: "1000" });
+      const cancel = (batch: string, body: Record<string, unknown>, org = "DONRE") => api.post(`/v1/carbon/batches/${batch}/cancel`, { reason: "x", ...body }, org);
+      const wrong = await expectError(cancel(other, { listingId: id, amount: "1" }), 409, "LISTING_OF_ANOTHER_BATCH");
+      expect(wrong.body.error.details).to.deep.equal({ listingId: id, batchId });
+      const over = await expectError(cancel(batchId, { listingId: id, amount: "11" }), 422, "CONTRACT_RULE");
+      expect(over.body.error.details).to.deep.include({ error: "CarbonMarketInsufficientRemaining", args: { listingId: id, amount: "11", remaining: "10" } });
+      await expectError(cancel(batchId, { listingId: "999999", amount: "1" }), 404, "NOT_FOUND_ON_CHAIN");
+      await expectError(cancel(batchId, { listingId: id, amount: "1" }, "BIZ-SOLAR"), 403, "MISSING_SCOPE");
+      await expectError(cancel(batchId, { listingId: id, holder: "BIZ-SOLAR", amount: "1" }), 400, "VALIDATION_FAILED");
+      await expectError(cancel(batchId, { amount: "1" }), 400, "VALIDATION_FAILED");
+      expect((await api.get(`/v1/market/listings/${id}`).expect(200)).body.remaining).to.equal("10");
+      await cancel(batchId, { listingId: id, amount: "10" }).expect(200);
+      const again = await expectError(cancel(batchId, { listingId: id, amount: "1" }), 409, "CHAIN_STATE_CONFLICT");
+      expect(again.body.error.details).to.deep.include({ error: "CarbonMarketListingClosed", args: { listingId: id } });
+    });
+  });
+
   describe("DELETE /v1/market/listings/{id} and GET", function () {
     it("409 for a frozen seller's listing: no fill, no cancel, until the account is unfrozen", async function () {
       const batchId = await api.batch("BIZ-SOLAR", "20");

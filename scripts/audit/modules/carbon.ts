@@ -65,6 +65,7 @@ interface PendingBurn {
 export const CHECK = {
   events: "carbon events follow the registry's rules",
   issuance: "no double issuance: one batch per attestation, one attestation per (project, period, report)",
+  periods: "one issuance per monitoring period: a project's attested periods never overlap",
   serials: "retired and cancelled serial ranges are disjoint, consumed in order and inside their batch's block",
   retiredNeverMove: "retired and cancelled credits never move: every burn is a retirement or cancellation",
   frozen: "frozen batches and accounts never move while frozen",
@@ -89,6 +90,7 @@ export class CarbonModule implements AuditModule {
   readonly contracts = ["CarbonCreditRegistry"] as const;
   readonly checks = [
     `${CHECK.issuance}; issued amounts within the attested amount; attestations by active Verifier accounts for registered projects`,
+    `${CHECK.periods} (each starts after the end of the latest one attested, both ends included), whatever the report`,
     `${CHECK.serials}; each equals the contract's record`,
     `${CHECK.retiredNeverMove}, and no balance ever goes below zero`,
     `${CHECK.frozen} (transfers and retirements; cancellation by the issuer is allowed)`,
@@ -100,7 +102,10 @@ export class CarbonModule implements AuditModule {
     CHECK.records,
   ] as const;
 
-  private readonly projects = new Map<string, { projectId: string; standard: string; developerOrg: string; metadataHash: string; at: AuditEvent }>();
+  private readonly projects = new Map<
+    string,
+    { projectId: string; standard: string; developerOrg: string; metadataHash: string; at: AuditEvent; attestedUntil: bigint; changed: Location }
+  >();
   private readonly attestations = new Map<string, AttestationModel>();
   private readonly batches = new Map<bigint, BatchModel>();
   private readonly balances = new Map<string, Amount>(); // `${batch}:${holder}`
@@ -210,7 +215,15 @@ export class CarbonModule implements AuditModule {
     if (this.participants.orgStatusOf(a.developerOrg as string) !== "Active") {
       ctx.report(CHECK.events, `project ${a.projectId} registered for developer ${a.developerOrg}, which was ${this.participants.orgStatusOf(a.developerOrg as string)}`, event);
     }
-    this.projects.set(projectKey, { projectId: a.projectId as string, standard: a.standard as string, developerOrg: a.developerOrg as string, metadataHash: a.metadataHash as string, at: event });
+    this.projects.set(projectKey, {
+      projectId: a.projectId as string,
+      standard: a.standard as string,
+      developerOrg: a.developerOrg as string,
+      metadataHash: a.metadataHash as string,
+      at: event,
+      attestedUntil: 0n,
+      changed: event,
+    });
   }
 
   private async onAttested(event: AuditEvent, ctx: ReplayContext): Promise<void> {
@@ -221,8 +234,21 @@ export class CarbonModule implements AuditModule {
     const expectedId = keccak256(abi.encode(["bytes32", "uint64", "uint64", "bytes32"], [a.projectKey, a.periodStart, a.periodEnd, a.reportHash]));
     if (expectedId !== id) ctx.report(CHECK.issuance, `attestation ${id} is not the id of its (project, period, report)`, event);
     if (this.attestations.has(id)) ctx.report(CHECK.issuance, `(project, period, report) of attestation ${id} attested twice`, event);
+    const project = this.projects.get(a.projectKey as string);
+    ctx.checked(CHECK.periods);
+    if (project && (a.periodStart as bigint) <= project.attestedUntil) {
+      ctx.report(
+        CHECK.periods,
+        `attestation ${id} of project ${project.projectId} covers ${isoTime(a.periodStart as bigint)} – ${isoTime(a.periodEnd as bigint)}, which overlaps the periods attested until ${isoTime(project.attestedUntil)}`,
+        event,
+      );
+    }
+    if (project && (a.periodEnd as bigint) > project.attestedUntil) {
+      project.attestedUntil = a.periodEnd as bigint;
+      project.changed = event;
+    }
     ctx.checked(CHECK.events);
-    if (!this.projects.has(a.projectKey as string)) ctx.report(CHECK.events, `attestation ${id} for unregistered project ${a.projectKey}`, event);
+    if (!project) ctx.report(CHECK.events, `attestation ${id} for unregistered project ${a.projectKey}`, event);
     if (this.participants.kindOf(verifier) !== "Verifier" || !(await this.participants.activeAtEvent(verifier, event, ctx))) {
       ctx.report(CHECK.events, `attestation ${id} by ${verifier}, which was not an active Verifier account`, event);
     }
@@ -536,9 +562,16 @@ export class CarbonModule implements AuditModule {
 
   private async reconcileRecords(ctx: ReplayContext, call: <T>(fn: string, args?: unknown[]) => Promise<T>): Promise<void> {
     for (const [projectKey, project] of this.projects) {
-      const onChain = await call<{ developerOrg: string; metadataHash: string; registeredAt: bigint }>("project", [projectKey]);
+      const onChain = await call<{ developerOrg: string; metadataHash: string; registeredAt: bigint; attestedUntil: bigint }>("project", [projectKey]);
       const registeredAt = await ctx.chain.blockTimestamp(project.at.blockNumber);
-      expectSame(ctx, CHECK.records, `project ${projectKey}`, [project.developerOrg, project.metadataHash, registeredAt], [onChain.developerOrg, onChain.metadataHash, onChain.registeredAt], project.at);
+      expectSame(
+        ctx,
+        CHECK.records,
+        `project ${projectKey} (developer, metadata, registered, attested until)`,
+        [project.developerOrg, project.metadataHash, registeredAt, project.attestedUntil],
+        [onChain.developerOrg, onChain.metadataHash, onChain.registeredAt, onChain.attestedUntil],
+        project.changed,
+      );
     }
     for (const [id, model] of this.attestations) {
       const onChain = await call<AttestationView>("attestation", [id]);

@@ -4,7 +4,7 @@ import { isoTime } from "../labels";
 import type { AuditEvent, AuditModule, Location, ReplayContext, SubjectSection } from "../types";
 import type { CarbonModule } from "./carbon";
 
-type ListingState = "open" | "filled" | "cancelled" | "reclaimed";
+type ListingState = "open" | "filled" | "cancelled" | "reclaimed" | "cancelled by the issuer";
 
 interface ListingModel {
   seller: string;
@@ -28,7 +28,8 @@ type Expectation =
   | { kind: "vnd"; from: string; to: string; value: bigint; source: AuditEvent; what: string }
   | { kind: "credits"; from: string; to: string; batchId: bigint; value: bigint; source: AuditEvent; what: string }
   | { kind: "delivery"; buyer: string; batchId: bigint; value: bigint; source: AuditEvent; what: string }
-  | { kind: "retired"; holder: string; batchId: bigint; value: bigint; source: AuditEvent; what: string };
+  | { kind: "retired"; holder: string; batchId: bigint; value: bigint; source: AuditEvent; what: string }
+  | { kind: "cancelled"; batchId: bigint; value: bigint; source: AuditEvent; what: string };
 
 const BPS = 10_000n;
 export const CHECK = {
@@ -48,7 +49,7 @@ export class MarketModule implements AuditModule {
   readonly contracts = ["CarbonMarket", "SettlementToken", "CarbonCreditRegistry"] as const;
   readonly checks = [
     `${CHECK.trades}, in the same transaction`,
-    `${CHECK.listings}: listed amounts move into escrow, fills respect remainder, minimum, expiry, private buyer and no self-trade, cancellations and reclaims return the remainder`,
+    `${CHECK.listings}: listed amounts move into escrow, fills respect remainder, minimum, expiry, private buyer and no self-trade, cancellations and reclaims return the remainder, the issuer's cancellations in escrow reduce the listing by what the registry cancelled from escrow`,
     `${CHECK.escrow}, from the replay and on chain; credits enter or leave escrow only through listings`,
     `${CHECK.state}: seller, batch, remainder, price, minimum fill, expiry and buyer of every listing; fee, fee recipient, pause`,
   ] as const;
@@ -134,6 +135,23 @@ export class MarketModule implements AuditModule {
         listing.changed = event;
         break;
       }
+      case "ListingReduced": {
+        const id = a.listingId as bigint;
+        const listing = this.openListing(id, event, ctx);
+        if (!listing) break;
+        const cancelled = a.amount as bigint;
+        ctx.checked(CHECK.listings);
+        if (lower(a.seller) !== listing.seller || cancelled === 0n || cancelled > listing.remaining || (a.remaining as bigint) !== listing.remaining - cancelled) {
+          ctx.report(CHECK.listings, `listing ${id} of ${a.seller} reduced by ${cancelled} t to ${a.remaining} t, but the replay has ${listing.seller} with ${listing.remaining} t`, event);
+        }
+        // The registry burns the credits from escrow and records a cancellation with the market as holder.
+        this.expect({ kind: "credits", from: this.address, to: ZeroAddress, batchId: listing.batchId, value: cancelled, source: event, what: `burn from escrow of the ${cancelled} t cancelled on listing ${id}` });
+        this.expect({ kind: "cancelled", batchId: listing.batchId, value: cancelled, source: event, what: `cancellation of ${cancelled} t from escrow` });
+        listing.remaining -= cancelled > listing.remaining ? listing.remaining : cancelled;
+        if (listing.remaining === 0n) listing.state = "cancelled by the issuer";
+        listing.changed = event;
+        break;
+      }
       case "FeeChanged":
         ctx.checked(CHECK.listings);
         if ((a.previousBps as bigint) !== this.feeBps) ctx.report(CHECK.listings, `fee change leaves ${a.previousBps} bps but the fee was ${this.feeBps} bps`, event);
@@ -193,6 +211,10 @@ export class MarketModule implements AuditModule {
       this.match(event, (e) => e.kind === "retired" && e.holder === lower(a.holder) && e.batchId === a.batchId && e.value === a.amount);
       return;
     }
+    if (event.name === "Cancelled" && this.address && lower(a.holder) === this.address) {
+      this.match(event, (e) => e.kind === "cancelled" && e.batchId === a.batchId && e.value === a.amount);
+      return;
+    }
     if (event.name !== "TransferSingle" && event.name !== "TransferBatch") return;
     const from = lower(a.from);
     const to = lower(a.to);
@@ -231,7 +253,7 @@ export class MarketModule implements AuditModule {
   /** At the end of a transaction, whatever a market event implied and did not happen is reported at that event. */
   private flush(ctx: ReplayContext): void {
     for (const e of this.expectations) {
-      const check = e.kind === "credits" ? CHECK.escrow : CHECK.trades;
+      const check = e.kind === "credits" || e.kind === "cancelled" ? CHECK.escrow : CHECK.trades;
       ctx.checked(check);
       ctx.report(check, `${e.source.name} of listing ${e.source.args.listingId}: the ${e.what} did not happen in its transaction`, e.source);
     }

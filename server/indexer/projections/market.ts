@@ -3,7 +3,8 @@ import type { IndexedEvent, Projection } from "../projection";
 import { account, accountSubjects, amount, idText, plus, stmt } from "./sql";
 
 /**
- * Listings (remainder, status open/filled/cancelled/reclaimed), trades (with the retirement of a retire-on-purchase
+ * Listings (remainder, status open/filled/cancelled/reclaimed; the issuer's cancellation in escrow reduces the remainder
+ * and, at 0, closes the listing as cancelled), trades (with the retirement of a retire-on-purchase
  * fill, which the registry records in the same transaction) and the market's fee. Subjects: `listing:<id>`,
  * `batch:<id>`, and seller and buyer accounts.
  */
@@ -102,14 +103,7 @@ export const marketProjection: Projection = {
         ).run(event.txHash, event.logIndex, idText(a.listingId), account(a.seller), account(a.buyer), idText(a.batchId), amount(a.amount), amount(a.unitPrice), cost.toString(), amount(a.fee), event.timestamp, event.blockNumber, event.logIndex);
         const row = stmt(db, "SELECT remaining FROM idx_listings WHERE listing_id = ?").get(idText(a.listingId)) as { remaining: string } | undefined;
         if (!row) break;
-        const remaining = plus(row.remaining, -(a.amount as bigint));
-        stmt(db, "UPDATE idx_listings SET remaining = ?, status = ?, closed_tx = ?, updated_block = ? WHERE listing_id = ?").run(
-          remaining,
-          remaining === "0" ? "filled" : "open",
-          remaining === "0" ? event.txHash : null,
-          event.blockNumber,
-          idText(a.listingId),
-        );
+        setRemaining(db, event, plus(row.remaining, -(a.amount as bigint)), "filled");
         break;
       }
       case "ListingCancelled":
@@ -120,6 +114,10 @@ export const marketProjection: Projection = {
           event.blockNumber,
           idText(a.listingId),
         );
+        break;
+      case "ListingReduced":
+        // The issuer cancelled credits in escrow: what is left stays for sale; nothing left closes the listing as cancelled.
+        setRemaining(db, event, amount(a.remaining), "cancelled");
         break;
       case "FeeChanged":
       case "Paused":
@@ -151,3 +149,14 @@ export const marketProjection: Projection = {
     db.exec("DELETE FROM idx_listings; DELETE FROM idx_trades; DELETE FROM idx_market_config;");
   },
 };
+
+/** A listing's new remainder; at 0 it closes with `closedAs`, in the event's transaction. */
+function setRemaining(db: Database.Database, event: IndexedEvent, remaining: string, closedAs: "filled" | "cancelled"): void {
+  stmt(db, "UPDATE idx_listings SET remaining = ?, status = ?, closed_tx = ?, updated_block = ? WHERE listing_id = ?").run(
+    remaining,
+    remaining === "0" ? closedAs : "open",
+    remaining === "0" ? event.txHash : null,
+    event.blockNumber,
+    idText(event.args.listingId),
+  );
+}

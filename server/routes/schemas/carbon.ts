@@ -76,7 +76,15 @@ export const RetirementParams = z.strictObject({ id: RetirementId });
 export const AccountParams = z.strictObject({ org: OrgCode });
 
 export const CancelBody = z
-  .strictObject({ holder: OrgCode.openapi({ description: "Whose credits are invalidated" }), amount: PositiveAmount, reason: Reason })
+  .strictObject({
+    holder: OrgCode.optional().openapi({ description: "Whose credits are invalidated (in the holder's account); or give listingId" }),
+    listingId: uintId("listing")
+      .optional()
+      .openapi({ description: "Invalidate credits held in the market's escrow for this open listing of the batch: the listing shrinks by the amount and closes at 0; or give holder" }),
+    amount: PositiveAmount,
+    reason: Reason,
+  })
+  .refine((b) => (b.holder === undefined) !== (b.listingId === undefined), { message: "give either holder or listingId", path: ["holder"] })
   .openapi("CancelCredits");
 
 export const ReasonBody = z.strictObject({ reason: Reason }).openapi("Reason");
