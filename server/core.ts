@@ -201,6 +201,8 @@ export function createServices(options: {
     maxLag: config.INDEXER_MAX_LAG,
     writeWaitMs: config.INDEXER_WRITE_WAIT_MS,
   });
+  // The tracker saw blocks with transactions in them: index them now rather than at the next poll.
+  stack.pipeline.events.on("blocks", () => index.indexer.poke());
   // Every read comes from the index's projections; the node is asked only for views the index does not keep.
   const carbonReader = new IndexCarbonReader(index.db, contracts.carbon);
   const marketReader = new IndexMarketReader(index.db, provider, contracts.market);

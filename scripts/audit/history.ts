@@ -136,12 +136,12 @@ interface RpcLog {
 type Send = (method: string, params: unknown[]) => Promise<unknown>;
 
 /** The provider's raw JSON-RPC call when it has one: ethers' getLogs builds a frozen Log object per log, at a cost. */
-function rawSend(provider: Provider): Send | undefined {
+export function rawSend(provider: Provider): Send | undefined {
   const send = (provider as Partial<Pick<JsonRpcApiProvider, "send">>).send;
   return typeof send === "function" ? (method, params) => send.call(provider, method, params) : undefined;
 }
 
-async function getLogs(provider: Provider, addresses: string[], from: number, to: number): Promise<LogLike[]> {
+export async function getLogs(provider: Provider, addresses: string[], from: number, to: number): Promise<LogLike[]> {
   const send = rawSend(provider);
   if (!send) return provider.getLogs({ address: addresses, fromBlock: from, toBlock: to });
   const raw = (await send("eth_getLogs", [{ address: addresses, fromBlock: toQuantity(from), toBlock: toQuantity(to) }])) as RpcLog[];

@@ -161,9 +161,11 @@ export class History {
     const batchIds: bigint[] = [];
     for (const [i, code] of BUSINESSES.entries()) {
       const report = ethers.id(`benchmark report ${i}`);
-      await verifierSend.tx(system.carbon.connect(accounts.VVB).attest.populateTransaction(projectKey, now - 86_400n * 365n, now - 86_400n, 100_000_000n, report));
+      // A project's monitoring periods never overlap: 40 days each, 10 days apart, all in the past.
+      const [start, end] = [now - 86_400n * BigInt(400 - 50 * i), now - 86_400n * BigInt(360 - 50 * i)];
+      await verifierSend.tx(system.carbon.connect(accounts.VVB).attest.populateTransaction(projectKey, start, end, 100_000_000n, report));
       await verifierSend.settle();
-      const attestation = await system.carbon.attestationIdOf(projectKey, now - 86_400n * 365n, now - 86_400n, report);
+      const attestation = await system.carbon.attestationIdOf(projectKey, start, end, report);
       await adminSend.tx(system.carbon.issue.populateTransaction(attestation, accounts[code].address, 100_000_000n));
       await adminSend.settle();
       batchIds.push(await system.carbon.lastBatchId());

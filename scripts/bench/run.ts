@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks]`
+ * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks,portal,cityyear]`
  *
  * Runs the benchmarks of issue 7 on this machine, prints readable tables and writes the JSON record (see
  * lib/report.ts for its shape). Everything runs on loopback, in throwaway directories, bounded in count and time.
@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { anvilBinary } from "../../server/chain/anvil";
 import { runAuditBenchmark } from "./audit";
 import { runCatalogueBenchmark } from "./catalogue";
+import { runCityYearBenchmark, type CityYearOptions } from "./city-year";
 import { runGasBenchmark } from "./gas";
 import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark, type GrowthMeasurement, type GrowthOptions } from "./growth";
@@ -22,12 +23,12 @@ import { runPortalBenchmark } from "./portal";
 import { runWebhookBenchmark } from "./webhooks";
 import { growthFindings } from "./lib/findings";
 import { stopEverything } from "./lib/cleanup";
-import { startBenchGateway } from "./lib/gateway-system";
+import { startBenchGateway, tail } from "./lib/gateway-system";
 import { historyQueryBenchmark } from "./lib/history-query";
 import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
 
-const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "portal"] as const;
+const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "portal", "cityyear"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 interface Plan {
@@ -39,6 +40,7 @@ interface Plan {
   growth: GrowthOptions;
   webhooks: { backlog: number; samples: number };
   portal: { datasets: number; samples: number };
+  cityYear: CityYearOptions;
 }
 
 const SMOKE: Plan = {
@@ -50,6 +52,7 @@ const SMOKE: Plan = {
   growth: { datasets: [0, 400], transfers: 16, clients: 8, variants: GROWTH_VARIANTS, deadlineMs: 60_000 },
   webhooks: { backlog: 20, samples: 3 },
   portal: { datasets: 200, samples: 3 },
+  cityYear: { datasets: 120, perCatalogue: 40, singles: 16, creditOperations: 16, trades: 8, probe: 8, probeClients: 4 },
 };
 
 const QUICK: Plan = {
@@ -61,6 +64,7 @@ const QUICK: Plan = {
   growth: { datasets: [0, 5_000], transfers: 256, clients: 16, variants: GROWTH_VARIANTS, deadlineMs: 120_000 },
   webhooks: { backlog: 60, samples: 10 },
   portal: { datasets: 5_000, samples: 10 },
+  cityYear: { datasets: 2_000, perCatalogue: 200, singles: 100, creditOperations: 200, trades: 50, probe: 64, probeClients: 8 },
 };
 
 const FULL: Plan = {
@@ -72,6 +76,8 @@ const FULL: Plan = {
   growth: { datasets: [0, 10_000, 50_000], transfers: 1_024, clients: 32, variants: GROWTH_VARIANTS, deadlineMs: 30 * 60_000 },
   webhooks: { backlog: 1_000, samples: 50 },
   portal: { datasets: 50_000, samples: 20 },
+  // The year of issue 15: 50,000 datasets, 20,000 credit operations, 5,000 fills and licence sales.
+  cityYear: { datasets: 50_000, perCatalogue: 200, singles: 1_000, creditOperations: 20_000, trades: 5_000, probe: 256, probeClients: 8 },
 };
 
 const say = (line = "") => process.stdout.write(line + "\n");
@@ -106,6 +112,8 @@ async function main(): Promise<number> {
     audit: skipped("not run"),
     growth: skipped("not run"),
     webhooks: skipped("not run"),
+    portal: skipped("not run"),
+    cityYear: skipped("not run"),
     findings: [],
     errors: {},
   };
@@ -149,7 +157,10 @@ async function main(): Promise<number> {
         const webhooks = await attempt("webhooks", () => runWebhookBenchmark(sys, plan.webhooks, log));
         if (webhooks) report.webhooks = webhooks;
         history = await attempt("audit", async () => {
-          const h = await historyQueryBenchmark(sys, plan.history);
+          const h = await historyQueryBenchmark(sys, plan.history).catch((err: Error) => {
+            // The gateway's last words say more than "fetch failed".
+            throw new Error(`${err.message}\n${tail(sys.logFile)}`, { cause: err });
+          });
           log(`audit: GET /v1/audit/events for one dataset with ${h.subjectEvents} events (${h.totalEvents} indexed, synthetic rows): p50 ${h.p50ms} ms, p95 ${h.p95ms} ms`);
           return h;
         }, "history query");
@@ -183,8 +194,18 @@ async function main(): Promise<number> {
     report.findings!.push(...growthFindings(growth));
   }
 
+  const cityYear = await attempt("cityyear", () => runCityYearBenchmark(plan.cityYear, log), "city year");
+  if (cityYear) {
+    report.cityYear = cityYear;
+    if (cityYear.throughputRatio !== null) {
+      report.findings!.push(
+        `City year: single registrations at ${cityYear.end.tps}/s with ${cityYear.end.datasetsOnLedger} datasets vs ${cityYear.start.tps}/s on the empty ledger (${cityYear.throughputRatio}×; target ≥ 0.7)`,
+      );
+    }
+  }
+
   for (const [name, message] of Object.entries(report.errors ?? {})) {
-    const key = name as BenchmarkName;
+    const key = (name === "cityyear" ? "cityYear" : name) as Exclude<BenchmarkName, "cityyear"> | "cityYear";
     if (isSkipped(report[key])) report[key] = skipped(`failed: ${message.split("\n")[0]}`);
   }
   report.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
@@ -285,6 +306,20 @@ function printTables(r: BenchReport): void {
           }),
         ),
       ),
+    );
+  }
+  if (r.cityYear && !isSkipped(r.cityYear)) {
+    const y = r.cityYear;
+    say(`\nCity year through the gateway: ${y.datasets} datasets, ${y.creditOperations} credit operations, ${y.marketFills} fills, ${y.licenceSales} licence sales in ${y.seconds} s (${y.blocks} blocks, node ${y.nodeCpuMsPerBlock} ms CPU per block)`);
+    say(
+      table(
+        ["probe", "datasets on ledger", "registrations/s", "p50 ms", "p95 ms", "node CPU ms/block"],
+        [["start", y.start.datasetsOnLedger, y.start.tps, y.start.p50ms, y.start.p95ms, y.start.nodeCpuMsPerBlock], ["end", y.end.datasetsOnLedger, y.end.tps, y.end.p50ms, y.end.p95ms, y.end.nodeCpuMsPerBlock]],
+      ),
+    );
+    say(
+      `DATA_DIR ${y.dataDirMb} MB; RSS gateway ${y.gatewayRssMb} MB, node ${y.nodeRssMb} MB; restart ready in ${y.restartSeconds} s; index rebuilt (${y.indexedEvents} events) in ${y.indexRebuildSeconds} s; ` +
+        `full audit of ${y.auditEvents} events in ${y.auditSeconds} s (${y.auditPassed ? "passed" : "FAILED"}); end/start throughput ${y.throughputRatio}`,
     );
   }
   if (r.findings?.length) {

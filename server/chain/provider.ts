@@ -1,4 +1,4 @@
-import { FeeData, FetchRequest, JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { FeeData, FetchRequest, JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult, type Subscriber, type Subscription } from "ethers";
 
 export interface ProviderOptions {
   /** Gas price of every transaction the gateway signs (the fee policy is configuration, not eth_gasPrice). */
@@ -70,6 +70,59 @@ export class GatewayProvider extends JsonRpcProvider {
 
   override async getFeeData(): Promise<FeeData> {
     return new FeeData(this.#gasPrice, null, null);
+  }
+
+  /**
+   * `tx.wait()` listens for its hash. ethers checks the receipt on every new block it sees, and its block poller
+   * takes the head it first sees as its start without announcing it: a transaction mined between the receipt check
+   * and that first poll is never looked at again until some later block, which a node that mines only when
+   * transactions are pending (the embedded node's block producer, an idle network) may never make. Here the receipt
+   * is polled on a timer instead, whatever the blocks do.
+   */
+  override _getSubscriber(sub: Subscription): Subscriber {
+    if (sub.type === "transaction") return new ReceiptPoller(this, sub.hash, this.pollingInterval);
+    return super._getSubscriber(sub);
+  }
+}
+
+/** Polls one transaction's receipt every `intervalMs` and emits it under its hash (what `tx.wait()` listens for). */
+class ReceiptPoller implements Subscriber {
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly provider: JsonRpcProvider,
+    private readonly hash: string,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    void this.poll();
+  }
+
+  stop(): void {
+    this.#running = false;
+    clearTimeout(this.#timer);
+  }
+
+  pause(): void {
+    this.stop();
+  }
+
+  resume(): void {
+    this.start();
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const receipt = await this.provider.getTransactionReceipt(this.hash);
+      if (receipt && this.#running) void this.provider.emit(this.hash, receipt);
+    } catch {
+      // The node is unreachable for a moment: ask again at the next tick.
+    }
+    if (this.#running) this.#timer = setTimeout(() => void this.poll(), this.intervalMs);
   }
 }
 

@@ -21,3 +21,20 @@ export function openDatabase(file: string): Db {
 }
 
 export const nowIso = (): string => new Date().toISOString();
+
+/**
+ * Runs a write whose loss in a power cut costs nothing, because the tracker derives it again from the chain (a
+ * transaction marked sent, its receipt, a submission's result), without waiting for its own fsync. In WAL mode the
+ * next fully synchronous commit (the next outbox row) makes it durable too. The outbox rows themselves, the action
+ * log and everything else keep `synchronous = FULL`.
+ */
+export function withoutFsync<T>(db: Db, write: () => T): T {
+  // Inside a caller's transaction the caller's commit decides.
+  if (db.inTransaction) return write();
+  db.pragma("synchronous = NORMAL");
+  try {
+    return write();
+  } finally {
+    db.pragma("synchronous = FULL");
+  }
+}

@@ -1,7 +1,7 @@
 import type Database from "better-sqlite3";
-import type { Block, Log, Provider } from "ethers";
+import { toQuantity, type JsonRpcApiProvider, type JsonRpcError, type JsonRpcResult, type Provider } from "ethers";
 import type { Logger } from "pino";
-import { decodeLog, type ContractAddresses } from "../../scripts/audit/history";
+import { decodeLog, getLogs, rawSend, type ContractAddresses, type LogLike } from "../../scripts/audit/history";
 import { encodeArgs, decodeArgs } from "./codec";
 import type { IndexedEvent, Projection } from "./projection";
 import { migrateIndexer } from "./schema";
@@ -36,6 +36,27 @@ export interface IndexerStatus {
   lastError: string | null;
 }
 
+/** Blocks asked for in one JSON-RPC batch. */
+const BLOCK_BATCH = 100;
+
+/** What the index keeps of a block: its place in the chain, its time, and who sent its transactions. */
+interface BlockInfo {
+  number: number;
+  hash: string;
+  parentHash: string;
+  timestamp: number;
+  /** Transaction hash → sender, both lower-case (only for blocks fetched with their transactions). */
+  senders: Map<string, string>;
+}
+
+interface RawBlock {
+  number: string;
+  hash: string | null;
+  parentHash: string;
+  timestamp: string;
+  transactions: (string | { hash: string; from: string })[];
+}
+
 interface EventRow {
   tx_hash: string;
   log_index: number;
@@ -65,6 +86,8 @@ export class Indexer {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Someone waits for a block while a pass runs: run the next pass at once rather than after the poll interval. */
+  private poked = false;
   private headBlock: number | null = null;
   private lastError: string | null = null;
   private readonly waiters = new Set<{ block: number; resolve: () => void }>();
@@ -116,7 +139,7 @@ export class Indexer {
         reject(new Error(`the index did not reach block ${blockNumber} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.add(waiter);
-      this.wake?.();
+      this.poke();
     });
   }
 
@@ -130,29 +153,35 @@ export class Indexer {
     this.headBlock = head;
     const cursor = this.cursor();
 
-    if (cursor.blockHash) {
-      const onChain = await provider.getBlock(cursor.blockNumber);
-      if (!onChain || onChain.hash !== cursor.blockHash) {
-        await this.repairReorg();
-        return true;
+    if (cursor.blockNumber >= head) {
+      if (cursor.blockHash) {
+        const onChain = (await this.fetchBlocks([cursor.blockNumber], new Set()))?.get(cursor.blockNumber);
+        if (!onChain || onChain.hash !== cursor.blockHash) await this.repairReorg();
       }
+      return false;
     }
-    if (cursor.blockNumber >= head) return false;
 
     const from = cursor.blockNumber + 1;
     const to = Math.min(head, from + this.chunkSize - 1);
-    const logs = await provider.getLogs({ address: this.addresses, fromBlock: from, toBlock: to });
-    const blockNumbers = [...new Set([...logs.map((l) => l.blockNumber), to])];
-    const blocks = await this.fetchBlocks(blockNumbers);
+    const logs = await getLogs(provider, this.addresses, from, to);
+    // One JSON-RPC batch: the cursor's block (is it still on the chain?), the blocks holding logs (with their
+    // transactions, whose senders name the actors) and the chunk's last block (the new cursor).
+    const withLogs = new Set(logs.map((l) => l.blockNumber));
+    const wanted = [...new Set([...(cursor.blockHash ? [cursor.blockNumber] : []), ...withLogs, from, to])];
+    const blocks = await this.fetchBlocks(wanted, withLogs);
     if (!blocks) return true; // the chain moved under us; the next pass re-checks the cursor
-    for (const log of logs) {
-      if (blocks.get(log.blockNumber)!.hash !== log.blockHash) return true;
-    }
-    const parent = blocks.get(from);
-    if (parent && cursor.blockHash && parent.parentHash !== cursor.blockHash) {
+    if (cursor.blockHash && blocks.get(cursor.blockNumber)!.hash !== cursor.blockHash) {
       await this.repairReorg();
       return true;
     }
+    for (const log of logs) {
+      if (blocks.get(log.blockNumber)!.hash !== log.blockHash) return true;
+    }
+    if (cursor.blockHash && blocks.get(from)!.parentHash !== cursor.blockHash) {
+      await this.repairReorg();
+      return true;
+    }
+    blocks.delete(cursor.blockNumber);
 
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     this.commit(logs, blocks, to);
@@ -165,6 +194,7 @@ export class Indexer {
     log.info({ fromBlock: this.options.fromBlock, indexedBlock: this.cursor().blockNumber }, "indexer started");
     while (this.running) {
       let more = false;
+      this.poked = false;
       try {
         more = await this.syncOnce();
         this.lastError = null;
@@ -172,9 +202,15 @@ export class Indexer {
         this.lastError = error instanceof Error ? error.message : String(error);
         log.warn({ err: error }, "indexer pass failed; retrying");
       }
-      if (!more && this.running) await this.sleep(this.lastError ? this.pollIntervalMs * 4 : this.pollIntervalMs);
+      if (!more && this.running && !(this.poked && !this.lastError)) await this.sleep(this.lastError ? this.pollIntervalMs * 4 : this.pollIntervalMs);
     }
     log.info({ indexedBlock: this.cursor().blockNumber }, "indexer stopped");
+  }
+
+  /** Wakes the loop now, or makes it go round again as soon as the pass under way ends (new blocks are known to exist). */
+  poke(): void {
+    this.poked = true;
+    this.wake?.();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -191,20 +227,44 @@ export class Indexer {
     });
   }
 
-  private async fetchBlocks(numbers: number[]): Promise<Map<number, Block> | undefined> {
-    const blocks = new Map<number, Block>();
-    const parallel = 8;
-    for (let i = 0; i < numbers.length; i += parallel) {
-      const batch = await Promise.all(numbers.slice(i, i + parallel).map((n) => this.options.provider.getBlock(n, true)));
-      for (const block of batch) {
+  /**
+   * Headers of these blocks (and the senders of the transactions of those in `withSenders`), in JSON-RPC batches of
+   * raw `eth_getBlockByNumber` answers: no ethers Block objects, one round trip per BLOCK_BATCH blocks. Undefined
+   * when a block is missing (the chain moved under us).
+   */
+  private async fetchBlocks(numbers: number[], withSenders: Set<number>): Promise<Map<number, BlockInfo> | undefined> {
+    const blocks = new Map<number, BlockInfo>();
+    for (let i = 0; i < numbers.length; i += BLOCK_BATCH) {
+      const part = numbers.slice(i, i + BLOCK_BATCH);
+      const raw = await this.rpcBatch(part.map((n) => ({ method: "eth_getBlockByNumber", params: [toQuantity(n), withSenders.has(n)] })));
+      for (const block of raw as (RawBlock | null)[]) {
         if (!block || !block.hash) return undefined;
-        blocks.set(block.number, block);
+        const info: BlockInfo = { number: Number(block.number), hash: block.hash, parentHash: block.parentHash, timestamp: Number(block.timestamp), senders: new Map() };
+        for (const tx of block.transactions) if (typeof tx === "object") info.senders.set(tx.hash.toLowerCase(), tx.from.toLowerCase());
+        blocks.set(info.number, info);
       }
     }
     return blocks;
   }
 
-  private commit(logs: Log[], blocks: Map<number, Block>, to: number): void {
+  /** Several JSON-RPC calls in one HTTP request when the provider can batch (the gateway's can), else side by side. */
+  private async rpcBatch(calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
+    const provider = this.options.provider as Partial<Pick<JsonRpcApiProvider, "_send" | "send">>;
+    if (typeof provider._send === "function" && calls.length > 1) {
+      const answers = await provider._send.call(this.options.provider, calls.map((c, id) => ({ id, jsonrpc: "2.0", ...c })));
+      const byId = new Map(answers.map((a) => [a.id, a]));
+      return calls.map((c, id) => {
+        const answer = byId.get(id) as JsonRpcResult | JsonRpcError | undefined;
+        if (!answer || "error" in answer) throw new Error(`${c.method} failed: ${answer ? JSON.stringify(answer.error) : "no answer"}`);
+        return answer.result;
+      });
+    }
+    const send = rawSend(this.options.provider);
+    if (!send) throw new Error("the indexer needs a JSON-RPC provider");
+    return Promise.all(calls.map((c) => send(c.method, c.params)));
+  }
+
+  private commit(logs: LogLike[], blocks: Map<number, BlockInfo>, to: number): void {
     const { db, projections } = this.options;
     const insertBlock = db.prepare("INSERT OR REPLACE INTO idx_blocks (number, hash, parent_hash, timestamp) VALUES (?, ?, ?, ?)");
     const insertEvent = db.prepare(
@@ -225,7 +285,7 @@ export class Indexer {
           continue;
         }
         const block = blocks.get(log.blockNumber)!;
-        const actorAccount = block.getPrefetchedTransaction(log.transactionHash)?.from.toLowerCase() ?? null;
+        const actorAccount = block.senders.get(log.transactionHash.toLowerCase()) ?? null;
         const event: IndexedEvent = {
           ...decoded,
           timestamp: block.timestamp,

@@ -67,7 +67,7 @@ export function processCpuMs(pid: number | undefined): number | null {
   }
 }
 
-function processRssMb(pid: number | undefined): number | null {
+export function processRssMb(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
@@ -78,7 +78,7 @@ function processRssMb(pid: number | undefined): number | null {
 }
 
 /** Bytes in a file or under a directory (0 when missing). */
-function directorySize(target: string): number {
+export function directorySize(target: string): number {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(target);
@@ -155,7 +155,9 @@ export class Sender {
   async settle(): Promise<void> {
     const pending = this.#pending;
     this.#pending = [];
-    const receipts = await Promise.all(pending.map((tx) => tx.wait(1, 120_000)));
+    // One signer's transactions are mined in nonce order: waiting for them in turn keeps one receipt poller running.
+    const receipts = [];
+    for (const tx of pending) receipts.push(await tx.wait(1, 120_000));
     const failed = receipts.filter((r) => !r || r.status !== 1).length;
     if (failed > 0) throw new Error(`${failed} of ${pending.length} benchmark set-up transactions failed`);
     for (const r of receipts) this.events += r!.logs.length;

@@ -20,7 +20,8 @@ import { onInterrupt } from "./cleanup";
  * the gateway then registers those organisations with them, and never signs for them unless asked.
  */
 export interface BenchGateway {
-  gw: GatewayProcess;
+  /** The running gateway process (a new one after `restart`). */
+  readonly gw: GatewayProcess;
   url: string;
   dataDir: string;
   chainUrl: string;
@@ -35,6 +36,12 @@ export interface BenchGateway {
   /** Admits an organisation through the API and makes it an API key; returns the key. */
   admit(code: string, kind: string, roles?: string[]): Promise<string>;
   logFile: string;
+  /**
+   * Stops the gateway (Ctrl-C: it stops its node) and runs `npm start`'s entry again on the same DATA_DIR and ports;
+   * with `dropIndex` the index database is deleted first, so the gateway rebuilds it from the chain. Resolves with the
+   * milliseconds from the new start to /ready answering 200.
+   */
+  restart(options?: { dropIndex?: boolean }): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -50,18 +57,20 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
   const home = path.join(dataDir, "home");
   fs.mkdirSync(home);
   const logFile = path.join(dataDir, "gateway.log");
-  const gw = new GatewayProcess(dataDir, port, chainPort, {
-    baseEnv: {},
-    logFile,
-    env: {
-      HOME: home,
-      KEYSTORE_PASSWORD: password,
-      KEYSTORE_SCRYPT_N: "1024",
-      RATE_LIMIT_MAX: "1000000",
-    },
-    // BENCH_PROFILE_DIR=<dir>: the gateway writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
-    nodeArgs: process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DIR)}`] : [],
-  });
+  const spawnGateway = () =>
+    new GatewayProcess(dataDir, port, chainPort, {
+      baseEnv: {},
+      logFile,
+      env: {
+        HOME: home,
+        KEYSTORE_PASSWORD: password,
+        KEYSTORE_SCRYPT_N: "1024",
+        RATE_LIMIT_MAX: "1000000",
+      },
+      // BENCH_PROFILE_DIR=<dir>: the gateway writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+      nodeArgs: process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DIR)}`] : [],
+    });
+  let gw = spawnGateway();
   const release = onInterrupt(async () => {
     await gw.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -85,7 +94,9 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
   const call = (key: string, method: string, p: string, body?: unknown) => api(gw, key, method, p, body);
 
   return {
-    gw,
+    get gw() {
+      return gw;
+    },
     url: gw.url,
     dataDir,
     chainUrl,
@@ -117,6 +128,14 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
       apiKeys[code] = key.body.key;
       return key.body.key as string;
     },
+    async restart(options = {}) {
+      await gw.stop();
+      if (options.dropIndex) for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dataDir, `index.db${suffix}`), { force: true });
+      const started = performance.now();
+      gw = spawnGateway();
+      await gw.ready(600_000);
+      return performance.now() - started;
+    },
     async stop() {
       provider.destroy();
       await gw.stop();
@@ -126,7 +145,8 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
   };
 }
 
-function tail(file: string): string {
+/** The last lines of the gateway's log: what a failed benchmark part reports beside its own error. */
+export function tail(file: string): string {
   try {
     return fs.readFileSync(file, "utf8").split("\n").slice(-15).join("\n");
   } catch {

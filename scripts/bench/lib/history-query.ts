@@ -28,7 +28,7 @@ export async function historyQueryBenchmark(sys: BenchGateway, options: { subjec
 
   const db = new Database(path.join(sys.dataDir, "index.db"));
   db.pragma("busy_timeout = 30000");
-  const positions = insertSyntheticHistory(db, `dataset:${id}`, options.subjectEvents);
+  const positions = await insertSyntheticHistory(db, `dataset:${id}`, options.subjectEvents);
   const totalEvents = (db.prepare("SELECT COUNT(*) AS n FROM idx_events").get() as { n: number }).n;
   db.close();
 
@@ -60,8 +60,12 @@ export async function historyQueryBenchmark(sys: BenchGateway, options: { subjec
 /**
  * Inserts `count` events of `subject` and as many of other datasets into the indexer's tables, in the shape the
  * indexer writes them (transfers and licence grants), at log indexes no real event uses. Returns the subject's positions.
+ * Written in transactions of CHUNK rows with a pause between them: one transaction of 200k rows held the index's
+ * write lock past the gateway's busy timeout (its indexer failing with SQLITE_BUSY meanwhile), and blocked this
+ * process so long that the gateway closed the idle keep-alive connection unseen, and the next request on it failed
+ * ("fetch failed", the quick run's history query).
  */
-export function insertSyntheticHistory(db: Database.Database, subject: string, count: number): { block: number; index: number }[] {
+export async function insertSyntheticHistory(db: Database.Database, subject: string, count: number): Promise<{ block: number; index: number }[]> {
   const insertEvent = db.prepare(
     `INSERT INTO idx_events (tx_hash, log_index, block_number, block_hash, timestamp, contract, address, name, args, actor_account, actor_org)
      VALUES (?, ?, ?, ?, ?, 'DataAssetRegistry', '0x5FbDB2315678afecb367f032d93F642f64180aa3', ?, ?, ?, NULL)`,
@@ -72,8 +76,9 @@ export function insertSyntheticHistory(db: Database.Database, subject: string, c
   const from = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
   const to = "0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc";
   const positions: { block: number; index: number }[] = [];
-  db.transaction(() => {
-    for (let i = 0; i < count * 2; i++) {
+  const CHUNK = 5_000;
+  const insertRows = db.transaction((first: number, last: number) => {
+    for (let i = first; i < last; i++) {
       const block = 1 + Math.floor(i / 2);
       const index = 100_000 + (i % 2);
       const mine = i % 2 === 0;
@@ -85,6 +90,10 @@ export function insertSyntheticHistory(db: Database.Database, subject: string, c
       insertSubject.run(mine ? subject : `dataset:${hex(i % 1_000, "c")}`, block, index, tx);
       if (mine) positions.push({ block, index });
     }
-  })();
+  });
+  for (let first = 0; first < count * 2; first += CHUNK) {
+    insertRows(first, Math.min(count * 2, first + CHUNK));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   return positions;
 }

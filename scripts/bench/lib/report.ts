@@ -1,4 +1,5 @@
 import type { PortalBenchResult } from "../portal";
+import type { CityYearResult } from "../city-year";
 import type { WebhookBenchResult } from "../webhooks";
 /**
  * The benchmark record, in the shape of issue 7 so other tools can read it:
@@ -115,6 +116,8 @@ export interface BenchReport {
   webhooks?: WebhookBenchResult | Skipped;
   /** The portal: catalogue paging over a filled index, initial bundle, first load in Chromium (scripts/bench/portal.ts). */
   portal?: PortalBenchResult | Skipped;
+  /** A city's year through the gateway (scripts/bench/city-year.ts). */
+  cityYear?: CityYearResult | Skipped;
   findings?: string[];
   errors?: Record<string, string>;
 }

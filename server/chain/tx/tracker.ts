@@ -13,6 +13,11 @@ export interface TrackerOptions {
   confirmations: number;
   rebroadcastMs: number;
   pollIntervalMs: number;
+  /**
+   * Poll interval while transactions are out and not yet mined (default: the smaller of 20 ms and `pollIntervalMs`):
+   * a waiting client's answer follows its block by at most this, as a direct client polling its receipt would.
+   */
+  busyPollIntervalMs?: number;
 }
 
 export interface TrackerDeps {
@@ -49,6 +54,12 @@ export class TxTracker {
   #candidates = new Set<string>();
   #lastUnreachableLog = 0;
   #chainReachable = true;
+  /** A transaction went out while a pass was running: run the next pass at once instead of after the poll interval. */
+  #wokenDuringPass = false;
+  /** Transactions out and not yet settled at the end of the last pass. */
+  #inFlight = 0;
+  /** Receipts fetched during the current pass, by transaction hash: a submission completed in it needs no second call. */
+  #receipts = new Map<string, TransactionReceipt>();
   /** The embedded node restarted: reconcile the outbox with it before anything else. */
   #mustRecover = false;
   /** Outbox rows the last recovery sent again: new writes wait until they are mined (or AWAIT_RESENT_MS passes). */
@@ -110,9 +121,12 @@ export class TxTracker {
     this.#timer = outsideRequestContext(() =>
       setTimeout(() => {
         this.#timer = undefined;
+        this.#wokenDuringPass = false;
         this.#current = this.tick().finally(() => {
           this.#current = undefined;
-          this.schedule(this.deps.options.pollIntervalMs);
+          // A send during the pass may have missed it (its block was scanned before the transaction was mined).
+          const { pollIntervalMs, busyPollIntervalMs } = this.deps.options;
+          this.schedule(this.#wokenDuringPass ? 10 : this.#inFlight > 0 ? Math.min(busyPollIntervalMs ?? 20, pollIntervalMs) : pollIntervalMs);
         });
       }, delay),
     );
@@ -120,12 +134,15 @@ export class TxTracker {
 
   /** A new transaction went out: look for its receipt soon rather than at the next poll. */
   private wake(): void {
-    if (this.#running && this.#timer && !this.#current) this.schedule(10);
+    if (!this.#running) return;
+    if (this.#current) this.#wokenDuringPass = true;
+    else if (this.#timer) this.schedule(10);
   }
 
   /** One pass: scan new blocks, settle receipts, re-send what is overdue, complete submissions. */
   async tick(): Promise<void> {
     this.#ticks++;
+    this.#receipts.clear();
     try {
       await this.pass();
       this.#chainReachable = true;
@@ -139,6 +156,8 @@ export class TxTracker {
       } else {
         this.deps.log.error({ err }, "tracker pass failed");
       }
+    } finally {
+      this.#receipts.clear();
     }
   }
 
@@ -164,20 +183,27 @@ export class TxTracker {
         for (const h of block.transactions) seen.add(h.toLowerCase());
         this.#lastBlock = { number: n, hash: block.hash };
       }
+      // The index can start on the new blocks while the receipts are settled: a write's answer waits for both.
+      if (seen.size > 0) this.deps.pipeline.events.emit("blocks", head);
     } else {
       const block = await provider.getBlock(head);
       if (block?.hash) this.#lastBlock = { number: head, hash: block.hash };
     }
 
     const now = Date.now();
-    for (const row of outbox.open()) {
+    const open = outbox.open();
+    this.#inFlight = open.length;
+    for (const row of open) {
       const since = now - (row.lastSentAt ?? Date.parse(row.createdAt));
       const overdue = since >= this.deps.options.rebroadcastMs;
       const confirmationsPending = this.deps.options.confirmations > 1;
       if (!seen.has(row.txHash.toLowerCase()) && !overdue && !confirmationsPending) continue;
       const receipt = await provider.getTransactionReceipt(row.txHash);
       if (receipt) {
-        if (head - receipt.blockNumber + 1 >= this.deps.options.confirmations) await this.settle(row, receipt);
+        if (head - receipt.blockNumber + 1 >= this.deps.options.confirmations) {
+          await this.settle(row, receipt);
+          this.#inFlight--;
+        }
       } else if (overdue) {
         await this.resend(row);
       }
@@ -308,6 +334,7 @@ export class TxTracker {
 
   /** Records a receipt (with the decoded revert reason when it failed). */
   private async settle(row: OutboxRow, receipt: TransactionReceipt): Promise<void> {
+    this.#receipts.set(row.txHash.toLowerCase(), receipt);
     const failed = receipt.status !== 1;
     const revert = failed ? await this.revertReason(row, receipt) : null;
     this.deps.outbox.markIncluded(row.id, {
@@ -350,7 +377,7 @@ export class TxTracker {
         continue;
       }
       if (rows.every((r) => r.status === "mined")) {
-        const receipts = await Promise.all(rows.map((r) => this.deps.provider.getTransactionReceipt(r.txHash)));
+        const receipts = await Promise.all(rows.map((r) => this.#receipts.get(r.txHash.toLowerCase()) ?? this.deps.provider.getTransactionReceipt(r.txHash)));
         if (receipts.some((r) => !r)) continue; // the chain is moving under us: try again next pass
         let result: unknown = null;
         try {

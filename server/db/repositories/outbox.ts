@@ -1,5 +1,5 @@
 import type { Db } from "../connection";
-import { nowIso } from "../connection";
+import { nowIso, withoutFsync } from "../connection";
 
 /**
  * signed: written, maybe not sent yet · sent: the node accepted it · mined: receipt status 1 · failed: receipt
@@ -127,20 +127,18 @@ export class OutboxRepository {
     return (this.db.prepare("SELECT * FROM outbox WHERE block_number = ? ORDER BY id").all(blockNumber) as RawRow[]).map(toRow);
   }
 
+  /** Without its own fsync: a send the database forgets is a send again, of the same bytes (harmless). */
   markSent(id: number, at: number): void {
-    this.db
-      .prepare(
-        "UPDATE outbox SET status = CASE WHEN status = 'signed' THEN 'sent' ELSE status END, send_count = send_count + 1, last_sent_at = ?, updated_at = ? WHERE id = ?",
-      )
-      .run(at, nowIso(), id);
+    const sql =
+      "UPDATE outbox SET status = CASE WHEN status = 'signed' THEN 'sent' ELSE status END, send_count = send_count + 1, last_sent_at = ?, updated_at = ? WHERE id = ?";
+    withoutFsync(this.db, () => this.db.prepare(sql).run(at, nowIso(), id));
   }
 
+  /** Without its own fsync: a receipt the database forgets is asked of the chain again. */
   markIncluded(id: number, r: { status: "mined" | "failed"; blockNumber: number; blockHash: string; txIndex: number; gasUsed: string; revert: unknown }): void {
-    this.db
-      .prepare(
-        "UPDATE outbox SET status = ?, block_number = ?, block_hash = ?, tx_index = ?, gas_used = ?, revert = ?, updated_at = ? WHERE id = ?",
-      )
-      .run(r.status, r.blockNumber, r.blockHash, r.txIndex, r.gasUsed, r.revert == null ? null : JSON.stringify(r.revert), nowIso(), id);
+    const sql = "UPDATE outbox SET status = ?, block_number = ?, block_hash = ?, tx_index = ?, gas_used = ?, revert = ?, updated_at = ? WHERE id = ?";
+    const revert = r.revert == null ? null : JSON.stringify(r.revert);
+    withoutFsync(this.db, () => this.db.prepare(sql).run(r.status, r.blockNumber, r.blockHash, r.txIndex, r.gasUsed, revert, nowIso(), id));
   }
 
   /** The chain no longer has this transaction (a node lost blocks): it is open again and will be sent again. */

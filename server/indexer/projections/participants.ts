@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { IndexedEvent, Projection } from "../projection";
+import { stmt } from "./sql";
 
 /** Organisations and their accounts, from ParticipantRegistry events. */
 export const participantsProjection: Projection = {
@@ -29,13 +30,13 @@ export const participantsProjection: Projection = {
     const a = event.args;
     switch (event.name) {
       case "OrganizationRegistered":
-        db.prepare(
+        stmt(db, 
           `INSERT OR REPLACE INTO idx_orgs (org_id, kind, status, valid_until, metadata_hash, name, registered_block, registered_tx, updated_block)
            VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)`,
         ).run(a.orgId, Number(a.kind), String(a.validUntil), a.metadataHash, a.name, event.blockNumber, event.txHash, event.blockNumber);
         break;
       case "OrganizationUpdated":
-        db.prepare("UPDATE idx_orgs SET valid_until = ?, metadata_hash = ?, updated_block = ? WHERE org_id = ?").run(
+        stmt(db, "UPDATE idx_orgs SET valid_until = ?, metadata_hash = ?, updated_block = ? WHERE org_id = ?").run(
           String(a.validUntil),
           a.metadataHash,
           event.blockNumber,
@@ -43,17 +44,17 @@ export const participantsProjection: Projection = {
         );
         break;
       case "OrganizationStatusChanged":
-        db.prepare("UPDATE idx_orgs SET status = ?, updated_block = ? WHERE org_id = ?").run(Number(a.newStatus), event.blockNumber, a.orgId);
+        stmt(db, "UPDATE idx_orgs SET status = ?, updated_block = ? WHERE org_id = ?").run(Number(a.newStatus), event.blockNumber, a.orgId);
         break;
       case "AccountAdded":
-        db.prepare("INSERT OR REPLACE INTO idx_accounts (account, org_id, added_block) VALUES (?, ?, ?)").run(
+        stmt(db, "INSERT OR REPLACE INTO idx_accounts (account, org_id, added_block) VALUES (?, ?, ?)").run(
           (a.account as string).toLowerCase(),
           a.orgId,
           event.blockNumber,
         );
         break;
       case "AccountRemoved":
-        db.prepare("DELETE FROM idx_accounts WHERE account = ?").run((a.account as string).toLowerCase());
+        stmt(db, "DELETE FROM idx_accounts WHERE account = ?").run((a.account as string).toLowerCase());
         break;
       default:
         break;
@@ -73,12 +74,12 @@ export const participantsProjection: Projection = {
 };
 
 export function orgOfAccount(db: Database.Database, account: string): string | null {
-  const row = db.prepare("SELECT org_id FROM idx_accounts WHERE account = ?").get(account.toLowerCase()) as { org_id: string } | undefined;
+  const row = stmt(db, "SELECT org_id FROM idx_accounts WHERE account = ?").get(account.toLowerCase()) as { org_id: string } | undefined;
   return row?.org_id ?? null;
 }
 
 /** An organisation's status and validity (unix seconds, 0 for none) as the index holds them; undefined if unknown. */
 export function orgStanding(db: Database.Database, orgId: string): { status: number; validUntil: bigint } | undefined {
-  const row = db.prepare("SELECT status, valid_until FROM idx_orgs WHERE org_id = ?").get(orgId) as { status: number; valid_until: string } | undefined;
+  const row = stmt(db, "SELECT status, valid_until FROM idx_orgs WHERE org_id = ?").get(orgId) as { status: number; valid_until: string } | undefined;
   return row && { status: row.status, validUntil: BigInt(row.valid_until) };
 }

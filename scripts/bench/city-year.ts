@@ -1,0 +1,264 @@
+/**
+ * Benchmark 7: a city's year through the gateway, on one machine. Datasets (catalogue imports and single
+ * registrations), credit operations (issue, transfer, retire, cancel), market fills and licence sales, all as HTTP
+ * calls of the demo organisations that `npm start` creates, then what an operator wants to know of the result:
+ * single-registration latency and throughput on the empty ledger and on the full one (same probe, same clients),
+ * node CPU per block, the size of DATA_DIR, memory of gateway and node, restart time, index rebuild time and the
+ * independent audit's time over the whole history.
+ */
+import { createHash } from "node:crypto";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { auditChain } from "../audit/audit-chain";
+import { generateCatalogue } from "../lib/catalogue";
+import { DEMO_POLICY } from "../demo/scenario";
+import { directorySize, processCpuMs, processRssMb } from "./lib/chain";
+import { startBenchGateway, type BenchGateway } from "./lib/gateway-system";
+import { percentile, rate, ratio, round } from "./lib/stats";
+
+export interface CityYearOptions {
+  /** Datasets registered in the year: catalogue imports of `perCatalogue` each, the rest one by one. */
+  datasets: number;
+  perCatalogue: number;
+  /** Single registrations among `datasets`. */
+  singles: number;
+  /** Credit operations, a quarter each of issue, transfer, retire and cancel. */
+  creditOperations: number;
+  /** Market fills plus licence sales (half each). */
+  trades: number;
+  /** Single registrations of the start and end probes, sent by `probeClients` concurrent clients. */
+  probe: number;
+  probeClients: number;
+}
+
+export interface ProbeResult {
+  datasetsOnLedger: number;
+  registrations: number;
+  tps: number | null;
+  p50ms: number | null;
+  p95ms: number | null;
+  nodeCpuMsPerBlock: number | null;
+}
+
+export interface CityYearResult {
+  datasets: number;
+  creditOperations: number;
+  marketFills: number;
+  licenceSales: number;
+  /** Wall time of the year's writes. */
+  seconds: number;
+  start: ProbeResult;
+  end: ProbeResult;
+  /** Write throughput on the full ledger / on the empty one (target ≥ 0.7). */
+  throughputRatio: number | null;
+  nodeCpuMsPerBlock: number | null;
+  blocks: number;
+  dataDirMb: number;
+  gatewayRssMb: number | null;
+  nodeRssMb: number | null;
+  restartSeconds: number;
+  indexRebuildSeconds: number;
+  indexedEvents: number;
+  auditSeconds: number;
+  auditEvents: number;
+  auditPassed: boolean;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const dayFrom1990 = (days: number) => new Date(Date.UTC(1990, 0, 1) + days * 86_400_000).toISOString().slice(0, 10);
+
+export async function runCityYearBenchmark(options: CityYearOptions, log: (line: string) => void): Promise<CityYearResult> {
+  const sys = await startBenchGateway({ importKeysFor: [] });
+  try {
+    return await cityYear(sys, options, log);
+  } finally {
+    await sys.stop();
+  }
+}
+
+async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: string) => void): Promise<CityYearResult> {
+  const write = writer(sys);
+  let registered = 0;
+  const single = async (tag: string) => {
+    await write("DATA-OFFICE", "POST", "/v1/datasets", {
+      contentHash: sha256(`city-year ${tag}`),
+      metadataHash: `0x${sha256(`metadata ${tag}`)}`,
+      holder: "DATA-OFFICE",
+      classification: "Open",
+      title: `City dataset ${tag}`,
+      uri: `https://opendata.example/city-year/${tag}.csv`,
+    });
+    registered++;
+  };
+  const probe = async (label: string): Promise<ProbeResult> => {
+    const latencies: number[] = [];
+    const cpu0 = processCpuMs(sys.gw.chainPid());
+    const block0 = await sys.provider.getBlockNumber();
+    const t0 = performance.now();
+    await lanes(o.probeClients, Math.ceil(o.probe / o.probeClients), async (lane, i) => {
+      const started = performance.now();
+      await single(`${label}-${lane}-${i}`);
+      latencies.push(performance.now() - started);
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = processCpuMs(sys.gw.chainPid());
+    const blocks = (await sys.provider.getBlockNumber()) - block0;
+    const result: ProbeResult = {
+      datasetsOnLedger: registered - latencies.length,
+      registrations: latencies.length,
+      tps: rate(latencies.length, seconds),
+      p50ms: round(percentile(latencies, 50)),
+      p95ms: round(percentile(latencies, 95)),
+      nodeCpuMsPerBlock: cpu0 === null || cpu1 === null || blocks === 0 ? null : round((cpu1 - cpu0) / blocks, 1),
+    };
+    log(`city year: ${label} probe with ${result.datasetsOnLedger} datasets: ${result.tps} registrations/s, p50 ${result.p50ms} ms, p95 ${result.p95ms} ms, node ${result.nodeCpuMsPerBlock} ms CPU/block`);
+    return result;
+  };
+
+  // The year's fixtures: a project with one large batch at BIZ-SOLAR, VND at BIZ-LOGISTICS, a listing, and a
+  // transport dataset on offer.
+  const project = "VN-CY-0001";
+  await write("DONRE", "POST", "/v1/carbon/projects", { id: project, developer: "BIZ-SOLAR", standard: "Domestic", methodology: "AMS-I.D", location: "Da Nang", metadataHash: `0x${sha256(project)}` });
+  let reports = 0;
+  const issue = async (to: string, amount: bigint): Promise<string> => {
+    const n = reports++;
+    const report = `0x${sha256(`report ${n}`)}`;
+    // One issuance per monitoring period, and periods of a project never overlap: one day each, a day apart.
+    const monitoringPeriod = { start: dayFrom1990(2 * n), end: dayFrom1990(2 * n + 1) };
+    const attestation = await write("VVB-1", "POST", "/v1/carbon/attestations", { project, monitoringPeriod, amount: amount.toString(), reportHash: report });
+    const batch = await write("DONRE", "POST", "/v1/carbon/batches", { attestationId: attestation.attestationId, to, amount: amount.toString() });
+    return batch.batchId as string;
+  };
+  const quarter = Math.ceil(o.creditOperations / 4);
+  const fills = Math.ceil(o.trades / 2);
+  const sales = Math.floor(o.trades / 2);
+  const price = 1_000n;
+  const batchId = await issue("BIZ-SOLAR", BigInt(4 * quarter + fills + 100));
+  await write("BIZ-SOLAR", "POST", "/v1/carbon/transfers", { batchId, to: "BIZ-LOGISTICS", amount: String(quarter) });
+  await write("TREASURY", "POST", "/v1/settlement/mint", { to: "BIZ-LOGISTICS", amount: String(price * BigInt(o.trades + 10)), reference: "CITY-YEAR" });
+  const listing = await write("BIZ-SOLAR", "POST", "/v1/market/listings", { batchId, amount: String(fills + 10), unitPrice: price.toString(), minFill: "1" });
+  const transport = await write("DATA-OFFICE", "POST", "/v1/datasets/batch", { holder: "AGENCY-TRANSPORT", catalogue: generateCatalogue(10, 1_000).catalogue });
+  registered += Number(transport.registered);
+  // Core and Important datasets are never offered outside city agencies.
+  const offered = (transport.datasets as { id: string; classification: string }[]).find((d) => d.classification === "Open" || d.classification === "Other")!.id;
+  const offer = await write("AGENCY-TRANSPORT", "POST", `/v1/datasets/${offered}/offers`, { priceVnd: price.toString(), termDays: 30, policy: DEMO_POLICY, maxLicences: sales + 10 });
+
+  const start = await probe("start");
+  const cpu0 = processCpuMs(sys.gw.chainPid());
+  const block0 = await sys.provider.getBlockNumber();
+  const t0 = performance.now();
+  const claim = { beneficiary: { name: "City year" }, reason: "benchmark offset", consumptionPeriod: { start: "2025-01-01", end: "2025-12-31" } };
+  const bulk = Math.max(0, o.datasets - o.singles - o.probe * 2 - 2);
+  const catalogues = Math.ceil(bulk / o.perCatalogue);
+  let progress = 0;
+  const tick = (what: string) => {
+    if (++progress % 500 === 0) log(`city year: ${progress} writes (${registered} datasets) after ${round((performance.now() - t0) / 1000)} s, last: ${what}`);
+  };
+  await Promise.all([
+    lanes(1, catalogues, async (_, i) => {
+      const count = Math.min(o.perCatalogue, bulk - i * o.perCatalogue);
+      const result = await write("DATA-OFFICE", "POST", "/v1/datasets/batch", { holder: "DATA-OFFICE", catalogue: generateCatalogue(count, 2_000 + i).catalogue });
+      registered += Number(result.registered);
+      tick("catalogue import");
+    }),
+    lanes(4, Math.ceil(o.singles / 4), async (lane, i) => {
+      await single(`year-${lane}-${i}`);
+      tick("single registration");
+    }),
+    lanes(1, quarter, async () => {
+      await issue("BIZ-SOLAR", 10n);
+      tick("issue");
+    }),
+    lanes(1, quarter, async () => {
+      await write("BIZ-SOLAR", "POST", "/v1/carbon/transfers", { batchId, to: "BIZ-LOGISTICS", amount: "1" });
+      tick("transfer");
+    }),
+    lanes(1, quarter, async () => {
+      await write("BIZ-LOGISTICS", "POST", "/v1/carbon/retirements", { batchId, amount: "1", ...claim });
+      tick("retire");
+    }),
+    lanes(1, quarter, async () => {
+      await write("DONRE", "POST", `/v1/carbon/batches/${batchId}/cancel`, { holder: "BIZ-SOLAR", amount: "1", reason: "benchmark cancellation" });
+      tick("cancel");
+    }),
+    lanes(1, fills, async () => {
+      await write("BIZ-LOGISTICS", "POST", `/v1/market/listings/${listing.listingId}/fill`, { amount: "1", maxCost: price.toString() });
+      tick("fill");
+    }),
+    lanes(1, sales, async () => {
+      await write("BIZ-LOGISTICS", "POST", `/v1/offers/${offer.offerId}/purchase`, { maxPrice: price.toString() });
+      tick("licence sale");
+    }),
+  ]);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = processCpuMs(sys.gw.chainPid());
+  const blocks = (await sys.provider.getBlockNumber()) - block0;
+  log(`city year: ${registered} datasets, ${4 * quarter} credit operations, ${fills} fills, ${sales} licence sales in ${round(seconds)} s over ${blocks} blocks`);
+  const end = await probe("end");
+
+  const gatewayRssMb = processRssMb(sys.gw.pid);
+  const nodeRssMb = processRssMb(sys.gw.chainPid());
+  const dataDirMb = round(directorySize(sys.dataDir) / 1e6, 1)!;
+  // Before the restarts: the embedded node restored from its state dump keeps no historical state (eth_getCode at
+  // the deployment block fails), which the audit's deployment check needs.
+  const a0 = performance.now();
+  const report = await auditChain({ provider: sys.provider, deployment: sys.record });
+  const auditSeconds = round((performance.now() - a0) / 1000, 2)!;
+  log(`city year: full audit of ${report.events} events in ${auditSeconds} s, ${report.passed ? "passed" : `${report.discrepancies.length} discrepancies`}`);
+  if (!report.passed) throw new Error(`the audit of the city year found ${report.discrepancies.length} discrepancies, first: ${report.discrepancies[0]?.message}`);
+
+  const restartSeconds = round((await sys.restart()) / 1000, 2)!;
+  log(`city year: restart (same DATA_DIR) ready in ${restartSeconds} s`);
+  const indexRebuildSeconds = round((await sys.restart({ dropIndex: true })) / 1000, 2)!;
+  const index = new Database(path.join(sys.dataDir, "index.db"), { readonly: true });
+  const indexedEvents = (index.prepare("SELECT COUNT(*) AS n FROM idx_events").get() as { n: number }).n;
+  index.close();
+  log(`city year: index rebuilt from the chain (${indexedEvents} events, /ready within INDEXER_MAX_LAG) in ${indexRebuildSeconds} s`);
+  return {
+    datasets: registered,
+    creditOperations: 4 * quarter,
+    marketFills: fills,
+    licenceSales: sales,
+    seconds: round(seconds, 1)!,
+    start,
+    end,
+    throughputRatio: ratio(end.tps, start.tps),
+    nodeCpuMsPerBlock: cpu0 === null || cpu1 === null || blocks === 0 ? null : round((cpu1 - cpu0) / blocks, 1),
+    blocks,
+    dataDirMb,
+    gatewayRssMb,
+    nodeRssMb,
+    restartSeconds,
+    indexRebuildSeconds,
+    indexedEvents,
+    auditSeconds,
+    auditEvents: report.events,
+    auditPassed: report.passed,
+  };
+}
+
+/** A write that must succeed: 200/201 answers its result; 202 (not mined within the wait) is followed to the end. */
+function writer(sys: BenchGateway) {
+  return async (org: string, method: string, p: string, body: unknown): Promise<Record<string, any>> => {
+    const key = sys.apiKeys[org];
+    if (!key) throw new Error(`no API key for ${org}`);
+    let res = await sys.call(key, method, p, body);
+    while (res.status === 202) {
+      await new Promise((r) => setTimeout(r, 200));
+      const tx = await sys.call(key, "GET", `/v1/transactions/${res.body.transaction.id}`);
+      if (tx.status === 200 && tx.body.status === "pending") continue;
+      res = tx.body.status === "mined" ? { status: 201, body: { result: tx.body.result } } : { status: 500, body: tx.body };
+    }
+    if (res.status !== 200 && res.status !== 201) throw new Error(`${method} ${p} as ${org}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
+    return res.body.result;
+  };
+}
+
+/** `count` clients each running `perLane` operations one after another. */
+async function lanes(count: number, perLane: number, op: (lane: number, i: number) => Promise<void>): Promise<void> {
+  await Promise.all(
+    Array.from({ length: count }, async (_, lane) => {
+      for (let i = 0; i < perLane; i++) await op(lane, i);
+    }),
+  );
+}
