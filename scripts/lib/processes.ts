@@ -83,7 +83,7 @@ export class GatewayProcess {
     this.url = `http://127.0.0.1:${port}`;
     const [cmd, args] = options.viaNpm
       ? ["npm", ["start", "--silent"]]
-      : [process.execPath, [...(options.nodeArgs ?? []), "-r", "ts-node/register/transpile-only", "server/main.ts"]];
+      : [process.execPath, [...(options.nodeArgs ?? []), "scripts/ts-cached.js", "server/main.ts"]];
     const logFd = options.logFile ? fs.openSync(options.logFile, "a") : undefined;
     this.child = spawn(cmd, args, {
       cwd: ROOT,
