@@ -102,6 +102,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     if (orphans > 0) log.info({ orphans }, "released idempotency keys of requests that never reached the outbox");
     await stack.tracker.recover();
     node?.onRestarted(() => stack.tracker.nodeRestarted());
+    if (node?.announcesBlocks) node.onBlockMined(() => stack.tracker.blockMined());
     stack.tracker.start();
     cleanups.push(() => stack.tracker.stop());
     if (!(await stack.tracker.drain(60_000))) log.warn("some earlier transactions are still open; continuing");

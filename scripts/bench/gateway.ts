@@ -5,7 +5,8 @@
  * own nonce and gas estimate, then polling `getTransactionReceipt` every 10 ms). Each client waits for its answer (201/200 = mined) before the next request.
  *
  * Direct and gateway runs are interleaved A-B-B-A at every level, so both see the same chain height on average:
- * the embedded node slows as blocks accumulate (benchmark 5).
+ * the embedded node slows as blocks accumulate (benchmark 5). Before each level every lane makes one unmeasured
+ * transfer on each path (warm-up).
  */
 import { ethers } from "ethers";
 import { Sender, processCpuMs } from "./lib/chain";
@@ -85,6 +86,10 @@ export async function runGatewayBenchmark(sys: BenchGateway, options: GatewayOpt
   const results: Record<string, GatewayLevel> = {};
   for (const c of options.levels) {
     const half = Math.max(c, Math.floor(options.transfers / 2 / c) * c);
+    // Warm-up, not measured, for both paths alike: each lane's first transfer (a signer's first nonce read, its key's
+    // first use, connections opened) is not what a level measures.
+    await runClients(c, 1, directOp, options.runDeadlineMs);
+    await runClients(c, 1, gatewayOp, options.runDeadlineMs);
     const startBlock = await sys.provider.getBlockNumber();
     const direct: PathRun[] = [];
     const gateway: PathRun[] = [];

@@ -100,6 +100,7 @@ export class EmbeddedNode {
   #stopping = false;
   #restarts = 0;
   #restartListeners: (() => void)[] = [];
+  #minedListeners: (() => void)[] = [];
   #deathsInARow = 0;
   #upSince = 0;
   #state: NodeHealth["state"] = "stopped";
@@ -161,7 +162,14 @@ export class EmbeddedNode {
     await this.spawnAndWait();
     this.#supervising = true;
     if ((this.options.blockPeriodMs ?? 0) > 0 && !this.#producer) {
-      this.#producer = new BlockProducer({ url: this.url, periodMs: this.options.blockPeriodMs!, log: this.options.log });
+      this.#producer = new BlockProducer({
+        url: this.url,
+        periodMs: this.options.blockPeriodMs!,
+        log: this.options.log,
+        onMined: () => {
+          for (const listener of this.#minedListeners) listener();
+        },
+      });
       this.#producer.start();
     }
   }
@@ -219,6 +227,16 @@ export class EmbeddedNode {
         (exited ? ` (exited with ${exited.code ?? exited.signal})` : ` within ${deadline} ms`) +
         `. Is CHAIN_PORT free? Last lines of ${this.logFile}:\n${tail}`,
     );
+  }
+
+  /** Whether this node's blocks are mined by the gateway's producer, which then announces each (`onBlockMined`). */
+  get announcesBlocks(): boolean {
+    return (this.options.blockPeriodMs ?? 0) > 0;
+  }
+
+  /** Called after each block the producer mined. */
+  onBlockMined(listener: () => void): void {
+    this.#minedListeners.push(listener);
   }
 
   /** Called each time a restarted node answers (its chain may lack what the last one had mined). */

@@ -1,4 +1,15 @@
-import { FeeData, FetchRequest, JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult, type Subscriber, type Subscription } from "ethers";
+import {
+  FeeData,
+  FetchRequest,
+  JsonRpcProvider,
+  Network,
+  type JsonRpcError,
+  type JsonRpcPayload,
+  type JsonRpcResult,
+  type Subscriber,
+  type Subscription,
+  type TransactionReceipt,
+} from "ethers";
 
 export interface ProviderOptions {
   /** Gas price of every transaction the gateway signs (the fee policy is configuration, not eth_gasPrice). */
@@ -66,6 +77,23 @@ export class GatewayProvider extends JsonRpcProvider {
       }
     }
     throw lastError;
+  }
+
+  /**
+   * Receipts of several transactions in one JSON-RPC batch (one HTTP request), in the order asked; null for one not
+   * mined. The tracker asks for every receipt of a block it scanned at once.
+   */
+  async getTransactionReceipts(hashes: string[]): Promise<(TransactionReceipt | null)[]> {
+    if (hashes.length === 0) return [];
+    const payloads: JsonRpcPayload[] = hashes.map((hash, i) => ({ jsonrpc: "2.0", id: i + 1, method: "eth_getTransactionReceipt", params: [hash] }));
+    const answers = new Map((await this._send(payloads)).map((a) => [Number(a.id), a as JsonRpcResult | JsonRpcError]));
+    const network = this._network;
+    return payloads.map((payload) => {
+      const answer = answers.get(payload.id);
+      if (!answer) throw new Error(`the node gave no answer to eth_getTransactionReceipt ${payload.params}`);
+      if ("error" in answer) throw this.getRpcError(payload, answer);
+      return answer.result == null ? null : this._wrapTransactionReceipt(answer.result, network);
+    });
   }
 
   override async getFeeData(): Promise<FeeData> {

@@ -13,6 +13,8 @@ import type { Logger } from "../../logger";
 import { isAlreadyKnown, isChainUnreachable, isNonceTooLow, rpcErrorMessage } from "../chain-errors";
 import { isRevert, revertErrorFrom } from "../revert";
 import { CapturedSubmission, OwnKeyAccount, clientSigningScope, type TxSigner } from "./client-signing";
+import { GroupCommit } from "./group-commit";
+import { sendRawTransaction } from "./send-raw";
 import { SignerQueues } from "./signer-queue";
 
 /** One contract call (or a contract creation when `to` is null). Value is always 0: nobody holds ether here. */
@@ -83,10 +85,12 @@ export const GATEWAY_ACTOR = "gateway";
 export class TxPipeline {
   readonly events = new EventEmitter();
   readonly queues: SignerQueues;
+  readonly commits: GroupCommit;
   #chainId: bigint | undefined;
 
   constructor(private readonly deps: PipelineDeps) {
     this.events.setMaxListeners(0);
+    this.commits = new GroupCommit(deps.db);
     this.queues = new SignerQueues((address) => this.initialNonce(address));
   }
 
@@ -190,7 +194,8 @@ export class TxPipeline {
       const ids: number[] = [];
       const actor = this.actorOf(request);
       const context = currentRequestContext();
-      this.deps.db.transaction(() => {
+      // Durable (fsynced, with whatever other writes commit in the same turn) before anything is sent or answered.
+      await this.commits.commit(() => {
         this.deps.submissions.insert({ id: submissionId, orgCode: request.orgCode, operation: request.operation, params: request.params });
         signed.forEach((tx, seq) =>
           ids.push(
@@ -200,7 +205,7 @@ export class TxPipeline {
         if (request.idempotency) this.deps.idempotency.attachSubmission(request.idempotency.orgCode, request.idempotency.key, submissionId);
         this.deps.actionLog.append(entryOf(actor, submissionId, signed, 202));
         request.record?.(submissionId);
-      })();
+      });
       if (context) (context.submissions ??= []).push(submissionId);
       counter.advance(signed.length);
       log.debug({ firstNonce: first, count: signed.length }, "written to outbox");
@@ -208,7 +213,7 @@ export class TxPipeline {
       let deferred = false;
       for (const [i, tx] of signed.entries()) {
         try {
-          await this.deps.provider.broadcastTransaction(tx.raw);
+          await sendRawTransaction(this.deps.provider, tx.raw);
           this.deps.outbox.markSent(ids[i], Date.now());
         } catch (err) {
           if (isAlreadyKnown(err)) {

@@ -7,6 +7,7 @@ import type { Logger } from "../../logger";
 import { isAlreadyKnown, isChainUnreachable, isNonceTooLow, rpcErrorMessage } from "../chain-errors";
 import { ContractRevertError, decodeRevertData, extractRevertData, type DecodedRevert } from "../revert";
 import type { OperationRegistry } from "./operations";
+import { sendRawTransaction } from "./send-raw";
 import type { TxPipeline } from "./pipeline";
 
 export interface TrackerOptions {
@@ -65,6 +66,8 @@ export class TxTracker {
   /** Outbox rows the last recovery sent again: new writes wait until they are mined (or AWAIT_RESENT_MS passes). */
   #awaiting = new Set<number>();
   #awaitingUntil = 0;
+  /** The node announces its blocks (`blockMined`): no need to poll fast while transactions are out. */
+  #blocksAnnounced = false;
 
   constructor(private readonly deps: TrackerDeps) {
     deps.pipeline.events.on("submitted", () => this.wake());
@@ -99,6 +102,18 @@ export class TxTracker {
     if (this.#running && !this.#current) this.schedule(0);
   }
 
+  /**
+   * The embedded node's block producer mined a block: look for receipts now rather than at the next poll. Once blocks
+   * are announced, the tracker no longer polls every few ms while transactions are out (the normal poll remains, for
+   * blocks mined by anyone else).
+   */
+  blockMined(): void {
+    this.#blocksAnnounced = true;
+    if (!this.#running) return;
+    if (this.#current) this.#wokenDuringPass = true;
+    else this.schedule(0);
+  }
+
   /** Starts the loop. Call `recover()` first on start-up. */
   start(): void {
     if (this.#running) return;
@@ -126,7 +141,8 @@ export class TxTracker {
           this.#current = undefined;
           // A send during the pass may have missed it (its block was scanned before the transaction was mined).
           const { pollIntervalMs, busyPollIntervalMs } = this.deps.options;
-          this.schedule(this.#wokenDuringPass ? 10 : this.#inFlight > 0 ? Math.min(busyPollIntervalMs ?? 20, pollIntervalMs) : pollIntervalMs);
+          const busy = this.#inFlight > 0 && !this.#blocksAnnounced;
+          this.schedule(this.#wokenDuringPass ? 10 : busy ? Math.min(busyPollIntervalMs ?? 20, pollIntervalMs) : pollIntervalMs);
         });
       }, delay),
     );
@@ -134,7 +150,8 @@ export class TxTracker {
 
   /** A new transaction went out: look for its receipt soon rather than at the next poll. */
   private wake(): void {
-    if (!this.#running) return;
+    // Its block will be announced when mined.
+    if (!this.#running || this.#blocksAnnounced) return;
     if (this.#current) this.#wokenDuringPass = true;
     else if (this.#timer) this.schedule(10);
   }
@@ -193,12 +210,16 @@ export class TxTracker {
     const now = Date.now();
     const open = outbox.open();
     this.#inFlight = open.length;
-    for (const row of open) {
-      const since = now - (row.lastSentAt ?? Date.parse(row.createdAt));
-      const overdue = since >= this.deps.options.rebroadcastMs;
-      const confirmationsPending = this.deps.options.confirmations > 1;
-      if (!seen.has(row.txHash.toLowerCase()) && !overdue && !confirmationsPending) continue;
-      const receipt = await provider.getTransactionReceipt(row.txHash);
+    const confirmationsPending = this.deps.options.confirmations > 1;
+    const due = open.filter((row) => {
+      const overdue = now - (row.lastSentAt ?? Date.parse(row.createdAt)) >= this.deps.options.rebroadcastMs;
+      return seen.has(row.txHash.toLowerCase()) || overdue || confirmationsPending;
+    });
+    // One JSON-RPC batch for the receipts of a pass (the rows mined in the blocks just scanned), not a call each.
+    const receipts = await receiptsOf(provider, due.map((row) => row.txHash));
+    for (const [i, row] of due.entries()) {
+      const overdue = now - (row.lastSentAt ?? Date.parse(row.createdAt)) >= this.deps.options.rebroadcastMs;
+      const receipt = receipts[i];
       if (receipt) {
         if (head - receipt.blockNumber + 1 >= this.deps.options.confirmations) {
           await this.settle(row, receipt);
@@ -304,7 +325,7 @@ export class TxTracker {
   private async resend(row: OutboxRow): Promise<boolean> {
     const { provider, outbox, log } = this.deps;
     try {
-      await provider.broadcastTransaction(row.raw);
+      await sendRawTransaction(provider, row.raw);
       outbox.markSent(row.id, Date.now());
       log.info({ tx: row.txHash, nonce: row.nonce, signer: row.signer, attempt: row.sendCount + 1 }, "transaction sent again");
       return true;
@@ -394,6 +415,13 @@ export class TxTracker {
       this.deps.pipeline.events.emit("completed", id);
     }
   }
+}
+
+/** Receipts of several transactions: one batch when the provider can (GatewayProvider), else a call each. */
+function receiptsOf(provider: Provider, hashes: string[]): Promise<(TransactionReceipt | null)[]> {
+  const batching = provider as Provider & { getTransactionReceipts?: (hashes: string[]) => Promise<(TransactionReceipt | null)[]> };
+  if (hashes.length > 1 && typeof batching.getTransactionReceipts === "function") return batching.getTransactionReceipts(hashes);
+  return Promise.all(hashes.map((hash) => provider.getTransactionReceipt(hash)));
 }
 
 function failureOf(row: OutboxRow): SubmissionError {

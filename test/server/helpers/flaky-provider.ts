@@ -18,7 +18,8 @@ export function flaky(inner: Provider): Flaky {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
-        if (state.down || (state.sendFails && prop === "broadcastTransaction")) return Promise.reject(refused());
+        const sending = prop === "broadcastTransaction" || (prop === "send" && args[0] === "eth_sendRawTransaction");
+        if (state.down || (state.sendFails && sending)) return Promise.reject(refused());
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
