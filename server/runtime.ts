@@ -91,6 +91,8 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       scryptN: config.KEYSTORE_SCRYPT_N,
       log: componentLogger(log, "keystore"),
       verifyWith: ADMIN_ORG.code,
+      // The operators' keys are needed before the API opens: unlocked beside the administrator's, not after it.
+      warm: [OPERATOR_ORG.code, OPERATOR_ORG.anchorAlias],
     });
     const adminWallet = await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
     if (config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {

@@ -187,8 +187,10 @@ async function verify(record: DeploymentRecord, provider: Provider): Promise<Ver
   const recorded = Object.entries(record.contracts) as [string, DeployedContract][];
   const missing: string[] = [];
   const different: string[] = [];
-  for (const [name, entry] of recorded) {
-    const code = await provider.getCode(entry.address);
+  // Asked all at once: the check is on every start's path.
+  const codes = await Promise.all(recorded.map(([, entry]) => provider.getCode(entry.address)));
+  for (const [i, [name, entry]] of recorded.entries()) {
+    const code = codes[i];
     if (code === "0x") missing.push(`${name} has no code at ${entry.address}`);
     else if (ethers.keccak256(code) !== entry.codeHash) different.push(`${name} at ${entry.address} runs other code`);
   }

@@ -212,7 +212,7 @@ export class EmbeddedNode {
         return;
       } catch {
         if (Date.now() - started > deadline) break;
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 25));
       }
     }
     const tail = this.logTail();

@@ -47,9 +47,10 @@ export class Keystore {
 
   /**
    * Opens the keystore directory, reads every key's address and unlocks one key (`verifyWith` when it exists, else
-   * the first), so that a wrong password fails here, at start. The others unlock when first used (or unlockAll()).
+   * the first), so that a wrong password fails here, at start. The `warm` keys start unlocking at the same time (the
+   * start needs them soon); the others unlock when first used (or unlockAll()).
    */
-  static async open(options: { dir: string; password: string; scryptN: number; log: Logger; verifyWith?: string }): Promise<Keystore> {
+  static async open(options: { dir: string; password: string; scryptN: number; log: Logger; verifyWith?: string; warm?: string[] }): Promise<Keystore> {
     useNativeScrypt();
     fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const ks = new Keystore(options.dir, options.password, options.scryptN, options.log);
@@ -61,6 +62,9 @@ export class Keystore {
       ks.#addresses.set(alias, getAddress(json.address.startsWith("0x") ? json.address : `0x${json.address}`));
     }
     const probe = options.verifyWith && ks.has(options.verifyWith) ? options.verifyWith : ks.aliases()[0];
+    // Keys the start needs next unlock beside the probe (scrypt runs on the thread pool), not one after another; a
+    // failure here is seen again, and reported, when the key is asked for.
+    for (const alias of options.warm ?? []) if (alias !== probe && ks.has(alias)) ks.get(alias).catch(() => undefined);
     if (probe) {
       const started = Date.now();
       await ks.get(probe);

@@ -57,6 +57,24 @@ describe("keystore", function () {
     expect(a).to.equal(b);
   });
 
+  it("starts unlocking the warm keys beside the probe; a warm key that cannot be unlocked fails only when asked for", async function () {
+    const where = dir();
+    const first = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log });
+    const admin = await first.create("CITY-ADMIN");
+    const operator = await first.create("CITY-OPERATOR");
+    await first.create("BIZ-1");
+    const file = path.join(where, "BIZ-1.json");
+    const json = JSON.parse(fs.readFileSync(file, "utf8"));
+    (json.crypto ?? json.Crypto).mac = "00".repeat(32);
+    fs.writeFileSync(file, JSON.stringify(json));
+
+    const ks = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log, verifyWith: "CITY-ADMIN", warm: ["CITY-OPERATOR", "BIZ-1", "NOBODY"] });
+    expect((await ks.get("CITY-ADMIN")).address).to.equal(admin.address);
+    expect((await ks.get("CITY-OPERATOR")).address).to.equal(operator.address);
+    await expect(ks.get("BIZ-1")).to.be.rejectedWith(/Cannot decrypt keystore file BIZ-1.json/);
+    await expect(ks.get("NOBODY")).to.be.rejectedWith(/No key for NOBODY/);
+  });
+
   it("imports a given private key", async function () {
     const ks = await Keystore.open({ dir: dir(), password: "pw-pw-pw-pw-pw", scryptN: 1024, log });
     const key = "0x" + "11".repeat(32);
