@@ -107,6 +107,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     if (node?.announcesBlocks) node.onBlockMined(() => stack.tracker.blockMined());
     stack.tracker.start();
     cleanups.push(() => stack.tracker.stop());
+    cleanups.push(() => log.info({ ...stack.pipeline.commits.stats }, "outbox group commits"));
     if (!(await stack.tracker.drain(60_000))) log.warn("some earlier transactions are still open; continuing");
 
     const deploymentLog = componentLogger(log, "deployment");

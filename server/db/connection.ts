@@ -17,7 +17,28 @@ export function openDatabase(file: string): Db {
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db);
+  cacheStatements(db);
   return db;
+}
+
+/**
+ * The repositories call `db.prepare(sql)` for each query; compiling the same SQL again on every call was about 3 %
+ * of the gateway's time under write load. Statements are kept by their SQL text (bounded: the cache starts again
+ * past 1,000 distinct texts). Safe here because no repository changes a statement's mode (`pluck`, `raw`, `expand`,
+ * `safeIntegers`) or iterates one while running it again.
+ */
+function cacheStatements(db: Db): void {
+  const prepare = db.prepare.bind(db) as (sql: string) => Database.Statement;
+  let cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      if (cache.size >= 1_000) cache = new Map();
+      statement = prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  }) as Db["prepare"];
 }
 
 export const nowIso = (): string => new Date().toISOString();

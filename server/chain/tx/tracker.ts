@@ -51,7 +51,6 @@ export class TxTracker {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #current: Promise<void> | undefined;
-  #ticks = 0;
   #candidates = new Set<string>();
   #lastUnreachableLog = 0;
   #chainReachable = true;
@@ -158,7 +157,6 @@ export class TxTracker {
 
   /** One pass: scan new blocks, settle receipts, re-send what is overdue, complete submissions. */
   async tick(): Promise<void> {
-    this.#ticks++;
     this.#receipts.clear();
     try {
       await this.pass();
@@ -180,8 +178,12 @@ export class TxTracker {
 
   private async pass(): Promise<void> {
     const { provider, outbox } = this.deps;
-    const head = await provider.getBlockNumber();
-    if (this.#mustRecover || (await this.rewound(head))) {
+    // The head block itself, not only its number: after an announcement it is usually the one new block, so the
+    // pass needs one call for it instead of two.
+    const latest = await provider.getBlock("latest");
+    if (!latest) return;
+    const head = latest.number;
+    if (this.#mustRecover || this.rewound(latest)) {
       await this.recover();
       return;
     }
@@ -190,7 +192,7 @@ export class TxTracker {
     const from = this.#lastBlock ? this.#lastBlock.number + 1 : head;
     if (head - from < MAX_SCAN) {
       for (let n = from; n <= head; n++) {
-        const block = await provider.getBlock(n);
+        const block = n === head ? latest : await provider.getBlock(n);
         if (!block || !block.hash) break;
         if (this.#lastBlock && n === this.#lastBlock.number + 1 && block.parentHash !== this.#lastBlock.hash) {
           this.deps.log.warn({ block: n }, "chain reorganised under us");
@@ -202,9 +204,8 @@ export class TxTracker {
       }
       // The index can start on the new blocks while the receipts are settled: a write's answer waits for both.
       if (seen.size > 0) this.deps.pipeline.events.emit("blocks", head);
-    } else {
-      const block = await provider.getBlock(head);
-      if (block?.hash) this.#lastBlock = { number: head, hash: block.hash };
+    } else if (latest.hash) {
+      this.#lastBlock = { number: head, hash: latest.hash };
     }
 
     const now = Date.now();
@@ -236,20 +237,17 @@ export class TxTracker {
     }
   }
 
-  /** Whether the block we last saw is no longer on the chain (checked every few ticks when nothing new came). */
-  private async rewound(head: number): Promise<boolean> {
+  /** Whether the block we last saw is no longer on the chain (the head went back, or the same height has another hash). */
+  private rewound(latest: { number: number; hash: string | null }): boolean {
     const last = this.#lastBlock;
     if (!last) return false;
-    if (head < last.number) {
-      this.deps.log.warn({ head, lastSeen: last.number }, "chain head went backwards (node restarted from an older state)");
+    if (latest.number < last.number) {
+      this.deps.log.warn({ head: latest.number, lastSeen: last.number }, "chain head went backwards (node restarted from an older state)");
       return true;
     }
-    if (head === last.number && this.#ticks % 8 === 0) {
-      const block = await this.deps.provider.getBlock(last.number);
-      if (!block || block.hash !== last.hash) {
-        this.deps.log.warn({ block: last.number }, "a block we saw is gone");
-        return true;
-      }
+    if (latest.number === last.number && latest.hash !== last.hash) {
+      this.deps.log.warn({ block: last.number }, "a block we saw is gone");
+      return true;
     }
     return false;
   }
