@@ -3,6 +3,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet, getAddress, parseEther, type BaseWallet } from "ethers";
 import pino from "pino";
+import { auditChain } from "../../scripts/audit/audit-chain";
 import { ensureDeployment, attachSystem, type DeploymentRecord } from "../../scripts/lib/deployment";
 import { GATEWAY_ACCOUNTS_FILE, performGenesis, readGatewayAccounts } from "../../scripts/lib/genesis";
 import { ROLES } from "../../scripts/lib/roles";
@@ -136,6 +137,11 @@ describe("production gateway without an administrator key (RPC_URL, real process
     const executed = await signAndRelay(gw, "POST", `/v1/governance/operations/${operationId}/execute`);
     expect(executed.status, JSON.stringify(executed.body)).to.equal(200);
     expect((await accessManager.hasRole(ROLES.REGISTRAR, account))[0]).to.equal(true);
+  });
+
+  it("the audit verifies that deployment and its history (wiring, role holders and delays against the permission policy): no discrepancy", async function () {
+    const report = await auditChain({ provider, deployment: record });
+    expect(report.discrepancies).to.deep.equal([]);
   });
 
   it("refuses to start (non-zero exit, naming the key) once an account it holds has the ADMIN role", async function () {
