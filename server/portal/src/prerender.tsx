@@ -16,7 +16,6 @@ export function renderHome(): { html: string; title: string } {
   const stubs: Record<string, unknown> = {
     window: { location: { pathname: "/", search: "" }, addEventListener: () => {}, removeEventListener: () => {} },
     sessionStorage: empty,
-    document: { documentElement: { lang: "vi" } },
   };
   const saved = Object.fromEntries(Object.keys(stubs).map((k) => [k, g[k]]));
   Object.assign(g, stubs);

@@ -63,7 +63,10 @@ export class PortalSession {
 
   /** The portal opens in Vietnamese; an English journey clicks the switch once (the tab remembers it). */
   async chooseLanguage(): Promise<void> {
-    if (this.lang === "en") await this.page.getByRole("button", { name: "English" }).click();
+    if (this.lang !== "en") return;
+    await this.page.getByRole("button", { name: "English" }).click();
+    // The English table is its own chunk: the page switches (and sets <html lang>) once it has arrived.
+    await this.page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang === "en");
   }
 
   /** Signs in through the home page's form; switches to English first when the journey is in English. */

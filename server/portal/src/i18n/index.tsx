@@ -1,4 +1,4 @@
-import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { vi, type MessageKey } from "./vi";
 
 export type Lang = "vi" | "en";
@@ -63,14 +63,14 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     () =>
       makeI18n(lang, (next) => {
         sessionStorage.setItem(STORE, next);
-        void loadTable(next).then(() => {
-          document.documentElement.lang = next;
-          setLangState(next);
-        });
+        void loadTable(next).then(() => setLangState(next));
       }),
     [lang],
   );
-  document.documentElement.lang = lang;
+  // After the commit: <html lang> changes together with the text on the page (tests wait for it after a switch).
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 
