@@ -3,18 +3,11 @@ import type { ApiKeyRow, ApiKeysRepository } from "../db/repositories/api-keys";
 import type { OrganizationsRepository } from "../db/repositories/organizations";
 import { ORG_STATUSES } from "../../scripts/lib/roles";
 import { ForbiddenError, NotFoundError, UnprocessableError } from "../errors";
+import type { ApiKeyDto } from "../client/shapes";
 import type { Principal } from "./principal";
 import { allowedScopes, type Scope } from "./scopes";
 
-export interface ApiKeyDto {
-  id: string;
-  organization: string;
-  scopes: string[];
-  label: string | null;
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-}
+export type { ApiKeyDto } from "../client/shapes";
 
 const sha256 = (text: string): Buffer => crypto.createHash("sha256").update(text, "utf8").digest();
 

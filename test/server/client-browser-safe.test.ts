@@ -4,8 +4,8 @@ import path from "node:path";
 import { expect } from "chai";
 
 const CLIENT = path.join(__dirname, "../../server/client");
-/** The signing code the portal may import in a browser (cli.ts is the Node side and may use Node). */
-const BROWSER_ENTRIES = ["sdk.ts", "forward-request.ts"].map((f) => path.join(CLIENT, f));
+/** What the portal may import in a browser: the signing code and the shared shapes (cli.ts is the Node side). */
+const BROWSER_ENTRIES = ["sdk.ts", "forward-request.ts", "action-log.ts", "shapes.ts"].map((f) => path.join(CLIENT, f));
 const NODE_BUILTINS = new Set(builtinModules.map((m) => m.replace(/^node:/, "")));
 
 const importsOf = (source: string): string[] => [...source.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
@@ -28,7 +28,7 @@ function nodeOnly(source: string): string[] {
   return found;
 }
 
-describe("the client SDK is browser-safe (server/client/sdk.ts, forward-request.ts)", function () {
+describe("the client SDK and shared shapes are browser-safe (server/client: sdk, forward-request, action-log, shapes)", function () {
   it("the check finds Node-only code (it can fail)", function () {
     expect(nodeOnly('import fs from "node:fs";\nimport { x } from "./y";')).to.deep.equal(["node:fs"]);
     expect(nodeOnly('import crypto from "crypto";')).to.deep.equal(["crypto"]);
@@ -39,7 +39,7 @@ describe("the client SDK is browser-safe (server/client/sdk.ts, forward-request.
   it("imports no Node built-in and uses no Node global, through every relative import", function () {
     const files = new Set<string>();
     for (const entry of BROWSER_ENTRIES) for (const f of reachable(entry)) files.add(f);
-    expect([...files].map((f) => path.basename(f))).to.include.members(["sdk.ts", "forward-request.ts"]);
+    expect([...files].map((f) => path.basename(f))).to.include.members(["sdk.ts", "forward-request.ts", "action-log.ts", "shapes.ts"]);
     for (const file of files) expect(nodeOnly(fs.readFileSync(file, "utf8")), path.relative(CLIENT, file)).to.deep.equal([]);
   });
 

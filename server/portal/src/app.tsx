@@ -2,10 +2,11 @@ import { lazy, Suspense, useEffect, useRef, useSyncExternalStore, type Component
 import { useI18n } from "./i18n";
 import type { MessageKey } from "./i18n/vi";
 import { Link, match, useLocation } from "./router";
+import Home from "./pages/home";
 import { session } from "./session";
 
-// One chunk per page group: the first load carries only the shell and the page asked for.
-const Home = lazy(() => import("./pages/home"));
+// One chunk per page group: the first load carries only the shell and the home page (prerendered into the HTML, so it
+// must render without waiting for a chunk); every other page is fetched when opened.
 const Catalogue = lazy(() => import("./pages/catalogue"));
 const Dataset = lazy(() => import("./pages/dataset"));
 const Register = lazy(() => import("./pages/register"));
@@ -55,7 +56,8 @@ const NAV: [string, MessageKey][] = [
 export function App() {
   const { t, lang, setLang } = useI18n();
   const { path } = useLocation();
-  const info = useSyncExternalStore(session.subscribe, () => sessionStorage.getItem("cal.session"));
+  // The server snapshot (no session) is what the build prerendered; hydration compares against it.
+  const info = useSyncExternalStore(session.subscribe, () => sessionStorage.getItem("cal.session"), () => null);
   const signedIn = info ? session.info() : null;
   const main = useRef<HTMLElement>(null);
 
@@ -119,6 +121,7 @@ export function App() {
               </p>
             </>
           )}
+          <Ready />
         </Suspense>
       </main>
       <footer className="foot">
@@ -128,4 +131,15 @@ export function App() {
       </footer>
     </>
   );
+}
+
+/**
+ * Marks `cal:ready` (a performance mark, from navigation start) once the first page has committed with its handlers:
+ * the portal is interactive. Inside the Suspense boundary, so it commits together with the page, not its fallback.
+ */
+function Ready() {
+  useEffect(() => {
+    if (performance.getEntriesByName("cal:ready").length === 0) performance.mark("cal:ready");
+  }, []);
+  return null;
 }

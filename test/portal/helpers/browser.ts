@@ -1,12 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { en } from "../../../server/portal/src/i18n/en";
 import { vi, type MessageKey } from "../../../server/portal/src/i18n/vi";
 
-/** Debian's Chromium (never a downloaded browser); `.ci/run` installs it when missing. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.resolve(__dirname, "../../../test-output/portal");
 export type Lang = "vi" | "en";
 export const TABLES: Record<Lang, Record<MessageKey, string>> = { vi, en };
@@ -22,22 +20,7 @@ export function pattern(lang: Lang, key: MessageKey): RegExp {
   return new RegExp(escaped.replace(/\\?\{(\w+)\\?\}/g, ".+?"));
 }
 
-/** Headless Chromium; Playwright gives every launch a fresh temporary profile (user-data-dir) and removes it on close. */
-export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
+export { CHROMIUM, launchChromium as launch } from "../../../scripts/lib/chromium";
 
 const AXE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
@@ -67,14 +50,23 @@ export class PortalSession {
     return text(this.lang, key, vars);
   }
 
+  /**
+   * Opens a page and waits until the portal is interactive: `/` arrives with its heading prerendered, so a visible
+   * heading alone does not mean the script has attached its handlers; the app marks `cal:ready` once it has.
+   */
   async goto(pathname: string): Promise<void> {
     await this.page.goto(`${this.baseUrl}${pathname}`);
+    // A function, not a string: the portal's CSP has no 'unsafe-eval', which a string predicate would need.
+    await this.page.waitForFunction(() => performance.getEntriesByName("cal:ready").length > 0);
     await this.page.locator("main h1").first().waitFor();
   }
 
   /** The portal opens in Vietnamese; an English journey clicks the switch once (the tab remembers it). */
   async chooseLanguage(): Promise<void> {
-    if (this.lang === "en") await this.page.getByRole("button", { name: "English" }).click();
+    if (this.lang !== "en") return;
+    await this.page.getByRole("button", { name: "English" }).click();
+    // The English table is its own chunk: the page switches (and sets <html lang>) once it has arrived.
+    await this.page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang === "en");
   }
 
   /** Signs in through the home page's form; switches to English first when the journey is in English. */

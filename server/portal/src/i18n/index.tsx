@@ -1,11 +1,19 @@
-import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
-import { en } from "./en";
+import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { vi, type MessageKey } from "./vi";
 
 export type Lang = "vi" | "en";
-export const TABLES: Record<Lang, Record<MessageKey, string>> = { vi, en };
+// Vietnamese (the default) is in the first load; English is its own chunk, fetched when chosen (loadTable).
+const TABLES: Partial<Record<Lang, Record<MessageKey, string>>> = { vi };
 const LOCALE: Record<Lang, string> = { vi: "vi-VN", en: "en" };
 const STORE = "cal.lang";
+
+/** The language this tab chose (sessionStorage), Vietnamese by default. */
+export const storedLang = (): Lang => (sessionStorage.getItem(STORE) === "en" ? "en" : "vi");
+
+/** Fetches a language's table once; `translate` needs it before rendering in that language. */
+export async function loadTable(lang: Lang): Promise<void> {
+  if (!TABLES[lang]) TABLES[lang] = (await import("./en")).en;
+}
 
 export interface I18n {
   lang: Lang;
@@ -20,7 +28,7 @@ export interface I18n {
 }
 
 export function translate(lang: Lang, key: MessageKey, vars?: Record<string, string | number>): string {
-  const text = TABLES[lang][key] ?? key;
+  const text = (TABLES[lang] ?? vi)[key] ?? key;
   return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text;
 }
 
@@ -39,7 +47,7 @@ export function makeI18n(lang: Lang, setLang: (l: Lang) => void): I18n {
     t: (key, vars) => translate(lang, key, vars),
     errorText: (code, message) => {
       const key = `error.${code}` as MessageKey;
-      return key in TABLES[lang] ? translate(lang, key) : message;
+      return key in (TABLES[lang] ?? vi) ? translate(lang, key) : message;
     },
     date: (iso, withTime = false) => (iso ? (withTime ? dayTime : day).format(new Date(iso)) + (withTime ? " UTC" : "") : "—"),
     number: (v) => (v === null || v === undefined || v === "" ? "—" : numbers.format(big(v) as number)),
@@ -50,17 +58,19 @@ export function makeI18n(lang: Lang, setLang: (l: Lang) => void): I18n {
 const Ctx = createContext<I18n>(makeI18n("vi", () => {}));
 
 export function I18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(() => (sessionStorage.getItem(STORE) === "en" ? "en" : "vi"));
+  const [lang, setLangState] = useState<Lang>(storedLang);
   const value = useMemo(
     () =>
       makeI18n(lang, (next) => {
         sessionStorage.setItem(STORE, next);
-        document.documentElement.lang = next;
-        setLangState(next);
+        void loadTable(next).then(() => setLangState(next));
       }),
     [lang],
   );
-  document.documentElement.lang = lang;
+  // After the commit: <html lang> changes together with the text on the page (tests wait for it after a switch).
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

@@ -6,6 +6,7 @@ import { useI18n } from "../i18n";
 import { Link } from "../router";
 import { session } from "../session";
 import type { Page } from "../types";
+import type { ApiKeyDto } from "../../../client/shapes";
 
 interface Participant {
   code: string;
@@ -15,16 +16,8 @@ interface Participant {
   accounts: string[];
   createdAt: string;
 }
-interface ApiKey {
-  id: string;
-  organization: string;
-  scopes: string[];
-  label: string | null;
-  prefix: string;
-  createdAt: string;
-  revokedAt: string | null;
-  key?: string | null;
-}
+/** The gateway's own shape (server/client/shapes.ts); `key` only on the answer that created it. */
+type ApiKey = ApiKeyDto & { key?: string | null };
 
 const KINDS = ["CityAgency", "Business", "Verifier", "Auditor", "Treasury", "Operator"] as const;
 
