@@ -33,7 +33,7 @@ const ZERO_WORD = "0".repeat(WORD);
 const TOPIC = /^0x[0-9a-fA-F]{64}$/;
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-class AbiDataError extends Error {
+export class AbiDataError extends Error {
   override name = "AbiDataError";
 }
 
@@ -66,9 +66,15 @@ function staticCoder(decode: (w: string) => unknown): Coder {
   return { dynamic: false, headSize: WORD, decode: (hex, pos) => decode(word(hex, pos)) };
 }
 
-function coderOf(type: ParamType): Coder {
-  if (type.isTuple()) return tupleCoder(type.components.map(coderOf), type.components.map((c, i) => c.name || String(i)));
-  if (type.isArray()) return arrayCoder(coderOf(type.arrayChildren), type.arrayLength);
+/**
+ * How a struct comes out: "object" (events: a plain object keyed by field name, as the index stores it) or "result"
+ * (view results: an array with its fields also by name, as ethers' Result reads, `[a, b] =` and `.field` alike).
+ */
+type TupleStyle = "object" | "result";
+
+function coderOf(type: ParamType, style: TupleStyle = "object"): Coder {
+  if (type.isTuple()) return tupleCoder(type.components.map((c) => coderOf(c, style)), type.components.map((c, i) => c.name || String(i)), style);
+  if (type.isArray()) return arrayCoder(coderOf(type.arrayChildren, style), type.arrayLength);
   const base = type.baseType;
   if (base === "address") {
     return staticCoder((w) => {
@@ -130,16 +136,41 @@ function readSequence(coders: readonly Coder[], hex: string, pos: number, out: (
   }
 }
 
-function tupleCoder(coders: Coder[], names: string[]): Coder {
+function tupleCoder(coders: Coder[], names: string[], style: TupleStyle): Coder {
   const dynamic = coders.some((c) => c.dynamic);
   return {
     dynamic,
     headSize: dynamic ? WORD : coders.reduce((n, c) => n + c.headSize, 0),
     decode(hex, pos) {
+      if (style === "result") return namedArray(coders, names, hex, pos);
       const value: Record<string, unknown> = {};
       readSequence(coders, hex, pos, (i, v) => (value[names[i]] = v));
       return value;
     },
+  };
+}
+
+/** Values in order, each also under its name (a name that is an index or an Array member is left out, as ethers does). */
+function namedArray(coders: readonly Coder[], names: readonly string[], hex: string, pos: number): unknown[] {
+  const values: unknown[] = new Array<unknown>(coders.length);
+  readSequence(coders, hex, pos, (i, v) => (values[i] = v));
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (name && !/^[0-9]+$/.test(name) && !(name in Array.prototype)) (values as unknown as Record<string, unknown>)[name] = values[i];
+  }
+  return values;
+}
+
+/**
+ * Decodes a view function's return data: the outputs in order, each also under its name (ethers' Result reads the
+ * same way); structs inside likewise. Throws on malformed data.
+ */
+export function functionResultDecoder(outputs: readonly ParamType[]): (data: string) => unknown[] {
+  const coders = outputs.map((o) => coderOf(o, "result"));
+  const names = outputs.map((o) => o.name);
+  return (data) => {
+    if (!/^0x[0-9a-fA-F]*$/.test(data) || data.length % 2 !== 0) throw new AbiDataError("return data is not hex");
+    return namedArray(coders, names, data.slice(2).toLowerCase(), 0);
   };
 }
 

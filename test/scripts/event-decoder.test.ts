@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { AbiCoder, Interface, ethers, type EventFragment, type ParamType } from "ethers";
+import { AbiCoder, Interface, ethers, type EventFragment, type FunctionFragment, type ParamType } from "ethers";
 import { CONTRACT_ABIS } from "../../scripts/lib/abis";
-import { decodeEvent } from "../../scripts/lib/event-decoder";
+import { decodeEvent, functionResultDecoder } from "../../scripts/lib/event-decoder";
 
 /** ethers' parseLog made plain as the audit has always stored events: structs as named objects, arrays as arrays. */
 function reference(fragment: EventFragment, topics: string[], values: readonly unknown[]): Record<string, unknown> {
@@ -52,7 +52,52 @@ const EVENTS = Object.entries(CONTRACT_ABIS).flatMap(([contract, abi]) => {
   return events;
 });
 
+/**
+ * A decoded view result read both ways the audit reads one: by position and by output name (ethers' Result answers
+ * names through a Proxy, so they are read here, not listed), structs inside likewise.
+ */
+function shape(types: readonly ParamType[], value: unknown): unknown {
+  const record = value as Record<string | number, unknown>;
+  return {
+    items: types.map((t, i) => shapeOf(t, record[i])),
+    named: Object.fromEntries(types.filter((t) => t.name).map((t) => [t.name, shapeOf(t, record[t.name])])),
+  };
+}
+
+function shapeOf(type: ParamType, value: unknown): unknown {
+  if (type.isTuple()) return shape(type.components, value);
+  if (type.isArray()) return [...(value as unknown[])].map((item) => shapeOf(type.arrayChildren, item));
+  return value;
+}
+
+const FUNCTIONS = Object.entries(CONTRACT_ABIS).flatMap(([contract, abi]) => {
+  const iface = new Interface(abi);
+  const functions: { contract: string; iface: Interface; fragment: FunctionFragment }[] = [];
+  iface.forEachFunction((fragment) => {
+    if (fragment.outputs.length > 0) functions.push({ contract, iface, fragment });
+  });
+  return functions;
+});
+
 describe("event decoder (scripts/lib/event-decoder)", function () {
+  describe("#functionResultDecoder", function () {
+    it(`decodes the answer of every function with outputs (${FUNCTIONS.length}) as ethers' decodeFunctionResult does, at edge values`, function () {
+      for (const { contract, iface, fragment } of FUNCTIONS) {
+        for (let variant = 0; variant < 4; variant++) {
+          const data = iface.encodeFunctionResult(fragment, fragment.outputs.map((o, i) => sample(o, variant + i)));
+          const theirs = iface.decodeFunctionResult(fragment, data);
+          const mine = functionResultDecoder(fragment.outputs)(data);
+          expect(shape(fragment.outputs, mine), `${contract}.${fragment.name} variant ${variant}`).to.deep.equal(shape(fragment.outputs, theirs));
+        }
+      }
+    });
+
+    it("refuses an answer too short for its outputs (a call to an address without code answers 0x)", function () {
+      const registry = new Interface(CONTRACT_ABIS.DataAssetRegistry);
+      expect(() => functionResultDecoder(registry.getFunction("assetOf")!.outputs)("0x")).to.throw("out of bounds");
+    });
+  });
+
   describe("#decodeEvent", function () {
     it(`decodes every event of every contract (${EVENTS.length}) as ethers' parseLog does, at edge values`, function () {
       let compared = 0;
