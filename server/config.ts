@@ -57,7 +57,7 @@ export const ConfigSchema = z
       .string()
       .regex(/^0x[0-9a-fA-F]{64}$/, "a 32-byte hex private key")
       .optional()
-      .describe("Imported into the keystore as the administrator's (deployer's) key on first start. Unset: generated"),
+      .describe("Embedded node only: imported into the keystore as the administrator's (deployer's) key on first start. Unset: generated. Refused with RPC_URL (the administrators keep their own keys)"),
     KEYSTORE_PASSWORD: z
       .string()
       .min(12, "at least 12 characters")
@@ -130,7 +130,7 @@ export const ConfigSchema = z
       ),
     BOOTSTRAP_DEMO: bool
       .optional()
-      .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node, no with RPC_URL)"),
+      .describe("Create the demo organisations and their API keys on start (default: yes for the embedded node; refused with RPC_URL)"),
     PUBLIC_RPC_URL: z
       .url({ protocol: /^https?$/ })
       .optional()
@@ -146,6 +146,22 @@ export const ConfigSchema = z
         code: "custom",
         path: ["KEYSTORE_PASSWORD"],
         message: "required when RPC_URL is set (the gateway's keys for a real network must be protected by you)",
+      });
+    }
+    if ((cfg.RPC_URL || cfg.RPC_URLS) && cfg.BOOTSTRAP_DEMO) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BOOTSTRAP_DEMO"],
+        message: "not available with RPC_URL: the demo organisations' roles are granted with the administrator's key, which a production gateway does not hold",
+      });
+    }
+    if ((cfg.RPC_URL || cfg.RPC_URLS) && cfg.ADMIN_PRIVATE_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ADMIN_PRIVATE_KEY"],
+        message:
+          "not accepted with RPC_URL: a production gateway holds no administrator key; the administrators deploy with their own key " +
+          "(GATEWAY_ACCOUNTS=<DATA_DIR>/gateway-accounts.json npm run deploy -- --network besu) and sign governance operations themselves",
       });
     }
   });

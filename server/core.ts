@@ -137,7 +137,8 @@ export interface GatewayServices {
   stack: TxStack;
   contracts: ChainContracts;
   keystore: Keystore;
-  admin: { orgCode: string; wallet: Wallet };
+  /** The city administrator's organisation, and its key only on the embedded node (a production gateway holds none). */
+  admin: { orgCode: string; wallet?: Wallet };
   /** The gateway's operational keys: GOVERNOR only (admissions, accounts, suspensions) and ANCHORER only (the log's anchors). */
   operators: Operators;
   apiKeys: ApiKeyService;
@@ -180,7 +181,7 @@ export function createServices(options: {
   stack: TxStack;
   contracts: ChainContracts;
   keystore: Keystore;
-  admin: { orgCode: string; wallet: Wallet };
+  admin: { orgCode: string; wallet?: Wallet };
   operators: Operators;
   log: Logger;
   config: GatewayConfig;

@@ -6,6 +6,7 @@ import path from "node:path";
 import { ensureDeployment } from "../scripts/lib/deployment";
 import { createApp } from "./app";
 import { bootstrap } from "./bootstrap/bootstrap";
+import { productionDeployment } from "./bootstrap/production";
 import { ADMIN_ORG, OPERATOR_ORG } from "./bootstrap/demo";
 import { EmbeddedNode } from "./chain/anvil";
 import { connectContracts } from "./chain/contracts";
@@ -85,17 +86,23 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       db.close();
     });
 
+    // Production (RPC_URL) holds no administrator key: the administrators deploy and govern with their own.
+    const production = !node;
     const keystore = await Keystore.open({
       dir: path.join(dataDir, "keystore"),
       password,
       scryptN: config.KEYSTORE_SCRYPT_N,
       log: componentLogger(log, "keystore"),
-      verifyWith: ADMIN_ORG.code,
+      verifyWith: production ? OPERATOR_ORG.code : ADMIN_ORG.code,
     });
-    const adminWallet = await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
-    if (config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {
+    const adminWallet = production ? undefined : await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
+    if (adminWallet && config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {
       log.warn("ADMIN_PRIVATE_KEY differs from the administrator key already in the keystore; the keystore's is used");
     }
+    const operators = {
+      governor: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.code) },
+      anchorer: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.anchorAlias) },
+    };
 
     const stack = createTxStack({ db, provider, log, config });
     const orphans = stack.repos.idempotency.releaseOrphans();
@@ -107,21 +114,19 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     if (!(await stack.tracker.drain(60_000))) log.warn("some earlier transactions are still open; continuing");
 
     const deploymentLog = componentLogger(log, "deployment");
-    const deployment = await ensureDeployment({
-      signer: new PipelineSigner(adminWallet, stack.pipeline, ADMIN_ORG.code, provider),
-      dataDir,
-      log: (message) => deploymentLog.info(message),
-    });
+    const deployment = adminWallet
+      ? await ensureDeployment({
+          signer: new PipelineSigner(adminWallet, stack.pipeline, ADMIN_ORG.code, provider),
+          dataDir,
+          log: (message) => deploymentLog.info(message),
+        })
+      : await productionDeployment(provider, dataDir, { governor: operators.governor.wallet.address, anchorer: operators.anchorer.wallet.address });
     const contracts = connectContracts(deployment, provider);
     // The index is a cache of the chain: deleting DATA_DIR/index.db makes the next start rebuild it from the deployment block.
     const indexDb = openIndexDatabase(path.join(dataDir, "index.db"));
     cleanups.push(() => {
       indexDb.close();
     });
-    const operators = {
-      governor: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.code) },
-      anchorer: { orgCode: OPERATOR_ORG.code, wallet: await keystore.ensure(OPERATOR_ORG.anchorAlias) },
-    };
     const services = createServices({ stack, contracts, keystore, admin: { orgCode: ADMIN_ORG.code, wallet: adminWallet }, operators, log, config, indexDb });
     if (node) {
       const embedded = node;
@@ -147,6 +152,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
       credentialsFile,
       log: componentLogger(log, "bootstrap"),
       adminDelay: adminDelayOf(config),
+      production,
     });
 
     if (config.ANCHOR_INTERVAL_MS > 0) {

@@ -117,12 +117,17 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
 
   // The year's fixtures: a project with one large batch at BIZ-SOLAR, VND at BIZ-LOGISTICS, a listing, and a
   // transport dataset on offer.
-  const project = "VN-CY-0001";
-  await write("DONRE", "POST", "/v1/carbon/projects", { id: project, developer: "BIZ-SOLAR", standard: "Domestic", methodology: "AMS-I.D", location: "Da Nang", metadataHash: `0x${sha256(project)}` });
-  let reports = 0;
-  const issue = async (to: string, amount: bigint): Promise<string> => {
-    const n = reports++;
-    const report = `0x${sha256(`report ${n}`)}`;
+  // One project per issuing lane: a project's periods must be attested in order, so concurrent issuance needs
+  // separate projects (as a city's year has: many projects, each reporting in turn).
+  const projects = Array.from({ length: LANES }, (_, lane) => `VN-CY-${String(lane + 1).padStart(4, "0")}`);
+  for (const project of projects) {
+    await write("DONRE", "POST", "/v1/carbon/projects", { id: project, developer: "BIZ-SOLAR", standard: "Domestic", methodology: "AMS-I.D", location: "Da Nang", metadataHash: `0x${sha256(project)}` });
+  }
+  const reports = projects.map(() => 0);
+  const issue = async (to: string, amount: bigint, lane = 0): Promise<string> => {
+    const project = projects[lane]!;
+    const n = reports[lane]!++;
+    const report = `0x${sha256(`report ${project} ${n}`)}`;
     // One issuance per monitoring period, and periods of a project never overlap: one day each, a day apart.
     const monitoringPeriod = { start: dayFrom1990(2 * n), end: dayFrom1990(2 * n + 1) };
     const attestation = await write("VVB-1", "POST", "/v1/carbon/attestations", { project, monitoringPeriod, amount: amount.toString(), reportHash: report });
@@ -165,27 +170,27 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
       await single(`year-${lane}-${i}`);
       tick("single registration");
     }),
-    lanes(1, quarter, async () => {
-      await issue("BIZ-SOLAR", 10n);
+    spread(quarter, LANES, async (lane) => {
+      await issue("BIZ-SOLAR", 10n, lane);
       tick("issue");
     }),
-    lanes(1, quarter, async () => {
+    spread(quarter, LANES, async () => {
       await write("BIZ-SOLAR", "POST", "/v1/carbon/transfers", { batchId, to: "BIZ-LOGISTICS", amount: "1" });
       tick("transfer");
     }),
-    lanes(1, quarter, async () => {
+    spread(quarter, LANES, async () => {
       await write("BIZ-LOGISTICS", "POST", "/v1/carbon/retirements", { batchId, amount: "1", ...claim });
       tick("retire");
     }),
-    lanes(1, quarter, async () => {
+    spread(quarter, LANES, async () => {
       await write("DONRE", "POST", `/v1/carbon/batches/${batchId}/cancel`, { holder: "BIZ-SOLAR", amount: "1", reason: "benchmark cancellation" });
       tick("cancel");
     }),
-    lanes(1, fills, async () => {
+    spread(fills, LANES, async () => {
       await write("BIZ-LOGISTICS", "POST", `/v1/market/listings/${listing.listingId}/fill`, { amount: "1", maxCost: price.toString() });
       tick("fill");
     }),
-    lanes(1, sales, async () => {
+    spread(sales, LANES, async () => {
       await write("BIZ-LOGISTICS", "POST", `/v1/offers/${offer.offerId}/purchase`, { maxPrice: price.toString() });
       tick("licence sale");
     }),
@@ -255,6 +260,26 @@ function writer(sys: BenchGateway) {
 }
 
 /** `count` clients each running `perLane` operations one after another. */
+/**
+ * Concurrent clients per kind of credit and market operation. Each kind's operations come from one organisation,
+ * as a city's year has them; the gateway orders each account's nonces, so several requests of one account may be
+ * in flight together.
+ */
+const LANES = 4;
+
+/** `total` operations shared by `count` concurrent lanes, each taking the next one when free. */
+async function spread(total: number, count: number, op: (lane: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: count }, async (_, lane) => {
+      while (next < total) {
+        next++;
+        await op(lane);
+      }
+    }),
+  );
+}
+
 async function lanes(count: number, perLane: number, op: (lane: number, i: number) => Promise<void>): Promise<void> {
   await Promise.all(
     Array.from({ length: count }, async (_, lane) => {

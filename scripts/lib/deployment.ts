@@ -127,6 +127,30 @@ export async function ensureDeployment(options: EnsureDeploymentOptions): Promis
   return record;
 }
 
+/**
+ * The recorded deployment, checked against the chain and the build as ensureDeployment does, for a gateway that never
+ * deploys (production: the administrators deploy with their own key). Null when there is no record; a record that
+ * does not match the chain is an error, never a reason to deploy.
+ */
+export async function loadDeployment(provider: Provider, dataDir: string): Promise<DeploymentRecord | null> {
+  const file = path.join(dataDir, DEPLOYMENT_FILE);
+  const existing = readRecord(file);
+  if (!existing) return null;
+  const chainId = Number((await provider.getNetwork()).chainId);
+  if (existing.chainId !== chainId) throw new DeploymentError(`${file} records a deployment on chain ${existing.chainId}, but the node is chain ${chainId}`);
+  const verdict = await verify(existing, provider);
+  switch (verdict.kind) {
+    case "ok":
+      return existing;
+    case "reset":
+      throw new DeploymentError(`no code at any address recorded in ${file}: the administrators deploy again (npm run deploy) and replace the record`);
+    case "foreign":
+      throw new DeploymentError(`the chain does not hold the contracts recorded in ${file}: ${verdict.problems.join("; ")}`);
+    case "outdated":
+      throw new DeploymentError(`the chain runs another build than this checkout (${verdict.changed.join(", ")} changed); run the gateway of the deployed build`);
+  }
+}
+
 /** Typed contract instances for a record's addresses. */
 export function attachSystem(record: DeploymentRecord, runner: ethers.ContractRunner): SystemContracts {
   const attached = Object.fromEntries(

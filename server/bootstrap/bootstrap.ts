@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { ZeroHash, getAddress } from "ethers";
+import { ZeroHash, type Wallet } from "ethers";
 import { ROLES } from "../../scripts/lib/roles";
 import type { SubmitOutcome } from "../chain/tx/pipeline";
 import { writeFileAtomic } from "../chain/key-store";
@@ -9,6 +9,7 @@ import type { Logger } from "../logger";
 import { orgIdOf } from "../services/participants";
 import { allowedScopes } from "../services/scopes";
 import { ADMIN_ORG, DEMO_ORGS, OPERATOR_ORG, type OrgDefinition } from "./demo";
+import { adoptGenesis, undelayedAdmins } from "./production";
 
 export interface CredentialEntry {
   name: string;
@@ -38,12 +39,25 @@ export interface BootstrapResult {
  */
 export async function bootstrap(
   s: GatewayServices,
-  options: { demo: boolean; adminApiKey?: string; credentialsFile: string; log: Logger; adminDelay: number },
+  options: {
+    demo: boolean;
+    adminApiKey?: string;
+    credentialsFile: string;
+    log: Logger;
+    adminDelay: number;
+    /** RPC_URL: the administrators did the genesis with their own key; the gateway holds no ADMIN key and only checks it. */
+    production?: boolean;
+  },
 ): Promise<BootstrapResult> {
   const { log } = options;
   const previous = readCredentials(options.credentialsFile);
-  await ensureAdmin(s, log);
-  await ensureOperator(s, log);
+  if (options.production) {
+    if (options.demo) throw new Error("The demo organisations need the administrator's key, which a production gateway does not hold");
+    await adoptGenesis(s, log);
+  } else {
+    await ensureAdmin(s, log);
+    await ensureOperator(s, log);
+  }
 
   const organizations: Record<string, CredentialEntry> = {};
   const result: BootstrapResult = { credentials: { note: "", organizations } };
@@ -87,8 +101,9 @@ export async function bootstrap(
     }
   }
 
-  // Last: from here on every administrator's action waits ADMIN_DELAY on chain.
-  await imposeAdminDelay(s, options.adminDelay, log);
+  // Last: from here on every administrator's action waits ADMIN_DELAY on chain (in production the administrators'
+  // genesis imposed it; adoptGenesis checked).
+  if (!options.production) await imposeAdminDelay(s, options.adminDelay, log);
 
   result.credentials.note =
     "API keys of the organisations bootstrapped by npm start. Send them as 'Authorization: Bearer <apiKey>'. " +
@@ -130,7 +145,7 @@ function keptKey(s: GatewayServices, previous: CredentialsFile | undefined, code
 /** The administrator's organisation on chain (with GOVERNOR granted to its key in the same transaction) and in the database. */
 async function ensureAdmin(s: GatewayServices, log: Logger): Promise<void> {
   const { accessManager, participants } = s.contracts;
-  const address = s.admin.wallet.address;
+  const address = adminWallet(s).address;
   const orgId = orgIdOf(ADMIN_ORG.code);
   const onChain = await participants.organization(orgId);
   if (onChain.status === 0n) {
@@ -144,7 +159,7 @@ async function ensureAdmin(s: GatewayServices, log: Logger): Promise<void> {
       s,
       await s.stack.pipeline.submit({
         orgCode: ADMIN_ORG.code,
-        wallet: s.admin.wallet,
+        wallet: adminWallet(s),
         operation: "participants.register",
         params: { code: ADMIN_ORG.code, orgId, account: address, kind: ADMIN_ORG.kind, roles: ["ADMIN", "GOVERNOR"] },
         calls: [call],
@@ -180,7 +195,7 @@ async function ensureOperator(s: GatewayServices, log: Logger): Promise<void> {
       s,
       await s.stack.pipeline.submit({
         orgCode: ADMIN_ORG.code,
-        wallet: s.admin.wallet,
+        wallet: adminWallet(s),
         operation: "participants.register",
         params: { code: OPERATOR_ORG.code, orgId, account: governor.wallet.address, kind: OPERATOR_ORG.kind, roles: ["GOVERNOR", "ANCHORER"] },
         calls: [call],
@@ -202,14 +217,10 @@ async function ensureOperator(s: GatewayServices, log: Logger): Promise<void> {
 async function imposeAdminDelay(s: GatewayServices, delay: number, log: Logger): Promise<void> {
   if (delay < 1) throw new Error("ADMIN_DELAY must be at least 1 second");
   const am = s.contracts.accessManager;
-  const self = s.admin.wallet.address;
-  const granted = await am.queryFilter(am.filters.RoleGranted(ROLES.ADMIN), s.contracts.record.deploymentBlock, "latest");
-  const members = [...new Set(granted.map((e) => getAddress(e.args.account)))];
-  const access = await Promise.all(members.map(async (account) => ({ account, access: await am.hasRole(ROLES.ADMIN, account) })));
-  const current = access.filter((m) => m.access[0]).map((m) => ({ account: m.account, delay: Number(m.access[1]) }));
-  const undelayed = current.filter((m) => m.delay === 0);
+  const self = adminWallet(s).address;
+  const undelayed = (await undelayedAdmins(s)).map((account) => ({ account }));
   if (undelayed.length > 0) {
-    if (!s.keystore.has(ADMIN_ORG.code) || !current.some((m) => m.account === self && m.delay === 0)) {
+    if (!s.keystore.has(ADMIN_ORG.code) || !undelayed.some((m) => m.account === self)) {
       throw new Error(`ADMIN members without an execution delay: ${undelayed.map((m) => m.account).join(", ")}; the gateway cannot impose ADMIN_DELAY (it holds no undelayed administrator key)`);
     }
     const iface = am.interface;
@@ -223,7 +234,7 @@ async function imposeAdminDelay(s: GatewayServices, delay: number, log: Logger):
       s,
       await s.stack.pipeline.submit({
         orgCode: ADMIN_ORG.code,
-        wallet: s.admin.wallet,
+        wallet: adminWallet(s),
         operation: "governance.admin-delay",
         params: { delay, members: undelayed.map((m) => m.account) },
         calls: [{ to: s.contracts.addresses.accessManager, data: iface.encodeFunctionData("multicall", [calls]) }],
@@ -237,6 +248,12 @@ async function imposeAdminDelay(s: GatewayServices, delay: number, log: Logger):
   if (Number(onChain) !== delay && undelayed.length === 0) {
     log.warn({ configured: delay, onChain: Number(onChain) }, "ADMIN_DELAY differs from the administrator's delay on chain; the chain's applies (change it with a scheduled grantRole)");
   }
+}
+
+/** The administrator's key: only the embedded node's gateway holds one (for the genesis work). */
+function adminWallet(s: GatewayServices): Wallet {
+  if (!s.admin.wallet) throw new Error("This gateway holds no administrator key");
+  return s.admin.wallet;
 }
 
 async function ensureOrganization(s: GatewayServices, def: OrgDefinition, log: Logger): Promise<void> {

@@ -286,6 +286,7 @@ export class CarbonService {
       metadataHash: record.metadataHash,
       registered: txRefDto(record.registered),
       attestations: activity.attestations,
+      attestedUntil: activity.attestedUntil === 0 ? null : isoOf(activity.attestedUntil),
       batches: activity.batches.map((b) => ({ id: b.toString(), href: batchHref(b) })),
     };
   }

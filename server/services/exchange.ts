@@ -140,7 +140,11 @@ export class ExchangeService {
     const params = { offerId: offerId.toString(), buyer: caller.orgCode, maxPrice, href: offerHref(offerId) };
     const { settlement } = this.contracts;
     const [[price], allowance] = await readChain(() => Promise.all([this.exchange.quote(offerId), settlement.allowance(buyer, this.address)]));
-    if (allowance >= price) {
+    // Only a buyer that signs its own requests spends an allowance already there (its prerequisite approval). For a key
+    // the gateway holds, every purchase carries its own exact approval right before it (consecutive nonces): an
+    // allowance seen now may belong to another purchase of the same buyer still in flight, which would consume it
+    // first and leave this one to revert on chain.
+    if (allowance >= price && clientSigningScope()) {
       return this.pipeline.submit({ ...signer, operation: "exchange.purchase", params, calls: [purchase], idempotency });
     }
     await this.simulateWithAllowance(buyer, purchase, price);

@@ -94,14 +94,15 @@ export class ParticipantService {
     private readonly keystore: Keystore,
     private readonly contracts: ChainContracts,
     private readonly pipeline: TxPipeline,
-    private readonly admin: { orgCode: string; wallet: Wallet },
+    /** The administrator's organisation; its key only on the embedded node (production: the administrators keep theirs). */
+    private readonly admin: { orgCode: string; wallet?: Wallet },
     operations: OperationRegistry,
     private readonly signed?: SignedRequestsRepository,
     /**
      * The gateway's operational key with the GOVERNOR role only (DATA_DIR/keystore/CITY-OPERATOR): it admits, adds accounts,
      * suspends and reinstates. Role grants are the administrator's, scheduled with its delay (governance).
      */
-    private readonly governor: { orgCode: string; wallet: Wallet } = admin,
+    private readonly governor: { orgCode: string; wallet: Wallet } = admin as { orgCode: string; wallet: Wallet },
   ) {
     operations.register<{ code: string; orgId: string; account: string; kind: string; roles: string[]; scheduledGrants?: ScheduledGrant[] }>(
       "participants.register",
@@ -197,9 +198,10 @@ export class ParticipantService {
     const params = { code: input.code, orgId, account, kind: input.kind, roles: input.roles, ...(scheduledGrants ? { scheduledGrants } : {}) };
     // Signing for the client changes nothing here: the relay adopts the organisation when it sends the request.
     if (!clientSigningScope()) this.adopt({ ...params, name: input.name, custody: own ? "own" : "gateway" });
-    const signer = genesis ? this.admin : this.governor;
+    // genesis implies the administrator's key is held (administratorActsAtOnce).
+    const signer = genesis ? this.admin.wallet! : this.governor.wallet;
     return this.pipeline.submit({
-      ...(await this.signerFor(caller, { orgCode: this.admin.orgCode, wallet: signer.wallet })),
+      ...(await this.signerFor(caller, { orgCode: this.admin.orgCode, wallet: signer })),
       operation: "participants.register",
       params: { ...params, ...(own ? { accounts: own, name: input.name, custody: "own" } : {}) },
       calls: [
@@ -226,11 +228,10 @@ export class ParticipantService {
    * genesis work, before it imposes ADMIN_DELAY (the administrator also holds GOVERNOR only until then).
    */
   async administratorActsAtOnce(): Promise<boolean> {
-    if (!this.keystore.has(this.admin.orgCode)) return false;
+    const wallet = this.admin.wallet;
+    if (!wallet || !this.keystore.has(this.admin.orgCode)) return false;
     const am = this.contracts.accessManager;
-    const [[isAdmin, delay], [isGovernor]] = await readChain(() =>
-      Promise.all([am.hasRole(ROLES.ADMIN, this.admin.wallet.address), am.hasRole(ROLES.GOVERNOR, this.admin.wallet.address)]),
-    );
+    const [[isAdmin, delay], [isGovernor]] = await readChain(() => Promise.all([am.hasRole(ROLES.ADMIN, wallet.address), am.hasRole(ROLES.GOVERNOR, wallet.address)]));
     return isAdmin && delay === 0n && isGovernor;
   }
 

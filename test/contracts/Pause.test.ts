@@ -82,3 +82,33 @@ describe("Emergency brake (pause of every contract)", function () {
     await expect(market.connect(b).reclaimExpired(1n)).to.emit(market, "ListingReclaimed").withArgs(1n, a.address, b.address, 50n);
   });
 });
+
+/** README "What setTargetClosed closes and what not": each sentence of it, on chain. */
+describe("AccessManager.setTargetClosed (the README's account of what it closes)", function () {
+  it("closes every restricted function of the contract to every caller, the administrator and scheduling included, but not participants' writes nor updateAuthority", async function () {
+    const { accessManager, market, signers, batchId } = await loadFixture(brakeFixture);
+    const { admin, businessA: a, businessB: b, guardian, issuer, treasury } = signers;
+    const target = await market.getAddress();
+    await expect(accessManager.connect(admin).setTargetClosed(target, true)).to.emit(accessManager, "TargetClosed").withArgs(target, true);
+
+    // Closed: the fee (ADMIN, which in this fixture acts at once), pause (GUARDIAN), the issuer's cancel in escrow.
+    await expect(market.connect(admin).setFee(30, treasury.address)).to.be.revertedWithCustomError(market, "AccessManagedUnauthorized").withArgs(admin.address);
+    await expect(market.connect(guardian).pause()).to.be.revertedWithCustomError(market, "AccessManagedUnauthorized").withArgs(guardian.address);
+    await expect(market.connect(issuer).cancelEscrowed(1n, 1n, "fraud")).to.be.revertedWithCustomError(market, "AccessManagedUnauthorized").withArgs(issuer.address);
+    // ...and through the AccessManager: nothing can be scheduled or executed on it.
+    const setFee = market.interface.encodeFunctionData("setFee", [30, treasury.address]);
+    const selector = setFee.slice(0, 10);
+    await expect(accessManager.connect(admin).schedule(target, setFee, 0)).to.be.revertedWithCustomError(accessManager, "AccessManagerUnauthorizedCall").withArgs(admin.address, target, selector);
+    await expect(accessManager.connect(admin).execute(target, setFee)).to.be.revertedWithCustomError(accessManager, "AccessManagerUnauthorizedCall").withArgs(admin.address, target, selector);
+
+    // Not closed: what participants call without a role (listing, filling, cancelling), and updateAuthority.
+    await expect(market.connect(a).list(batchId, 5n, 1_000n, 0n, 0n, ethers.ZeroAddress)).to.emit(market, "Listed");
+    await expect(market.connect(b).fill(1n, 1n, 1_000n)).to.emit(market, "Traded");
+    await expect(market.connect(a).cancelListing(2n)).to.emit(market, "ListingCancelled");
+    await expect(accessManager.connect(admin).updateAuthority(target, await accessManager.getAddress())).to.emit(market, "AuthorityUpdated");
+
+    // Reopened, the restricted functions work again.
+    await accessManager.connect(admin).setTargetClosed(target, false);
+    await expect(market.connect(admin).setFee(30, treasury.address)).to.emit(market, "FeeChanged");
+  });
+});

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { SigningKey, Wallet, computeAddress, decodeRlp, getAddress } from "ethers";
+import { SigningKey, computeAddress, decodeRlp, getAddress } from "ethers";
 import { DEFAULTS, buildKit, qbftExtraData, type KitOptions } from "../../scripts/besu/kit";
 import { loadConfig } from "../../server/config";
 
@@ -98,11 +98,13 @@ describe("Besu QBFT deployment kit (scripts/besu)", function () {
           .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
       );
       expect(env.KEYSTORE_PASSWORD).to.equal("");
-      const config = loadConfig({ ...env, KEYSTORE_PASSWORD: "a-long-enough-password", ADMIN_API_KEY: "k".repeat(40), ADMIN_PRIVATE_KEY: Wallet.createRandom().privateKey });
+      const config = loadConfig({ ...env, KEYSTORE_PASSWORD: "a-long-enough-password", ADMIN_API_KEY: "k".repeat(40) });
       expect(config.RPC_URL).to.equal(`http://127.0.0.1:${DEFAULTS.rpcPort}`);
       expect(config).to.include({ CONFIRMATIONS: 1, GAS_PRICE: 0n, BOOTSTRAP_DEMO: false, TRUST_PROXY: true });
       // Without the password it is refused (RPC_URL needs one).
       expect(() => loadConfig(env)).to.throw(/KEYSTORE_PASSWORD/);
+      // No administrator key in a production gateway's settings.
+      expect(env).to.not.have.property("ADMIN_PRIVATE_KEY");
     });
   });
 

@@ -166,7 +166,7 @@ describe("gateway app: documentation, security, limits, logs", function () {
       const { lines, sink } = capture();
       const log = createLogger("debug", sink);
       const key = gw.keys["CITY-ADMIN"];
-      const wallet = gw.services.admin.wallet;
+      const wallet = gw.services.admin.wallet!;
       log.info({ req: { headers: { authorization: `Bearer ${key}` } }, config: { KEYSTORE_PASSWORD: "hunter2-hunter2", ADMIN_API_KEY: key }, account: { privateKey: wallet.privateKey } }, "x");
       log.info({ apiKey: key, password: "pw-pw-pw-pw" }, "y");
       const text = lines.join("\n");

@@ -38,7 +38,7 @@ describe("bootstrap (what npm start does before serving)", function () {
     // GOVERNOR only for the genesis work: renounced before the delay is imposed; the operator's key admits from then on.
     expect(await roleOf("CITY-ADMIN", 1n)).to.equal(false);
     expect((await accessManager.hasRole(1n, gw.services.operators.governor.wallet.address))[0]).to.equal(true);
-    expect((await accessManager.getAccess(0n, gw.services.admin.wallet.address))[1]).to.equal(5n);
+    expect((await accessManager.getAccess(0n, gw.services.admin.wallet!.address))[1]).to.equal(5n);
     expect(await roleOf("CITY-GUARDIAN", 7n)).to.equal(true);
     expect(await roleOf("DATA-OFFICE", 2n)).to.equal(true);
     expect(await roleOf("DONRE", 3n)).to.equal(true);
@@ -48,7 +48,7 @@ describe("bootstrap (what npm start does before serving)", function () {
 
   it("is idempotent: a second start sends nothing and keeps the keys", async function () {
     const first = await start();
-    const admin = first.services.admin.wallet.address;
+    const admin = first.services.admin.wallet!.address;
     const nonce = await ethers.provider.getTransactionCount(admin);
     const keys = first.keys;
     await first.stop();

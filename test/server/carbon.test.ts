@@ -104,8 +104,11 @@ describe("carbon API", function () {
 
     it("422 for a period overlapping one attested, whatever the report (at the last attested second refused, one after accepted); 404 unknown project; 422 for a period not over yet or an amount beyond a batch", async function () {
       const project = await api.project();
+      expect((await api.get(`/v1/carbon/projects/${project}`).expect(200)).body.attestedUntil).to.equal(null);
       const body = { project, monitoringPeriod: { start: "2024-01-01", end: "2024-12-31" }, amount: "10", reportHash: randomHash() };
       await api.post("/v1/carbon/attestations", body, "VVB-1").expect(201);
+      // The project page tells the verifier where the next period may start.
+      expect((await api.get(`/v1/carbon/projects/${project}`).expect(200)).body.attestedUntil).to.equal("2024-12-31T00:00:00.000Z");
       const end = String(Date.parse("2024-12-31T00:00:00Z") / 1000);
       const key = ethers.keccak256(ethers.toUtf8Bytes(project));
       for (const again of [body, { ...body, reportHash: randomHash() }, { ...body, reportHash: randomHash(), monitoringPeriod: { start: "2024-12-31", end: "2025-06-30" } }]) {
@@ -118,6 +121,7 @@ describe("carbon API", function () {
       await api
         .post("/v1/carbon/attestations", { ...body, reportHash: randomHash(), monitoringPeriod: { start: "2024-12-31T00:00:01Z", end: "2025-06-30" } }, "VVB-1")
         .expect(201);
+      expect((await api.get(`/v1/carbon/projects/${project}`).expect(200)).body.attestedUntil).to.equal("2025-06-30T00:00:00.000Z");
       const unknown = await expectError(api.post("/v1/carbon/attestations", { ...body, project: "VN-NOPE-1" }, "VVB-1"), 404, "NOT_FOUND_ON_CHAIN");
       expect(unknown.body.error.details.error).to.equal("CarbonCreditRegistryUnknownProject");
       const future = await expectError(

@@ -35,6 +35,16 @@ describe("configuration", function () {
     expect(() => loadConfig({})).to.not.throw();
   });
 
+  it("with RPC_URL (production) refuses ADMIN_PRIVATE_KEY and BOOTSTRAP_DEMO=true: the gateway holds no administrator key", function () {
+    const production = { RPC_URL: "http://besu:8545", KEYSTORE_PASSWORD: "a-long-password" };
+    const key = `0x${"11".repeat(32)}`;
+    expect(() => loadConfig({ ...production, ADMIN_PRIVATE_KEY: key })).to.throw(ConfigError, /ADMIN_PRIVATE_KEY: not accepted with RPC_URL/);
+    expect(() => loadConfig({ RPC_URLS: "http://a:8545,http://b:8545", KEYSTORE_PASSWORD: "a-long-password", ADMIN_PRIVATE_KEY: key })).to.throw(ConfigError, /ADMIN_PRIVATE_KEY/);
+    expect(() => loadConfig({ ...production, BOOTSTRAP_DEMO: "true" })).to.throw(ConfigError, /BOOTSTRAP_DEMO: not available with RPC_URL/);
+    expect(loadConfig({ ADMIN_PRIVATE_KEY: key }).ADMIN_PRIVATE_KEY).to.equal(key);
+    expect(loadConfig({ ...production, BOOTSTRAP_DEMO: "false" }).BOOTSTRAP_DEMO).to.equal(false);
+  });
+
   it("ADMIN_DELAY: 1 day by default, 5 s for the embedded demo node; 0 and more than 30 days are refused", function () {
     expect(adminDelayOf(loadConfig({}))).to.equal(5);
     expect(adminDelayOf(loadConfig({ RPC_URL: "http://besu:8545", KEYSTORE_PASSWORD: "a-long-password" }))).to.equal(86_400);

@@ -152,6 +152,24 @@ describe("data exchange API", function () {
       expect(again.body.result.previousExpiresAt).to.equal(res.body.result.expiresAt);
     });
 
+    it("concurrent purchases by one buyer with an allowance standing each send their own exact approval: all succeed", async function () {
+      // An allowance already there (left by an own-key prerequisite, or seen while another purchase's approval is
+      // mined and its purchase not yet) must not be taken as this purchase's: another purchase would consume it
+      // first and this one revert on chain.
+      const offers = await Promise.all([1, 2, 3].map(async () => offer(await dataset())));
+      const { settlement } = gw.services.contracts;
+      const wallet = await gw.services.participants.walletOf("BIZ-LOGISTICS");
+      const approve = { to: await settlement.getAddress(), data: settlement.interface.encodeFunctionData("approve", [gw.deployment.contracts.exchange.address, BigInt(PRICE)]) };
+      const standing = await gw.services.stack.pipeline.submit({ orgCode: "BIZ-LOGISTICS", wallet, operation: "exchange.approve", params: {}, calls: [approve] });
+      expect(standing.deferred).to.equal(false);
+      expect(await gw.services.stack.tracker.drain(10_000)).to.equal(true);
+      expect(await allowance("BIZ-LOGISTICS")).to.equal(BigInt(PRICE));
+      const results = await Promise.all(offers.map((offerId) => api.post(`/v1/offers/${offerId}/purchase`, { maxPrice: PRICE }, "BIZ-LOGISTICS")));
+      for (const res of results) expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(await allowance("BIZ-LOGISTICS")).to.equal(0n);
+      for (const offerId of offers) expect((await api.get(`/v1/offers/${offerId}`).expect(200)).body.sold).to.equal(1);
+    });
+
     it("refuses a price above maxPrice, a buyer off the allow-list, a sold-out or expired offer, leaving no approval", async function () {
       const id = await dataset();
       const offerId = await offer(id, { maxLicences: 1, allowed: ["BIZ-LOGISTICS", "BIZ-SOLAR"] });

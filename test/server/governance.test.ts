@@ -30,7 +30,7 @@ describe("governance API", function () {
   describe("bootstrap", function () {
     it("imposes ADMIN_DELAY on the administrator on chain as its last step; the operator keys hold one role each", async function () {
       const { accessManager } = gw.services.contracts;
-      const admin = gw.services.admin.wallet.address;
+      const admin = gw.services.admin.wallet!.address;
       const [, currentDelay] = await accessManager.getAccess(ROLES.ADMIN, admin);
       expect(currentDelay).to.equal(5n); // the embedded demo's default (no RPC_URL)
       expect((await accessManager.hasRole(ROLES.ADMIN, admin))[1]).to.equal(5n);
@@ -55,7 +55,7 @@ describe("governance API", function () {
       const { operationId, readyAt } = res.body.result;
       const { accessManager, market } = gw.services.contracts;
       const calldata = market.interface.encodeFunctionData("setFee", [30, recipient]);
-      expect(operationId).to.equal(await accessManager.hashOperation(gw.services.admin.wallet.address, await market.getAddress(), calldata));
+      expect(operationId).to.equal(await accessManager.hashOperation(gw.services.admin.wallet!.address, await market.getAddress(), calldata));
       const readyAtSeconds = Date.parse(readyAt) / 1000;
       expect(Number(await accessManager.getSchedule(operationId))).to.equal(readyAtSeconds);
 
@@ -79,7 +79,7 @@ describe("governance API", function () {
 
     it("the administrator's key cannot act at once: a direct call is refused by the AccessManager", async function () {
       const { accessManager } = gw.services.contracts;
-      const admin = gw.services.admin.wallet.connect(ethers.provider);
+      const admin = gw.services.admin.wallet!.connect(ethers.provider);
       await expect(accessManager.connect(admin).grantRole(ROLES.ISSUER, admin.address, 0, { gasPrice: 0 })).to.be.revertedWithCustomError(accessManager, "AccessManagerNotScheduled");
     });
 
@@ -108,6 +108,37 @@ describe("governance API", function () {
       await expectError(schedule({ action: "mintEverything" }), 400, "VALIDATION_FAILED");
     });
 
+    it("an operation is ready one second before readyAt + expiration() and expired at it; executing it then is 409 OPERATION_EXPIRED and changes nothing", async function () {
+      const { accessManager, market } = gw.services.contracts;
+      const recipient = gw.services.participants.find("TREASURY")!.address;
+      const res = await schedule({ action: "setMarketFee", feeBps: 77, recipient }).expect(201);
+      const { operationId } = res.body.result;
+      // Both read on chain, not from the gateway: when it became executable and how long the AccessManager keeps it.
+      const readyAt = Number(await accessManager.getSchedule(operationId));
+      const expiration = Number(await accessManager.expiration());
+      expect(expiration).to.equal(7 * 24 * 3600);
+      const feeBefore = await market.feeBps();
+
+      await mineAt(readyAt + expiration - 1);
+      expect(await operation(operationId)).to.deep.include({ state: "ready", readyAt: new Date(readyAt * 1000).toISOString() });
+      await mineAt(readyAt + expiration);
+      const expired = await operation(operationId);
+      expect(expired.state).to.equal("expired");
+      expect((expired as unknown as { expiresAt: string }).expiresAt).to.equal(new Date((readyAt + expiration) * 1000).toISOString());
+      // The chain agrees: an expired operation has no schedule any more.
+      expect(await accessManager.getSchedule(operationId)).to.equal(0n);
+
+      const admin = gw.services.admin.wallet!.address;
+      const nonce = await ethers.provider.getTransactionCount(admin);
+      const outbox = (gw.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n;
+      const refused = await expectError(request(gw.app).post(`/v1/governance/operations/${operationId}/execute`).set(as("CITY-ADMIN")), 409, "OPERATION_EXPIRED");
+      expect(refused.body.error.details).to.deep.equal({ operationId, state: "expired" });
+      await expectError(request(gw.app).delete(`/v1/governance/operations/${operationId}`).set(as("CITY-GUARDIAN")), 409, "OPERATION_EXPIRED");
+      expect(await market.feeBps()).to.equal(feeBefore);
+      expect(await ethers.provider.getTransactionCount(admin)).to.equal(nonce);
+      expect((gw.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).to.equal(outbox);
+    });
+
     it("409 OPERATION_NOT_DELAYED for a holder who may act at once (RECOVERY granted without its delay); nothing sent", async function () {
       // Every governance function carries a delay in the permission table; a member granted a role with executionDelay
       // 0 may act at once, and then there is nothing to schedule.
@@ -123,6 +154,33 @@ describe("governance API", function () {
       );
       expect(res.body.error.details).to.include({ action: "recoverDataset", caller: recoverer.address });
       expect((gw.db.prepare("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n).to.equal(before);
+    });
+
+    it("recovery (the forced transfer) has its route: the RECOVERY holder schedules it, waits the role's delay read on chain, executes; the dataset moves", async function () {
+      const { accessManager, dataAssets } = gw.services.contracts;
+      const recoverer = await api.newOrg("Operator", ["RECOVERY"]);
+      const created = await request(gw.app)
+        .post("/v1/datasets")
+        .set(as("DATA-OFFICE"))
+        .send({ contentHash: "ef".repeat(32), metadataHash: `0x${"12".repeat(32)}`, holder: "AGENCY-TRANSPORT", classification: "Open", title: "Bus stops", uri: "https://opendata.example/stops.csv" });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      const datasetId = created.body.result.id as string;
+      const to = gw.services.participants.find("DATA-OFFICE")!.address;
+      const res = await schedule({ action: "recoverDataset", datasetId, to, reason: "lost key" }, recoverer.code).expect(201);
+      const { operationId, readyAt } = res.body.result;
+      // The wait is the RECOVERY member's execution delay on chain (2 days), not anything the gateway chose.
+      const [, delay] = await accessManager.getAccess(ROLES.RECOVERY, recoverer.address);
+      expect(delay).to.equal(2n * 24n * 3600n);
+      const scheduledAt = (await ethers.provider.getBlock((await ethers.provider.getTransactionReceipt(res.body.transaction.hash))!.blockNumber))!.timestamp;
+      expect(Date.parse(readyAt) / 1000).to.equal(scheduledAt + Number(delay));
+      await mineAt(Date.parse(readyAt) / 1000 - 1);
+      await expectError(request(gw.app).post(`/v1/governance/operations/${operationId}/execute`).set(as(recoverer.code)), 409, "OPERATION_NOT_READY");
+      expect(await dataAssets.ownerOf(datasetId)).to.equal(gw.services.participants.find("AGENCY-TRANSPORT")!.address);
+      await mineAt(Date.parse(readyAt) / 1000);
+      const done = await request(gw.app).post(`/v1/governance/operations/${operationId}/execute`).set(as(recoverer.code));
+      expect(done.status, JSON.stringify(done.body)).to.equal(200);
+      expect(await dataAssets.ownerOf(datasetId)).to.equal(to);
+      expect(await operation(operationId)).to.deep.include({ state: "executed", function: "recover" });
     });
 
     it("a registration with roles admits at once and schedules the grants; the role works once they are executed", async function () {

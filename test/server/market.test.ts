@@ -138,6 +138,9 @@ describe("market and settlement API", function () {
       const [approval, fill] = res.body.transaction.chainTransactions as { hash: string }[];
       expect((await ethers.provider.getTransaction(approval.hash))!.data.slice(0, 10)).to.equal(gw.services.contracts.settlement.interface.getFunction("approve").selector);
       expect(fill.hash).to.equal(res.body.transaction.hash);
+      // The action log's entry names both transactions of the submission, the approval included (issue 11).
+      const [entry] = gw.services.stack.repos.actionLog.bySubmission(res.body.transaction.id);
+      expect(entry.txHashes).to.deep.equal([approval.hash, fill.hash]);
       expect(BigInt(await vndOf("BIZ-LOGISTICS"))).to.equal(buyerVnd - 24_000_000n);
       expect(BigInt(await vndOf("BIZ-SOLAR"))).to.equal(sellerVnd + 24_000_000n);
       expect(await api.held("BIZ-LOGISTICS", batchId)).to.deep.equal({ held: "120", listed: "0", retired: "0" });

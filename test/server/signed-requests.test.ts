@@ -314,7 +314,7 @@ describe("signed requests: own keys, Prefer: sign=client, POST /v1/signed-reques
     });
 
     it("an administrator signs its own governance: schedule and execute relayed through the Forwarder, keyed by the administrator", async function () {
-      const admin = gw.services.admin.wallet;
+      const admin = gw.services.admin.wallet!;
       const adminAuth = gw.auth("CITY-ADMIN");
       const uri = "https://ledger.example/own-key/{id}.json";
       const { prepared, signed } = await prepareAndSign("post", "/v1/governance/operations", { action: "setCreditURI", uri }, adminAuth, admin);

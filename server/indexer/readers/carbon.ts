@@ -38,10 +38,12 @@ export class IndexCarbonReader implements CarbonReader {
     };
   }
 
-  async projectActivity(key: string): Promise<{ attestations: string[]; batches: bigint[] }> {
+  async projectActivity(key: string): Promise<{ attestations: string[]; batches: bigint[]; attestedUntil: number }> {
     const attestations = allPages((after) => listAttestations(this.db, { projectKey: key }, { after, limit: MAX_PAGE_SIZE }));
     const batches = allPages((after) => listBatches(this.db, { projectKey: key }, { after, limit: MAX_PAGE_SIZE }));
-    return { attestations: attestations.map((a) => a.attestationId), batches: batches.map((b) => BigInt(b.batchId)) };
+    // Periods are consecutive per project (the registry refuses overlaps), so the latest end is the largest.
+    const attestedUntil = attestations.reduce((max, a) => Math.max(max, a.periodEnd), 0);
+    return { attestations: attestations.map((a) => a.attestationId), batches: batches.map((b) => BigInt(b.batchId)), attestedUntil };
   }
 
   async attestation(id: string): Promise<AttestationRecord | undefined> {

@@ -139,6 +139,10 @@ export const Project = z
     metadataHash: z.string(),
     registered: ChainPlace,
     attestations: z.array(z.string()),
+    attestedUntil: z
+      .string()
+      .nullable()
+      .describe("End of the latest attested monitoring period (inclusive); the next attestation must start after it. Null before the first"),
     batches: z.array(z.object({ id: z.string(), href: z.string() })),
   })
   .openapi("Project");

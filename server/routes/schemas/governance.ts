@@ -1,7 +1,8 @@
 import { z } from "../../http/zod";
 import { ROLES } from "../../../scripts/lib/roles";
 import { PAUSABLE } from "../../services/governance";
-import { Address, Bytes32, TxHash, decimalInt } from "./common";
+import { Address, Bytes32, TxHash } from "./common";
+import { DatasetId } from "./datasets";
 
 const RoleName = z.enum(Object.keys(ROLES) as [keyof typeof ROLES, ...(keyof typeof ROLES)[]]).openapi("GovernanceRole");
 const FeeBps = z.number().int().min(0).max(10_000).openapi({ description: "Fee in basis points (the contract bounds it further)" });
@@ -19,7 +20,8 @@ export const ScheduleOperationBody = z
     z.strictObject({ action: z.literal("revokeRole"), role: RoleName, account: Address }),
     z.strictObject({
       action: z.literal("recoverDataset"),
-      datasetId: decimalInt(0, Number.MAX_SAFE_INTEGER).transform(String).openapi({ type: "string", description: "The dataset's token id, decimal" }),
+      // A dataset's token id is its content hash as a number (far beyond 2^53): the same id the dataset routes take.
+      datasetId: DatasetId.transform((id) => id.toString()).openapi({ type: "string", description: "The dataset's id: its content hash (0x + 64 hex digits) or its token id in decimal" }),
       to: Address,
       reason: z.string().trim().min(1).max(500),
     }),

@@ -75,7 +75,8 @@ export { ADJUSTMENT_STATUSES, type AdjustmentStatusName } from "../../../scripts
 export interface CarbonReader {
   project(key: string): Promise<ProjectRecord | undefined>;
   /** Attestations of a project and batches issued for it, oldest first. */
-  projectActivity(key: string): Promise<{ attestations: string[]; batches: bigint[] }>;
+  /** The project's attestations and batches, and `attestedUntil`: the end of its latest attested period (0 before the first). */
+  projectActivity(key: string): Promise<{ attestations: string[]; batches: bigint[]; attestedUntil: number }>;
   attestation(id: string): Promise<AttestationRecord | undefined>;
   /** Undefined for an unknown batch. */
   batch(id: bigint): Promise<BatchRecord | undefined>;
