@@ -49,6 +49,13 @@ describe("FastJsonRpcProvider", function () {
       expect(await fast._send(payload)).to.deep.equal([{ id: 1, jsonrpc: "2.0", result: "single" }]);
     });
 
+    it("reads an answer of many chunks whole (the body is gathered once, not copied at every chunk)", async function () {
+      const result = "đ".repeat(3_000_000);
+      body = Buffer.from(JSON.stringify({ id: 1, jsonrpc: "2.0", result }));
+      const [answer] = await fast._send(payload);
+      expect(answer.result).to.equal(result);
+    });
+
     it("refuses invalid UTF-8 and non-JSON answers with ethers' own errors (the gateway's failover tells them apart)", async function () {
       for (const bad of [Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), Buffer.from("<html>proxy error</html>"), Buffer.alloc(0)]) {
         body = bad;
