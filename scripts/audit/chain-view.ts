@@ -1,4 +1,5 @@
-import { Contract, Interface, toQuantity, type JsonRpcApiProvider, type JsonRpcPayload, type JsonRpcResult, type JsonRpcError, type Provider } from "ethers";
+import { AbiCoder, Contract, Interface, toQuantity, type FunctionFragment, type JsonRpcApiProvider, type JsonRpcPayload, type JsonRpcResult, type JsonRpcError, type Provider } from "ethers";
+import { functionResultDecoder } from "../lib/event-decoder";
 import type { ChainView } from "./types";
 
 type Abi = ConstructorParameters<typeof Contract>[1];
@@ -15,6 +16,27 @@ const BATCH = 250;
 /** How many block headers one timestamp lookup brings (the replay moves forward through the chain). */
 const TIME_WINDOW = 100;
 
+const CODER = AbiCoder.defaultAbiCoder();
+
+/**
+ * A view function worked out once: its selector (ethers hashes the signature at every `encodeFunctionData`) and a
+ * decoder of its answer (no ethers Coder objects per call); a single output comes back alone, as from a Contract.
+ */
+interface ViewFunction {
+  fragment: FunctionFragment;
+  selector: string;
+  decode: (data: string) => unknown;
+}
+
+function viewFunction(fragment: FunctionFragment): ViewFunction {
+  const decodeAll = functionResultDecoder(fragment.outputs);
+  return {
+    fragment,
+    selector: fragment.selector,
+    decode: fragment.outputs.length === 1 ? (data) => decodeAll(data)[0] : decodeAll,
+  };
+}
+
 /**
  * Reads contracts at one fixed block, so every comparison of an audit sees the same state. Over a JSON-RPC provider
  * the view calls made in one turn of the event loop go out as JSON-RPC batches of up to 250 eth_calls whatever the
@@ -22,7 +44,7 @@ const TIME_WINDOW = 100;
  * tens of thousands of view calls.
  */
 export class RpcChainView implements ChainView {
-  private readonly contracts = new Map<string, { contract: Contract; iface: Interface; address: string }>();
+  private readonly contracts = new Map<string, { contract: Contract; iface: Interface; address: string; functions: Map<string, ViewFunction> }>();
   private readonly timestamps = new Map<number, number>();
   private queue: Pending[] = [];
   private nextId = 1;
@@ -35,7 +57,7 @@ export class RpcChainView implements ChainView {
   ) {
     for (const [name, { address, abi }] of Object.entries(addresses)) {
       const contract = new Contract(address, abi, provider);
-      this.contracts.set(name, { contract, iface: contract.interface, address });
+      this.contracts.set(name, { contract, iface: contract.interface, address, functions: new Map() });
     }
     const send = (provider as Partial<Pick<JsonRpcApiProvider, "_send">>)._send;
     this.rawBatch = typeof send === "function" ? (payload) => send.call(provider, payload) : undefined;
@@ -45,16 +67,19 @@ export class RpcChainView implements ChainView {
     const entry = this.contracts.get(contract);
     if (!entry) throw new Error(`the deployment has no contract ${contract}`);
     if (!this.rawBatch) return (await entry.contract.getFunction(fn).staticCall(...args, { blockTag: this.blockNumber })) as T;
-    const fragment = entry.iface.getFunction(fn);
-    if (!fragment) throw new Error(`${contract} has no function ${fn}`);
-    const data = entry.iface.encodeFunctionData(fragment, args);
+    let view = entry.functions.get(fn);
+    if (!view) {
+      const fragment = entry.iface.getFunction(fn);
+      if (!fragment) throw new Error(`${contract} has no function ${fn}`);
+      view = viewFunction(fragment);
+      entry.functions.set(fn, view);
+    }
+    const data = view.selector + CODER.encode(view.fragment.inputs, args).slice(2);
+    const decode = view.decode;
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         payload: { id: this.nextId++, jsonrpc: "2.0", method: "eth_call", params: [{ to: entry.address, data }, toQuantity(this.blockNumber)] },
-        decode: (result) => {
-          const decoded = entry.iface.decodeFunctionResult(fragment, result);
-          return fragment.outputs.length === 1 ? decoded[0] : decoded;
-        },
+        decode,
         resolve: resolve as (value: unknown) => void,
         reject,
       });

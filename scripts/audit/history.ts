@@ -1,26 +1,9 @@
-import { AbiCoder, getAddress, toQuantity, type EventFragment, type Interface, type JsonRpcApiProvider, type ParamType, type Provider } from "ethers";
+import { toQuantity, type Interface, type JsonRpcApiProvider, type Provider } from "ethers";
+import { decodeEvent } from "../lib/event-decoder";
 import type { AuditEvent } from "./types";
 
 export interface ContractAddresses {
   [contract: string]: { address: string; abi: Interface };
-}
-
-/**
- * Turns an ethers Result into plain named arguments: bigints stay bigints, addresses stay checksummed, structs
- * (e.g. a retirement claim) become objects with their field names, arrays become arrays.
- */
-export function namedArgs(fragmentInputs: readonly ParamType[], values: readonly unknown[]): Record<string, unknown> {
-  const args: Record<string, unknown> = {};
-  fragmentInputs.forEach((input, i) => {
-    args[input.name || String(i)] = plain(input, values[i]);
-  });
-  return args;
-}
-
-function plain(type: ParamType, value: unknown): unknown {
-  if (type.isTuple()) return namedArgs(type.components, [...(value as unknown[])]);
-  if (type.isArray()) return [...(value as unknown[])].map((item) => plain(type.arrayChildren, item));
-  return value;
 }
 
 /** The fields of a log the audit reads: an ethers Log, or a log as eth_getLogs answers it once its numbers are parsed. */
@@ -34,87 +17,15 @@ export interface LogLike {
   index: number;
 }
 
-/** How to decode one event of one ABI, worked out once per (ABI, topic) instead of once per log. */
-interface EventDecoder {
-  fragment: EventFragment;
-  /** Types of the non-indexed inputs, decoded from the data in one call. */
-  dataTypes: ParamType[];
-  /** For each input: the topic it is in (1-based), or -1 when it is in the data (then `dataIndex` says where). */
-  topicOf: number[];
-  dataIndex: number[];
-  /** The types ethers would decode differently from a plain tuple (structs, arrays): converted with namedArgs. */
-  plainOnly: boolean;
-}
-
-const coder = AbiCoder.defaultAbiCoder();
-const decodersByAbi = new WeakMap<Interface, Map<string, EventDecoder>>();
-
-function decoderOf(abi: Interface, topic0: string): EventDecoder | undefined {
-  let byTopic = decodersByAbi.get(abi);
-  if (!byTopic) {
-    byTopic = new Map();
-    abi.forEachEvent((fragment) => {
-      if (fragment.anonymous) return;
-      const topicOf: number[] = [];
-      const dataIndex: number[] = [];
-      const dataTypes: ParamType[] = [];
-      let topic = 1;
-      for (const input of fragment.inputs) {
-        if (input.indexed) {
-          topicOf.push(topic++);
-          dataIndex.push(-1);
-        } else {
-          topicOf.push(-1);
-          dataIndex.push(dataTypes.length);
-          dataTypes.push(input);
-        }
-      }
-      const plainOnly = fragment.inputs.every((i) => !i.isTuple() && !i.isArray());
-      byTopic!.set(fragment.topicHash, { fragment, dataTypes, topicOf, dataIndex, plainOnly });
-    });
-    decodersByAbi.set(abi, byTopic);
-  }
-  return byTopic.get(topic0.toLowerCase());
-}
-
-/** An indexed value from its topic: value types decode from the 32 bytes; strings, bytes, structs and arrays stay hashed. */
-function fromTopic(type: ParamType, topic: string): unknown {
-  switch (type.baseType) {
-    case "address":
-      return getAddress("0x" + topic.slice(26));
-    case "bool":
-      return BigInt(topic) !== 0n;
-    default:
-      if (type.baseType.startsWith("uint")) return BigInt(topic);
-      if (type.baseType.startsWith("int")) return coder.decode([type], topic)[0];
-      return topic; // bytesN, and the keccak of a dynamic value
-  }
-}
-
 /** Decodes one log of a known contract, or undefined for a log the ABI does not know. */
 export function decodeLog(contract: string, abi: Interface, log: LogLike): AuditEvent | undefined {
-  const decoder = log.topics.length > 0 ? decoderOf(abi, log.topics[0]) : undefined;
-  if (!decoder) return undefined;
-  const { fragment, topicOf, dataIndex, dataTypes } = decoder;
-  if (log.topics.length !== topicOf.filter((t) => t > 0).length + 1) return undefined;
-  let data: readonly unknown[];
-  try {
-    data = dataTypes.length ? coder.decode(dataTypes, log.data) : [];
-  } catch {
-    return undefined;
-  }
-  const args: Record<string, unknown> = {};
-  const inputs = fragment.inputs;
-  for (let i = 0; i < inputs.length; i++) {
-    const input = inputs[i];
-    const value = topicOf[i] > 0 ? fromTopic(input, log.topics[topicOf[i]]) : data[dataIndex[i]];
-    args[input.name || String(i)] = decoder.plainOnly || topicOf[i] > 0 ? value : plain(input, value);
-  }
+  const decoded = decodeEvent(abi, log.topics, log.data);
+  if (!decoded) return undefined;
   return {
     contract,
     address: log.address,
-    name: fragment.name,
-    args,
+    name: decoded.name,
+    args: decoded.args,
     blockNumber: log.blockNumber,
     blockHash: log.blockHash,
     txHash: log.transactionHash,

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { JsonRpcProvider } from "ethers";
+import { FastJsonRpcProvider } from "../lib/json-rpc";
 import { auditChain, type AuditDeployment } from "./audit-chain";
 import { reportJson, summarise } from "./report";
 import { readLogExport } from "./log-export";
@@ -62,7 +62,7 @@ export async function runCli(args: string[], out: (text: string) => void = (t) =
   const logExport = values.log ? readLogExport(JSON.parse(fs.readFileSync(values.log, "utf8"))) : undefined;
   const urls = values.rpc?.length ? values.rpc : [`http://127.0.0.1:${process.env.CHAIN_PORT ?? "8545"}`];
   // batchStallTime 0: ethers otherwise holds every request 10 ms to batch it; the comparison batches its own calls.
-  const providers = urls.map((url) => ({ url, provider: new JsonRpcProvider(url, undefined, { staticNetwork: true, batchStallTime: 0 }) }));
+  const providers = urls.map((url) => ({ url, provider: new FastJsonRpcProvider(url, undefined, { staticNetwork: true, batchStallTime: 0 }) }));
   try {
     const heads = await Promise.all(providers.map(({ provider }) => provider.getBlockNumber()));
     const report = await auditChain({

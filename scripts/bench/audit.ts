@@ -94,7 +94,9 @@ async function auditOnce(node: StartedNode, world: World, toBlock: number, log: 
     resolveActorOrg: orgOfAccount,
   });
   const indexStarted = performance.now();
+  const indexCpu0 = process.cpuUsage();
   while (await indexer.syncOnce());
+  const indexCpu = process.cpuUsage(indexCpu0);
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const indexed = (db.prepare("SELECT COUNT(*) AS n FROM idx_events").get() as { n: number }).n;
   // GET /v1/audit/reconcile's work: the same audit over the gateway's index instead of RPC logs.
@@ -115,6 +117,9 @@ async function auditOnce(node: StartedNode, world: World, toBlock: number, log: 
     indexedEvents: indexed,
     indexReconcileSeconds: round(indexReconcileSeconds, 2),
     indexReconcilePassed: indexReport.passed,
+    auditCpuMsPer1kEvents: round(((cpu.user + cpu.system) / 1e3 / Math.max(1, report.events)) * 1000, 1),
+    indexerCpuMsPer1kEvents: round(((indexCpu.user + indexCpu.system) / 1e3 / Math.max(1, indexed)) * 1000, 1),
+    loadAverage: round(os.loadavg()[0], 1) ?? undefined,
   };
   for (const r of [report, indexReport]) {
     if (!r.passed) log(`audit: ${r.discrepancies.length} discrepancies, first: [${r.discrepancies[0]?.check}] ${r.discrepancies[0]?.message}`);
@@ -122,7 +127,8 @@ async function auditOnce(node: StartedNode, world: World, toBlock: number, log: 
   log(
     `audit: ${run.events} events replayed at ${run.eventsPerSecond} events/s` +
       (run.reconcileSeconds === null ? ` (whole audit ${run.seconds} s)` : `, reconciled in ${run.reconcileSeconds} s`) +
-      `; indexer caught up ${indexed} events at ${run.indexerEventsPerSecond} events/s; reconciling the index took ${run.indexReconcileSeconds} s`,
+      `; indexer caught up ${indexed} events at ${run.indexerEventsPerSecond} events/s (${run.indexerCpuMsPer1kEvents} ms CPU per 1,000); ` +
+      `reconciling the index took ${run.indexReconcileSeconds} s; the whole audit ${run.auditCpuMsPer1kEvents} ms CPU per 1,000 events`,
   );
   return run;
 }

@@ -1,3 +1,4 @@
+import { FastJsonRpcProvider } from "../../scripts/lib/json-rpc";
 import {
   FeeData,
   FetchRequest,
@@ -21,10 +22,11 @@ export interface ProviderOptions {
 /**
  * A JsonRpcProvider for the gateway: no response cache (`cacheTimeout: -1`: a receipt or nonce read twice must
  * reach the node twice), no batching (anvil and Besu answer single calls fastest), a fixed network (no
- * eth_chainId before every call) and `getFeeData` answering the configured fee policy, so any ethers signer
- * built on it sends zero-fee transactions on a permissioned chain.
+ * eth_chainId before every call), answers read with Node's native decoder (FastJsonRpcProvider), and `getFeeData`
+ * answering the configured fee policy, so any ethers signer built on it sends zero-fee transactions on a permissioned
+ * chain.
  */
-export class GatewayProvider extends JsonRpcProvider {
+export class GatewayProvider extends FastJsonRpcProvider {
   readonly #gasPrice: bigint;
   readonly #endpoints: FetchRequest[];
   #current = 0;

@@ -74,6 +74,13 @@ export interface AuditRun {
   /** reconcileIndex (GET /v1/audit/reconcile's work): the audit replayed from the index, compared with the chain. */
   indexReconcileSeconds?: number | null;
   indexReconcilePassed?: boolean;
+  /**
+   * CPU of the auditor's process (fetching, decoding, replaying and comparing) and of the indexer's catch-up, per
+   * 1,000 events: steadier than events per second on a shared machine. The load average when measured.
+   */
+  auditCpuMsPer1kEvents?: number | null;
+  indexerCpuMsPer1kEvents?: number | null;
+  loadAverage?: number;
   /** Datasets on the ledger, and the node's CPU time for one empty block at that size. */
   datasets?: number;
   nodeCpuMsPerEmptyBlock?: number | null;
