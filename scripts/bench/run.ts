@@ -7,7 +7,7 @@
  * `--smoke` runs every part at toy sizes, to prove the benchmark works (test/scripts/bench.test.ts runs it in
  * `npm test`); its figures mean nothing.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -133,6 +133,12 @@ async function main(): Promise<number> {
       log(`${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   };
+
+  if (only.has("portal")) {
+    // The portal measured is the one `npm start` would serve: rebuilt first if its sources changed since the last build.
+    const built = spawnSync(process.execPath, [path.join(__dirname, "..", "build-portal-if-changed.js")], { stdio: "inherit" });
+    if (built.status !== 0) report.errors!.portal = `the portal's build failed (exit ${built.status})`;
+  }
 
   const gas = await attempt("gas", () => runGasBenchmark(log));
   if (gas) {
