@@ -9,12 +9,12 @@
  */
 import os from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { ethers, type Wallet } from "ethers";
 import pino from "pino";
 import { auditChain } from "../audit/audit-chain";
 import { resolveDeployment } from "../audit/contracts";
 import { generateCatalogue } from "../lib/catalogue";
+import { openIndexDatabase } from "../../server/indexer/gateway-index";
 import { Indexer } from "../../server/indexer/indexer";
 import { PROJECTIONS, orgOfAccount } from "../../server/indexer/projections";
 import { reconcileIndex } from "../../server/indexer/reconcile";
@@ -82,8 +82,8 @@ async function auditOnce(node: StartedNode, world: World, toBlock: number, log: 
   const replaySeconds = report.replaySeconds;
   const { contracts } = resolveDeployment(world.record);
 
-  const db = new Database(path.join(node.dataDir, `index-${toBlock}.db`));
-  db.pragma("journal_mode = WAL");
+  // Opened as the gateway opens its index (WAL, synchronous = NORMAL: a cache of the chain).
+  const db = openIndexDatabase(path.join(node.dataDir, `index-${toBlock}.db`));
   const indexer = new Indexer({
     provider: node.provider,
     db,

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { gunzipSync } from "node:zlib";
-import { JsonRpcProvider, makeError, type FetchCancelSignal, type FetchRequest, type GetUrlResponse, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { FetchResponse, JsonRpcProvider, makeError, type FetchCancelSignal, type FetchRequest, type GetUrlResponse, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 
 /**
  * Node's UTF-8 decoder, strict as ethers' own (`fatal`: invalid UTF-8 is an error) and keeping a leading byte-order
@@ -14,13 +14,20 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * every response body with a UTF-8 decoder written in JavaScript, which dominated the CPU of the audit replay and of
  * the indexer (an `eth_getLogs` answer of a few thousand dataset registrations is megabytes of text): about 60% of
  * the indexer's time. Its HTTP transport is ethers' own but for the body: ethers grows it by copying it whole at
- * every chunk received, quadratic in its size (a 50 MB `eth_getLogs` answer of 50,000 events cost 80 s of CPU).
- * Everything else (timeout, retries, errors) is ethers'.
+ * every chunk received, quadratic in its size (a 50 MB `eth_getLogs` answer of 50,000 events cost 80 s of CPU),
+ * and its FetchResponse copies the body once when made and again at every read: a successful answer's body is kept
+ * here and ethers is handed none. Everything else (timeout, retries, redirects, errors) is ethers'.
  */
 export class FastJsonRpcProvider extends JsonRpcProvider {
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
     const request = this._getConnection();
-    request.getUrlFunc = getUrl;
+    let body: Uint8Array | null = null;
+    request.getUrlFunc = async (req, signal) => {
+      const answer = await getUrl(req, signal);
+      if (answer.statusCode < 200 || answer.statusCode >= 300) return answer; // ethers' errors quote the body
+      body = answer.body;
+      return { ...answer, body: null };
+    };
     // Bytes rather than a string: ethers would encode a string with the same JavaScript UTF-8 encoder.
     request.body = Buffer.from(JSON.stringify(payload), "utf8");
     request.setHeader("content-type", "application/json");
@@ -28,10 +35,10 @@ export class FastJsonRpcProvider extends JsonRpcProvider {
     response.assertOk();
     let answer: JsonRpcResult | JsonRpcResult[];
     try {
-      answer = JSON.parse(UTF8.decode(response.body ?? new Uint8Array())) as JsonRpcResult | JsonRpcResult[];
+      answer = JSON.parse(UTF8.decode(body ?? new Uint8Array())) as JsonRpcResult | JsonRpcResult[];
     } catch {
       // Not UTF-8 or not JSON: ethers' own reading throws its own error for it, as callers (failover) expect.
-      answer = response.bodyJson as JsonRpcResult | JsonRpcResult[];
+      answer = new FetchResponse(response.statusCode, response.statusMessage, response.headers, body, request).bodyJson as JsonRpcResult | JsonRpcResult[];
     }
     return Array.isArray(answer) ? answer : [answer];
   }

@@ -14,8 +14,10 @@ export interface IndexerOptions {
   fromBlock: number;
   projections: Projection[];
   logger: Logger;
-  /** Blocks fetched per `eth_getLogs` call during backfill. */
+  /** At most this many blocks per `eth_getLogs` call (ranges are sized to hold about LOGS_PER_RANGE logs). */
   chunkSize?: number;
+  /** Logs aimed at per range when catching up (LOGS_PER_RANGE by default): ranges shrink over a dense history. */
+  logsPerRange?: number;
   pollIntervalMs?: number;
   /** Blocks to stay behind the head (0 on an instant-finality QBFT network). */
   confirmations?: number;
@@ -39,6 +41,18 @@ export interface IndexerStatus {
 /** Blocks asked for in one JSON-RPC batch, and batches in flight at once. */
 const BLOCK_BATCH = 100;
 const BATCHES_IN_FLIGHT = 4;
+/** Ranges fetched ahead of the one being written, the logs aimed at per range (by default), and the first range's blocks. */
+const RANGES_AHEAD = 2;
+const LOGS_PER_RANGE = 1_000;
+const FIRST_SPAN = 64;
+
+interface FetchedRange {
+  from: number;
+  to: number;
+  logs: LogLike[];
+  /** Undefined when a block was missing (the chain moved under us). */
+  blocks: Map<number, BlockInfo> | undefined;
+}
 
 /** What the index keeps of a block: its place in the chain, its time, and who sent its transactions. */
 interface BlockInfo {
@@ -73,9 +87,9 @@ interface EventRow {
 }
 
 /**
- * One loop for backfill and live following, in the manner of Ponder: fetch logs for the next chunk of blocks, write
- * events, projections and the cursor in one SQLite transaction, and on a parent-hash mismatch roll back to the
- * common ancestor and rebuild. Rows are keyed on (tx hash, log index), so re-processing a block is harmless.
+ * One loop for backfill and live following, in the manner of Ponder: fetch logs for the next range of blocks, write
+ * events, projections and the cursor in one SQLite transaction (while the node answers for the next ranges), and on a
+ * parent-hash mismatch roll back to the common ancestor and rebuild. Rows are keyed on (tx hash, log index), so re-processing a block is harmless.
  */
 export class Indexer {
   private readonly chunkSize: number;
@@ -92,12 +106,17 @@ export class Indexer {
   private headBlock: number | null = null;
   private lastError: string | null = null;
   private readonly waiters = new Set<{ block: number; resolve: () => void }>();
+  /** Ranges being fetched ahead of the cursor, in order. */
+  private ahead: { from: number; to: number; result: Promise<FetchedRange> }[] = [];
+  /** Blocks per range, adapted to the density of the history (see adaptSpan). */
+  private span: number;
 
   constructor(private readonly options: IndexerOptions) {
     this.chunkSize = options.chunkSize ?? 2_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.confirmations = options.confirmations ?? 0;
     this.reorgDepth = options.reorgDepth ?? 1_024;
+    this.span = Math.min(this.chunkSize, FIRST_SPAN);
     this.byAddress = new Map(Object.entries(options.contracts).map(([name, c]) => [c.address.toLowerCase(), { name, abi: c.abi }]));
     this.addresses = [...this.byAddress.keys()];
     migrateIndexer(options.db);
@@ -117,6 +136,7 @@ export class Indexer {
     this.running = false;
     this.wake?.();
     await this.loop;
+    this.ahead = [];
   }
 
   status(): IndexerStatus {
@@ -155,6 +175,7 @@ export class Indexer {
     const cursor = this.cursor();
 
     if (cursor.blockNumber >= head) {
+      this.ahead = [];
       if (cursor.blockHash) {
         const onChain = (await this.fetchBlocks([cursor.blockNumber], new Set()))?.get(cursor.blockNumber);
         if (!onChain || onChain.hash !== cursor.blockHash) await this.repairReorg();
@@ -163,31 +184,75 @@ export class Indexer {
     }
 
     const from = cursor.blockNumber + 1;
-    const to = Math.min(head, from + this.chunkSize - 1);
-    const logs = await getLogs(provider, this.addresses, from, to);
-    // One JSON-RPC batch: the cursor's block (is it still on the chain?), the blocks holding logs (with their
-    // transactions, whose senders name the actors) and the chunk's last block (the new cursor).
-    const withLogs = new Set(logs.map((l) => l.blockNumber));
-    const wanted = [...new Set([...(cursor.blockHash ? [cursor.blockNumber] : []), ...withLogs, from, to])];
-    const blocks = await this.fetchBlocks(wanted, withLogs);
-    if (!blocks) return true; // the chain moved under us; the next pass re-checks the cursor
-    if (cursor.blockHash && blocks.get(cursor.blockNumber)!.hash !== cursor.blockHash) {
-      await this.repairReorg();
-      return true;
+    // What was fetched ahead follows the cursor only if nothing moved it meanwhile (a reorg repair, another pass).
+    if (this.ahead[0]?.from !== from) this.ahead = [];
+    this.fetchAhead(from, head);
+    let fetched: FetchedRange;
+    try {
+      fetched = await this.ahead.shift()!.result;
+    } catch (error) {
+      this.ahead = [];
+      throw error;
+    }
+    const { to, logs, blocks } = fetched;
+    if (!blocks) {
+      this.ahead = [];
+      return true; // the chain moved under us; the next pass re-checks the cursor
     }
     for (const log of logs) {
-      if (blocks.get(log.blockNumber)!.hash !== log.blockHash) return true;
+      if (blocks.get(log.blockNumber)!.hash !== log.blockHash) {
+        this.ahead = [];
+        return true;
+      }
     }
+    // The range must continue the chain the index holds: if its first block's parent is not the cursor, the chain
+    // reorganised (the cursor is gone, or the range was fetched from another branch).
     if (cursor.blockHash && blocks.get(from)!.parentHash !== cursor.blockHash) {
+      this.ahead = [];
       await this.repairReorg();
       return true;
     }
-    blocks.delete(cursor.blockNumber);
 
+    this.adaptSpan(to - from + 1, logs.length);
+    if (to < head) {
+      // Keep the node busy while this range is written: ask for the next ranges, and let the requests leave before the
+      // synchronous commit holds the event loop.
+      this.fetchAhead(to + 1, head);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
     this.commit(logs, blocks, to);
     this.notifyWaiters();
     return to < head;
+  }
+
+  /** Starts fetching ranges from `from` (or after the last one already under way) until RANGES_AHEAD are under way. */
+  private fetchAhead(from: number, head: number): void {
+    let next = this.ahead.length > 0 ? this.ahead[this.ahead.length - 1].to + 1 : from;
+    while (this.ahead.length < RANGES_AHEAD && next <= head) {
+      const to = Math.min(head, next + this.span - 1);
+      const result = this.fetchRange(next, to);
+      result.catch(() => undefined); // awaited when its turn comes; until then a failure must not be unhandled
+      this.ahead.push({ from: next, to, result });
+      next = to + 1;
+    }
+  }
+
+  /** The logs of a range of blocks, and the blocks holding them (with their senders) plus its first and last. */
+  private async fetchRange(from: number, to: number): Promise<FetchedRange> {
+    const logs = await getLogs(this.options.provider, this.addresses, from, to);
+    const withLogs = new Set(logs.map((l) => l.blockNumber));
+    const blocks = await this.fetchBlocks([...new Set([...withLogs, from, to])], withLogs);
+    return { from, to, logs, blocks };
+  }
+
+  /**
+   * Ranges of about LOGS_PER_RANGE logs: a dense stretch of history (catalogue imports) in several ranges, so their
+   * fetching overlaps the writing of the one before, and a sparse one in ranges of up to `chunkSize` blocks.
+   */
+  private adaptSpan(blocks: number, logs: number): void {
+    const ideal = logs === 0 ? blocks * 4 : Math.floor((blocks * (this.options.logsPerRange ?? LOGS_PER_RANGE)) / logs);
+    this.span = Math.max(1, Math.min(ideal, blocks * 4, this.chunkSize));
   }
 
   private async run(): Promise<void> {
@@ -345,6 +410,7 @@ export class Indexer {
   private async repairReorg(): Promise<void> {
     const { db, provider, projections, logger } = this.options;
     const cursor = this.cursor();
+    this.ahead = [];
     const known = db
       .prepare("SELECT number, hash FROM idx_blocks ORDER BY number DESC LIMIT ?")
       .all(this.reorgDepth) as { number: number; hash: string }[];

@@ -53,13 +53,15 @@ export const datasetsProjection: Projection = {
         break;
       }
       case "DatasetRegistered": {
-        const id = datasetKey(a.id);
-        stmt(
+        const row = stmt(
           db,
           `UPDATE idx_datasets SET metadata_hash = ?, classification = ?, transferable = ?, custodian = ?, title = ?, uri = ?, updated_block = ?
-           WHERE id = ?`,
-        ).run(a.metadataHash, Number(a.classification), a.transferable ? 1 : 0, account(a.custodian), a.title, a.uri, event.blockNumber, id);
-        setSearchText(db, id, a.title as string, a.uri as string);
+           WHERE id = ? RETURNING rowid`,
+        ).get(a.metadataHash, Number(a.classification), a.transferable ? 1 : 0, account(a.custodian), a.title, a.uri, event.blockNumber, datasetKey(a.id)) as
+          | { rowid: number }
+          | undefined;
+        // A dataset is registered once, so it has no search text yet (a reorg's rebuild empties the search table first).
+        if (row) stmt(db, "INSERT INTO idx_datasets_fts (rowid, title, uri) VALUES (?, ?, ?)").run(row.rowid, a.title, a.uri);
         break;
       }
       case "DatasetVersioned":

@@ -123,6 +123,78 @@ describe("Indexer", function () {
     expect(indexer.status().indexedBlock).to.equal(await ethers.provider.getBlockNumber());
   });
 
+  /** Mines one block at a time: Hardhat's `mine(n)` reserves blocks whose parent hash reads as zero. */
+  async function mineEach(blocks: number): Promise<void> {
+    for (let i = 0; i < blocks; i++) await network.provider.send("evm_mine");
+  }
+
+  /** ethers.provider with its eth_getLogs ranges recorded, and the index's cursor at the moment each was asked. */
+  function recordingProvider(cursorAt: () => number) {
+    const ranges: { from: number; to: number; indexedBlock: number }[] = [];
+    const provider = {
+      getBlockNumber: () => ethers.provider.getBlockNumber(),
+      getBlock: (n: number) => ethers.provider.getBlock(n),
+      send: (method: string, params: unknown[]) => {
+        if (method === "eth_getLogs") {
+          const [filter] = params as { fromBlock: string; toBlock: string }[];
+          ranges.push({ from: Number(filter.fromBlock), to: Number(filter.toBlock), indexedBlock: cursorAt() });
+        }
+        return ethers.provider.send(method, params);
+      },
+    } as unknown as ConstructorParameters<typeof Indexer>[0]["provider"];
+    return { provider, ranges };
+  }
+
+  it("fetches the next ranges while it writes one, sizes ranges to the history's density, and covers every block once", async function () {
+    const { contracts } = await loadFixture(indexedSystem);
+    await mineEach(200);
+    const head = await ethers.provider.getBlockNumber();
+    const db = new Database(":memory:");
+    let indexer: Indexer | undefined;
+    const { provider, ranges } = recordingProvider(() => indexer!.status().indexedBlock);
+    indexer = new Indexer({ provider, db, contracts, fromBlock: 0, projections: [participantsProjection], logger: pino({ level: "silent" }), chunkSize: 100, logsPerRange: 4, resolveActorOrg: orgOfAccount });
+    await catchUp(indexer);
+
+    expect(count(db, "idx_events")).to.equal(await chainEventCount(contracts));
+    // Contiguous, from the deployment block to the head, none wider than chunkSize.
+    expect(ranges[0]).to.include({ from: 0, to: 63 }); // the first range: FIRST_SPAN blocks
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i].from).to.equal(ranges[i - 1].to + 1);
+    expect(ranges[ranges.length - 1].to).to.equal(head);
+    for (const r of ranges) expect(r.to - r.from + 1).to.be.at.most(100);
+    // Dense at first (the fixture's setup: more than 4 logs in 64 blocks), so ranges shrank; empty after, so they grew.
+    const spans = ranges.map((r) => r.to - r.from + 1);
+    const smallest = Math.min(...spans.slice(0, -1));
+    expect(smallest).to.be.below(64);
+    expect(Math.max(...spans.slice(spans.indexOf(smallest)))).to.be.at.least(smallest * 4);
+    // Fetched ahead: some range was asked for before the one before it was written.
+    expect(ranges.some((r) => r.from > r.indexedBlock + 1)).to.equal(true);
+  });
+
+  it("does not keep ranges fetched ahead from a branch the chain left: the index ends equal to the new branch", async function () {
+    const { contracts, participants, signers, orgs } = await loadFixture(indexedSystem);
+    const db = new Database(":memory:");
+    const indexer = newIndexer(db, contracts, 3);
+    await catchUp(indexer);
+    const fork = await network.provider.send("evm_snapshot");
+    await participants.connect(signers.governor).suspend(orgs.businessA.id, "branch one");
+    await mineEach(2);
+    await participants.connect(signers.governor).suspend(orgs.agencyA.id, "branch one");
+    await mineEach(12);
+    // One range written; the next ones are fetched ahead from branch one.
+    expect(await indexer.syncOnce()).to.equal(true);
+
+    await network.provider.send("evm_revert", [fork]);
+    await participants.connect(signers.governor).suspend(orgs.businessB.id, "branch two");
+    await mineEach(20);
+    await catchUp(indexer);
+
+    expect(statusOf(db, orgs.businessA.id)).to.equal(1);
+    expect(statusOf(db, orgs.agencyA.id)).to.equal(1);
+    expect(statusOf(db, orgs.businessB.id)).to.equal(2);
+    expect(count(db, "idx_events")).to.equal(await chainEventCount(contracts));
+    expect(indexer.status().indexedBlock).to.equal(await ethers.provider.getBlockNumber());
+  });
+
   it("follows new blocks in the background and lets a caller wait for a block", async function () {
     const { contracts, participants, signers, orgs } = await loadFixture(indexedSystem);
     const db = new Database(":memory:");
