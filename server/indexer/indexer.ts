@@ -43,8 +43,8 @@ const BLOCK_BATCH = 100;
 const BATCHES_IN_FLIGHT = 4;
 /** Ranges fetched ahead of the one being written, the logs aimed at per range (by default), and the first range's blocks. */
 const RANGES_AHEAD = 2;
-const LOGS_PER_RANGE = 1_000;
-const FIRST_SPAN = 64;
+const LOGS_PER_RANGE = 500;
+const FIRST_SPAN = 8;
 
 interface FetchedRange {
   from: number;

@@ -157,14 +157,14 @@ describe("Indexer", function () {
 
     expect(count(db, "idx_events")).to.equal(await chainEventCount(contracts));
     // Contiguous, from the deployment block to the head, none wider than chunkSize.
-    expect(ranges[0]).to.include({ from: 0, to: 63 }); // the first range: FIRST_SPAN blocks
+    expect(ranges[0]).to.include({ from: 0, to: 7 }); // the first range: FIRST_SPAN blocks
     for (let i = 1; i < ranges.length; i++) expect(ranges[i].from).to.equal(ranges[i - 1].to + 1);
     expect(ranges[ranges.length - 1].to).to.equal(head);
     for (const r of ranges) expect(r.to - r.from + 1).to.be.at.most(100);
-    // Dense at first (the fixture's setup: more than 4 logs in 64 blocks), so ranges shrank; empty after, so they grew.
+    // Dense at first (the fixture's setup: more than 4 logs in 8 blocks), so ranges shrank; empty after, so they grew.
     const spans = ranges.map((r) => r.to - r.from + 1);
     const smallest = Math.min(...spans.slice(0, -1));
-    expect(smallest).to.be.below(64);
+    expect(smallest).to.be.below(8);
     expect(Math.max(...spans.slice(spans.indexOf(smallest)))).to.be.at.least(smallest * 4);
     // Fetched ahead: some range was asked for before the one before it was written.
     expect(ranges.some((r) => r.from > r.indexedBlock + 1)).to.equal(true);
