@@ -1,4 +1,4 @@
-import { Contract, keccak256, type Provider } from "ethers";
+import { Contract, getCreateAddress, keccak256, type Provider } from "ethers";
 import { PERMISSIONS } from "../lib/permissions";
 import * as roleTable from "../lib/roles";
 import type { ContractName } from "../lib/abis";
@@ -61,13 +61,35 @@ async function checkRecord({ provider, resolved, toBlock }: DeploymentCheckInput
   }
 }
 
-/** A late deployment block would hide history: nothing may exist or have happened at the addresses before it. */
-async function checkBefore({ provider, resolved, deploymentBlock }: DeploymentCheckInput, report: Report): Promise<void> {
+/** Blocks from the deployment block searched for the transactions that created the system's contracts. */
+export const CREATION_SCAN_BLOCKS = 1_000;
+
+/**
+ * A late deployment block would hide history: nothing may exist or have happened at the addresses before it. Shown
+ * for each contract by its creating transaction at or after the deployment block (a creation fails at an address
+ * that has code or a nonce, EIP-684), which needs only blocks and receipts; otherwise by its code and nonce at the
+ * block before, which needs the node to keep that block's state (a Besu node keeps about 512 blocks of state, the
+ * embedded node a few hundred): without it the check reports that it cannot show the deployment block is not late.
+ */
+async function checkBefore({ provider, resolved, deploymentBlock, toBlock }: DeploymentCheckInput, report: Report): Promise<void> {
   if (deploymentBlock <= 0) return;
   const before = deploymentBlock - 1;
   const entries = Object.entries(resolved.contracts);
+  const created = await creationsFrom(provider, new Set(entries.map(([, c]) => c.address.toLowerCase())), deploymentBlock, Math.min(toBlock, deploymentBlock + CREATION_SCAN_BLOCKS - 1));
   for (const [name, { address }] of entries) {
-    const [code, nonce] = await Promise.all([provider.getCode(address, before), provider.getTransactionCount(address, before)]);
+    if (created.has(address.toLowerCase())) continue;
+    let code: string, nonce: number;
+    try {
+      [code, nonce] = await Promise.all([provider.getCode(address, before), provider.getTransactionCount(address, before)]);
+    } catch (error) {
+      report(
+        DEPLOYMENT_CHECKS.before,
+        `${name} (${address}) was not created by a transaction in the ${CREATION_SCAN_BLOCKS} blocks from the recorded deployment block ${deploymentBlock}, ` +
+          `and the node serves no state at block ${before} to show it did not exist before: the record may start the audit too late`,
+        { contract: name, address, block: before, error: error instanceof Error ? error.message.slice(0, 200) : String(error) },
+      );
+      continue;
+    }
     if (code !== "0x" || nonce !== 0) {
       report(DEPLOYMENT_CHECKS.before, `${name} (${address}) already existed at block ${before}, before the recorded deployment block ${deploymentBlock}: the record starts the audit too late`, {
         contract: name,
@@ -83,6 +105,27 @@ async function checkBefore({ provider, resolved, deploymentBlock }: DeploymentCh
       txHash: log.transactionHash,
     });
   }
+}
+
+/**
+ * The addresses among `wanted` created by a successful contract-creation transaction in blocks `from`..`to`
+ * (lower-case), searched a few blocks at a time until all are found.
+ */
+async function creationsFrom(provider: Provider, wanted: Set<string>, from: number, to: number): Promise<Set<string>> {
+  const found = new Set<string>();
+  const STEP = 16;
+  for (let start = from; start <= to && found.size < wanted.size; start += STEP) {
+    const numbers = Array.from({ length: Math.min(STEP, to - start + 1) }, (_, i) => start + i);
+    const blocks = await Promise.all(numbers.map((n) => provider.getBlock(n, true)));
+    const candidates = blocks.flatMap((block) =>
+      (block?.prefetchedTransactions ?? []).filter((tx) => tx.to === null && wanted.has(getCreateAddress({ from: tx.from, nonce: tx.nonce }).toLowerCase())),
+    );
+    const receipts = await Promise.all(candidates.map((tx) => provider.getTransactionReceipt(tx.hash)));
+    for (const receipt of receipts) {
+      if (receipt?.status === 1 && receipt.contractAddress) found.add(receipt.contractAddress.toLowerCase());
+    }
+  }
+  return found;
 }
 
 /** Which view of which contract must name which other contract of the record. */

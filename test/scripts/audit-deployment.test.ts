@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Provider } from "ethers";
 import { auditChain } from "../../scripts/audit/audit-chain";
-import { DEPLOYMENT_CHECKS } from "../../scripts/audit/deployment-check";
+import { CREATION_SCAN_BLOCKS, DEPLOYMENT_CHECKS } from "../../scripts/audit/deployment-check";
 import { ROLES, DELAYS } from "../../scripts/lib/roles";
 import { deploySystem } from "../../scripts/lib/system";
 import type { AuditReport } from "../../scripts/audit/types";
@@ -47,6 +47,48 @@ describe("audit tool: the deployment itself", function () {
       const first = await creationBlock(addressOf(deployment, Object.keys(deployment.contracts)[0]));
       const report = await auditChain({ provider: ethers.provider, deployment: { ...deployment, deploymentBlock: first } });
       expect(messages(report, DEPLOYMENT_CHECKS.before)).to.deep.equal([]);
+    });
+  });
+
+  /**
+   * ethers.provider as a node that keeps no state before `head` (a Besu node after 512 blocks, the embedded node past
+   * its history): code and nonce at older blocks are refused, blocks and receipts are served.
+   */
+  function withoutOldState(head: number): Provider {
+    const refuse = (what: string) => async (address: string, blockTag?: number) => {
+      if (typeof blockTag === "number" && blockTag < head) throw new Error(`BlockOutOfRangeError: no state for block ${blockTag} (${what} of ${address})`);
+      return what === "code" ? ethers.provider.getCode(address, blockTag) : ethers.provider.getTransactionCount(address, blockTag);
+    };
+    return new Proxy(ethers.provider, {
+      get(target, prop) {
+        if (prop === "getCode") return refuse("code");
+        if (prop === "getTransactionCount") return refuse("nonce");
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as unknown as Provider;
+  }
+
+  describe("on a node that keeps no state of old blocks", function () {
+    it("passes: each contract's creating transaction, at or after the deployment block, shows nothing was there before", async function () {
+      const { deployment } = await loadFixture(historyFixture);
+      const first = await creationBlock(addressOf(deployment, Object.keys(deployment.contracts)[0]));
+      const provider = withoutOldState(await ethers.provider.getBlockNumber());
+      await expect(provider.getCode(addressOf(deployment, "accessManager"), first)).to.be.rejectedWith(/no state for block/);
+      const report = await auditChain({ provider, deployment: { ...deployment, deploymentBlock: first } });
+      expect(report.discrepancies).to.deep.equal([]);
+    });
+
+    it("fails when the deployment block is late: a contract created before it cannot be shown not to have existed", async function () {
+      const { deployment } = await loadFixture(historyFixture);
+      const firstBlock = await creationBlock(addressOf(deployment, "accessManager"));
+      const provider = withoutOldState(await ethers.provider.getBlockNumber());
+      const report = await auditChain({ provider, deployment: { ...deployment, deploymentBlock: firstBlock + 3 } });
+      expect(messages(report, DEPLOYMENT_CHECKS.before)).to.include(
+        `CityAccessManager (${addressOf(deployment, "accessManager")}) was not created by a transaction in the ${CREATION_SCAN_BLOCKS} blocks from the recorded ` +
+          `deployment block ${firstBlock + 3}, and the node serves no state at block ${firstBlock + 2} to show it did not exist before: the record may start the audit too late`,
+      );
+      expect(report.passed).to.equal(false);
     });
   });
 
