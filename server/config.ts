@@ -34,6 +34,12 @@ export const ConfigSchema = z
     CHAIN_STATE_INTERVAL: int(1, 3600)
       .default(1)
       .describe("Seconds between the embedded node's state dumps to DATA_DIR/chain-state.json"),
+    CHAIN_HISTORY_BLOCKS: int(16, 8_192)
+      .default(256)
+      .describe(
+        "Embedded node only: states of this many recent blocks kept in memory (anvil --prune-history); calls at older " +
+          "blocks fail, so an audit must finish before the chain moves this many blocks past its audited block",
+      ),
     CHAIN_BLOCK_PERIOD_MS: int(0, 10_000)
       .default(50)
       .describe(

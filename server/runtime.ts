@@ -66,6 +66,7 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
         dataDir,
         stateIntervalSeconds: config.CHAIN_STATE_INTERVAL,
         blockPeriodMs: config.CHAIN_BLOCK_PERIOD_MS,
+        historyBlocks: config.CHAIN_HISTORY_BLOCKS,
         log: componentLogger(log, "embedded-node"),
       });
       await node.start();

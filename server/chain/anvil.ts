@@ -16,6 +16,12 @@ export interface EmbeddedNodeOptions {
    * share a block and the node's per-block cost (a hash over the whole state) is not paid per transaction.
    */
   blockPeriodMs?: number;
+  /**
+   * States of this many recent blocks kept in memory (`--prune-history`; DEFAULT_HISTORY_BLOCKS when unset): calls at
+   * an older block fail. Without it anvil spills every older block's whole state to a disk cache, one JSON file per
+   * block: 28 GB and about 100 ms of CPU per block with 50,000 datasets (README "Performance").
+   */
+  historyBlocks?: number;
   log: Logger;
   /** How long to wait for the node to answer JSON-RPC after spawning it. */
   startTimeoutMs?: number;
@@ -29,6 +35,9 @@ export interface EmbeddedNodeOptions {
 }
 
 /** How the embedded node is doing, for GET /ready (no internal error text). */
+/** Blocks of state the embedded node keeps by default (CHAIN_HISTORY_BLOCKS). */
+export const DEFAULT_HISTORY_BLOCKS = 256;
+
 export interface NodeHealth {
   state: "running" | "restarting" | "starting" | "stopped";
   /** Deaths since the gateway started, and in a row (reset once the node has stayed up for a while). */
@@ -145,9 +154,10 @@ export class EmbeddedNode {
       // block-hash contract, whose storage grows by a slot per block and is rehashed at every block: under it write
       // throughput fell 4.6x over 20,000 blocks, under Cancun 1.8x (npm run bench, README "Performance").
       "--hardfork", "cancun",
-      // anvil spills old blocks' states to a disk cache (8 GB after 20,000 blocks) that it never deletes; keep it in
-      // DATA_DIR, where each start clears it (it only serves historical calls of the run that wrote it).
-      "--cache-path", this.cacheDir,
+      // Recent blocks' states in memory and none on disk: anvil otherwise serialises each older block's whole state to
+      // a disk cache of up to 3,600 files (28 GB with 50,000 datasets), a cost paid at every block. The audit reads
+      // the contracts at its audited block, which must stay within this many blocks of the head while it runs.
+      "--prune-history", String(this.options.historyBlocks ?? DEFAULT_HISTORY_BLOCKS),
       // A block holds transactions of several senders: keep them in arrival order, as each sender saw them answered
       // (a buyer's fill sent after the seller's listing must not be mined before it; fees are all zero anyway).
       "--order", "fifo",
@@ -180,6 +190,8 @@ export class EmbeddedNode {
   }
 
   private async spawnAndWait(): Promise<void> {
+    // The disk cache of an installation from before --prune-history (or of `--cache-path` given in extraArgs): it
+    // only ever served historical calls of the run that wrote it.
     fs.rmSync(this.cacheDir, { recursive: true, force: true });
     const out = fs.openSync(this.logFile, "a");
     const child = spawn(anvilBinary(), this.args(), { detached: true, stdio: ["ignore", out, out] });

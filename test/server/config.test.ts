@@ -17,6 +17,13 @@ describe("configuration", function () {
     expect(cfg.GAS_PRICE).to.equal(1000n);
   });
 
+  it("CHAIN_HISTORY_BLOCKS: 256 by default, 16 to 8,192", function () {
+    expect(loadConfig({}).CHAIN_HISTORY_BLOCKS).to.equal(256);
+    expect(loadConfig({ CHAIN_HISTORY_BLOCKS: "16" }).CHAIN_HISTORY_BLOCKS).to.equal(16);
+    expect(loadConfig({ CHAIN_HISTORY_BLOCKS: "8192" }).CHAIN_HISTORY_BLOCKS).to.equal(8192);
+    for (const bad of ["15", "8193", "256.5", "many"]) expect(() => loadConfig({ CHAIN_HISTORY_BLOCKS: bad }), bad).to.throw(ConfigError, "CHAIN_HISTORY_BLOCKS");
+  });
+
   it("fails fast naming every bad variable and what it is for", function () {
     let error: unknown;
     try {

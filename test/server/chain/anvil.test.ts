@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import pino from "pino";
-import { EmbeddedNode, mergeAnvilArgs, parseAnvilArgs } from "../../../server/chain/anvil";
+import { DEFAULT_HISTORY_BLOCKS, EmbeddedNode, mergeAnvilArgs, parseAnvilArgs } from "../../../server/chain/anvil";
 
 function flags(args: string[]): string[] {
   return parseAnvilArgs(args).map(([flag]) => flag);
@@ -37,6 +37,14 @@ describe("embedded node (anvil) options", function () {
       expect(args[args.indexOf("--hardfork") + 1]).to.equal("prague");
       expect(args[args.indexOf("--cache-path") + 1]).to.equal("/elsewhere");
       expect(args[args.indexOf("--state-interval") + 1]).to.equal("5");
+    });
+
+    it("keeps the states of recent blocks in memory and none on disk (--prune-history, CHAIN_HISTORY_BLOCKS)", function () {
+      const defaults = new EmbeddedNode(base).args();
+      expect(defaults[defaults.indexOf("--prune-history") + 1]).to.equal(String(DEFAULT_HISTORY_BLOCKS));
+      expect(defaults).to.not.include("--cache-path");
+      const chosen = new EmbeddedNode({ ...base, historyBlocks: 64 }).args();
+      expect(chosen[chosen.indexOf("--prune-history") + 1]).to.equal("64");
     });
 
     it("mines with the block producer (--no-mining, transactions in arrival order) when a block period is set", function () {
