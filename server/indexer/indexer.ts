@@ -45,6 +45,8 @@ const BATCHES_IN_FLIGHT = 4;
 const RANGES_AHEAD = 2;
 const LOGS_PER_RANGE = 500;
 const FIRST_SPAN = 8;
+/** The contract whose events change which organisation an account belongs to (resolveActorOrg's answers). */
+const ORG_CONTRACT = "ParticipantRegistry";
 
 interface FetchedRange {
   from: number;
@@ -346,6 +348,16 @@ export class Indexer {
     const setCursor = db.prepare(
       "INSERT INTO idx_cursor (id, block_number, block_hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET block_number = excluded.block_number, block_hash = excluded.block_hash",
     );
+    // The organisation of an account, asked once per account rather than once per event (a catalogue import is
+    // hundreds of events by one sender); forgotten whenever an event of ORG_CONTRACT may have changed the answer.
+    const orgs = new Map<string, string | null>();
+    const resolve = this.options.resolveActorOrg;
+    const orgOf = (account: string): string | null => {
+      if (!resolve) return null;
+      let org = orgs.get(account);
+      if (org === undefined) orgs.set(account, (org = resolve(db, account)));
+      return org;
+    };
     db.transaction(() => {
       for (const block of blocks.values()) insertBlock.run(block.number, block.hash, block.parentHash, block.timestamp);
       for (const log of logs) {
@@ -361,7 +373,7 @@ export class Indexer {
           ...decoded,
           timestamp: block.timestamp,
           actorAccount,
-          actorOrg: actorAccount ? (this.options.resolveActorOrg?.(db, actorAccount) ?? null) : null,
+          actorOrg: actorAccount ? orgOf(actorAccount) : null,
         };
         // Positional values: binding an object by name cost more than the insert itself.
         const inserted = insertEvent.run(
@@ -383,27 +395,12 @@ export class Indexer {
           projection.apply(db, event);
           for (const subject of projection.subjects(event)) subjects.add(subject);
         }
-        for (const subject of this.organisationSubjects(db, event, subjects)) subjects.add(subject);
+        if (event.contract === ORG_CONTRACT) orgs.clear();
+        for (const subject of organisationSubjects(event, subjects, resolve ? orgOf : undefined)) subjects.add(subject);
         for (const subject of subjects) insertSubject.run(subject, event.blockNumber, event.logIndex, event.txHash);
       }
       setCursor.run(to, blocks.get(to)!.hash);
     })();
-  }
-
-  /**
-   * An organisation's history holds what its accounts did and received: the acting organisation of the transaction,
-   * and the organisation of every account the event names, as they stood when it happened.
-   */
-  private organisationSubjects(db: Database.Database, event: IndexedEvent, subjects: Set<string>): string[] {
-    const orgs: string[] = event.actorOrg ? [`org:${event.actorOrg}`] : [];
-    const resolve = this.options.resolveActorOrg;
-    if (!resolve) return orgs;
-    for (const subject of subjects) {
-      if (!subject.startsWith("account:")) continue;
-      const org = resolve(db, subject.slice("account:".length));
-      if (org) orgs.push(`org:${org}`);
-    }
-    return orgs;
   }
 
   /** Finds the newest indexed block still on the chain, drops everything after it, and rebuilds the projections. */
@@ -466,6 +463,21 @@ export class Indexer {
       }
     }
   }
+}
+
+/**
+ * An organisation's history holds what its accounts did and received: the acting organisation of the transaction,
+ * and the organisation of every account the event names, as they stood when it happened.
+ */
+function organisationSubjects(event: IndexedEvent, subjects: Set<string>, orgOf: ((account: string) => string | null) | undefined): string[] {
+  const orgs: string[] = event.actorOrg ? [`org:${event.actorOrg}`] : [];
+  if (!orgOf) return orgs;
+  for (const subject of subjects) {
+    if (!subject.startsWith("account:")) continue;
+    const org = orgOf(subject.slice("account:".length));
+    if (org) orgs.push(`org:${org}`);
+  }
+  return orgs;
 }
 
 export function fromRow(row: EventRow): IndexedEvent {

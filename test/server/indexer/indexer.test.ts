@@ -3,7 +3,8 @@ import { ethers, network } from "hardhat";
 import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import Database from "better-sqlite3";
 import pino from "pino";
-import { systemFixture } from "../../contracts/fixtures/system";
+import { orgId, systemFixture } from "../../contracts/fixtures/system";
+import type { Projection } from "../../../server/indexer/projection";
 import { Indexer } from "../../../server/indexer/indexer";
 import { participantsProjection, orgOfAccount } from "../../../server/indexer/projections/participants";
 import { resolveDeployment } from "../../../scripts/audit/contracts";
@@ -193,6 +194,45 @@ describe("Indexer", function () {
     expect(statusOf(db, orgs.businessB.id)).to.equal(2);
     expect(count(db, "idx_events")).to.equal(await chainEventCount(contracts));
     expect(indexer.status().indexedBlock).to.equal(await ethers.provider.getBlockNumber());
+  });
+
+  it("asks for an account's organisation once per commit, and again after each participant event (which may change it)", async function () {
+    const { contracts, participants, signers } = await loadFixture(indexedSystem);
+    const governor = participants.connect(signers.governor);
+    const [one, two] = [ethers.Wallet.createRandom().address, ethers.Wallet.createRandom().address];
+    // Both additions by the governor in one block, so in one range and one commit.
+    await network.provider.send("evm_setAutomine", [false]);
+    try {
+      await governor.addAccount(orgId("AGENCY-A"), one);
+      await governor.addAccount(orgId("AGENCY-A"), two);
+      await network.provider.send("evm_mine");
+    } finally {
+      await network.provider.send("evm_setAutomine", [true]);
+    }
+    // The "organisation" of an account is the number of participant events applied so far: it changes at each one.
+    let applied = 0;
+    const asked: string[] = [];
+    const counting: Projection = {
+      name: "counting",
+      schema: [],
+      apply: (_db, event) => void (event.contract === "ParticipantRegistry" && applied++),
+      subjects: () => [],
+      reset: () => void (applied = 0),
+    };
+    const db = new Database(":memory:");
+    const indexer = new Indexer({
+      provider: ethers.provider,
+      db,
+      contracts,
+      fromBlock: await ethers.provider.getBlockNumber(),
+      projections: [counting],
+      logger: pino({ level: "silent" }),
+      resolveActorOrg: (_db, account) => (asked.push(account), `after-${applied}`),
+    });
+    await catchUp(indexer);
+    const actorOrgs = (db.prepare("SELECT actor_org FROM idx_events WHERE name = 'AccountAdded' ORDER BY block_number, log_index").all() as { actor_org: string }[]).map((r) => r.actor_org);
+    expect(actorOrgs).to.deep.equal(["after-0", "after-1"]);
+    expect(asked.filter((a) => a === signers.governor.address.toLowerCase())).to.have.length(2);
   });
 
   it("follows new blocks in the background and lets a caller wait for a block", async function () {
