@@ -60,7 +60,12 @@ describe("GatewayProvider: tx.wait()", function () {
     const direct = await connectProvider(node.url, { gasPrice: 0n, pollingIntervalMs: 20, timeoutMs: 5_000, connectDeadlineMs: 10_000 });
     const wallet = new Wallet(Wallet.createRandom().privateKey, direct);
     const tx = await wallet.sendTransaction({ to: wallet.address, value: 0n, gasLimit: 21_000n, gasPrice: 0n, type: 0 });
-    const mined = await direct.getTransactionReceipt(tx.hash);
+    // anvil's automine answers the send before the block is sealed: the receipt may be a few milliseconds late.
+    let mined = await direct.getTransactionReceipt(tx.hash);
+    for (let tries = 0; mined === null && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      mined = await direct.getTransactionReceipt(tx.hash);
+    }
     expect(mined, "automined").to.not.equal(null);
     direct.destroy();
 
