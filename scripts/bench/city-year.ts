@@ -26,18 +26,27 @@ export interface CityYearOptions {
   creditOperations: number;
   /** Market fills plus licence sales (half each). */
   trades: number;
-  /** Single registrations of the start and end probes, sent by `probeClients` concurrent clients. */
+  /** Single registrations of the start and end latency probes, sent by `probeClients` concurrent clients. */
   probe: number;
   probeClients: number;
+  /**
+   * Single registrations of the start and end load probes, sent by `loadClients` concurrent clients: the write
+   * capacity, with enough writes pending for the block producer to fill its blocks (8 clients that each wait for
+   * their answer put at most 8 writes in a block, so the latency probe measures the block time, not the capacity).
+   */
+  loadProbe: number;
+  loadClients: number;
 }
 
 export interface ProbeResult {
   datasetsOnLedger: number;
+  clients: number;
   registrations: number;
   tps: number | null;
   p50ms: number | null;
   p95ms: number | null;
   nodeCpuMsPerBlock: number | null;
+  transactionsPerBlock: number | null;
 }
 
 export interface CityYearResult {
@@ -49,8 +58,12 @@ export interface CityYearResult {
   seconds: number;
   start: ProbeResult;
   end: ProbeResult;
-  /** Write throughput on the full ledger / on the empty one (target ≥ 0.7). */
+  startLoad: ProbeResult;
+  endLoad: ProbeResult;
+  /** The latency probe's throughput on the full ledger / on the empty one. */
   throughputRatio: number | null;
+  /** The load probe's throughput (the write capacity) on the full ledger / on the empty one (target ≥ 0.7). */
+  loadThroughputRatio: number | null;
   nodeCpuMsPerBlock: number | null;
   blocks: number;
   dataDirMb: number;
@@ -90,12 +103,12 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
     });
     registered++;
   };
-  const probe = async (label: string): Promise<ProbeResult> => {
+  const probe = async (label: string, count: number, clients: number): Promise<ProbeResult> => {
     const latencies: number[] = [];
     const cpu0 = processCpuMs(sys.gw.chainPid());
     const block0 = await sys.provider.getBlockNumber();
     const t0 = performance.now();
-    await lanes(o.probeClients, Math.ceil(o.probe / o.probeClients), async (lane, i) => {
+    await lanes(clients, Math.ceil(count / clients), async (lane, i) => {
       const started = performance.now();
       await single(`${label}-${lane}-${i}`);
       latencies.push(performance.now() - started);
@@ -105,13 +118,18 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
     const blocks = (await sys.provider.getBlockNumber()) - block0;
     const result: ProbeResult = {
       datasetsOnLedger: registered - latencies.length,
+      clients,
       registrations: latencies.length,
       tps: rate(latencies.length, seconds),
       p50ms: round(percentile(latencies, 50)),
       p95ms: round(percentile(latencies, 95)),
       nodeCpuMsPerBlock: cpu0 === null || cpu1 === null || blocks === 0 ? null : round((cpu1 - cpu0) / blocks, 1),
+      transactionsPerBlock: blocks === 0 ? null : round(latencies.length / blocks, 1),
     };
-    log(`city year: ${label} probe with ${result.datasetsOnLedger} datasets: ${result.tps} registrations/s, p50 ${result.p50ms} ms, p95 ${result.p95ms} ms, node ${result.nodeCpuMsPerBlock} ms CPU/block`);
+    log(
+      `city year: ${label} probe, ${clients} clients, with ${result.datasetsOnLedger} datasets: ${result.tps} registrations/s, p50 ${result.p50ms} ms, ` +
+        `p95 ${result.p95ms} ms, ${result.transactionsPerBlock} per block, node ${result.nodeCpuMsPerBlock} ms CPU/block`,
+    );
     return result;
   };
 
@@ -148,12 +166,13 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   const offered = (transport.datasets as { id: string; classification: string }[]).find((d) => d.classification === "Open" || d.classification === "Other")!.id;
   const offer = await write("AGENCY-TRANSPORT", "POST", `/v1/datasets/${offered}/offers`, { priceVnd: price.toString(), termDays: 30, policy: DEMO_POLICY, maxLicences: sales + 10 });
 
-  const start = await probe("start");
+  const start = await probe("start", o.probe, o.probeClients);
+  const startLoad = await probe("start-load", o.loadProbe, o.loadClients);
   const cpu0 = processCpuMs(sys.gw.chainPid());
   const block0 = await sys.provider.getBlockNumber();
   const t0 = performance.now();
   const claim = { beneficiary: { name: "City year" }, reason: "benchmark offset", consumptionPeriod: { start: "2025-01-01", end: "2025-12-31" } };
-  const bulk = Math.max(0, o.datasets - o.singles - o.probe * 2 - 2);
+  const bulk = Math.max(0, o.datasets - o.singles - (o.probe + o.loadProbe) * 2 - 2);
   const catalogues = Math.ceil(bulk / o.perCatalogue);
   let progress = 0;
   const tick = (what: string) => {
@@ -199,7 +218,8 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   const cpu1 = processCpuMs(sys.gw.chainPid());
   const blocks = (await sys.provider.getBlockNumber()) - block0;
   log(`city year: ${registered} datasets, ${4 * quarter} credit operations, ${fills} fills, ${sales} licence sales in ${round(seconds)} s over ${blocks} blocks`);
-  const end = await probe("end");
+  const end = await probe("end", o.probe, o.probeClients);
+  const endLoad = await probe("end-load", o.loadProbe, o.loadClients);
 
   const gatewayRssMb = processRssMb(sys.gw.pid);
   const nodeRssMb = processRssMb(sys.gw.chainPid());
@@ -227,7 +247,10 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
     seconds: round(seconds, 1)!,
     start,
     end,
+    startLoad,
+    endLoad,
     throughputRatio: ratio(end.tps, start.tps),
+    loadThroughputRatio: ratio(endLoad.tps, startLoad.tps),
     nodeCpuMsPerBlock: cpu0 === null || cpu1 === null || blocks === 0 ? null : round((cpu1 - cpu0) / blocks, 1),
     blocks,
     dataDirMb,

@@ -52,7 +52,7 @@ const SMOKE: Plan = {
   growth: { datasets: [0, 400], transfers: 16, clients: 8, variants: GROWTH_VARIANTS, deadlineMs: 60_000 },
   webhooks: { backlog: 20, samples: 3 },
   portal: { datasets: 200, samples: 3 },
-  cityYear: { datasets: 120, perCatalogue: 40, singles: 16, creditOperations: 16, trades: 8, probe: 8, probeClients: 4 },
+  cityYear: { datasets: 120, perCatalogue: 40, singles: 16, creditOperations: 16, trades: 8, probe: 8, probeClients: 4, loadProbe: 16, loadClients: 8 },
 };
 
 const QUICK: Plan = {
@@ -64,7 +64,7 @@ const QUICK: Plan = {
   growth: { datasets: [0, 5_000], transfers: 256, clients: 16, variants: GROWTH_VARIANTS, deadlineMs: 120_000 },
   webhooks: { backlog: 60, samples: 10 },
   portal: { datasets: 5_000, samples: 10 },
-  cityYear: { datasets: 2_000, perCatalogue: 200, singles: 100, creditOperations: 200, trades: 50, probe: 64, probeClients: 8 },
+  cityYear: { datasets: 2_000, perCatalogue: 200, singles: 100, creditOperations: 200, trades: 50, probe: 64, probeClients: 8, loadProbe: 256, loadClients: 64 },
 };
 
 const FULL: Plan = {
@@ -78,7 +78,7 @@ const FULL: Plan = {
   webhooks: { backlog: 1_000, samples: 50 },
   portal: { datasets: 50_000, samples: 20 },
   // The year of issue 15: 50,000 datasets, 20,000 credit operations, 5,000 fills and licence sales.
-  cityYear: { datasets: 50_000, perCatalogue: 200, singles: 1_000, creditOperations: 20_000, trades: 5_000, probe: 256, probeClients: 8 },
+  cityYear: { datasets: 50_000, perCatalogue: 200, singles: 1_000, creditOperations: 20_000, trades: 5_000, probe: 256, probeClients: 8, loadProbe: 1_024, loadClients: 64 },
 };
 
 const say = (line = "") => process.stdout.write(line + "\n");
@@ -204,9 +204,14 @@ async function main(): Promise<number> {
   const cityYear = await attempt("cityyear", () => runCityYearBenchmark(plan.cityYear, log), "city year");
   if (cityYear) {
     report.cityYear = cityYear;
+    if (cityYear.loadThroughputRatio !== null) {
+      report.findings!.push(
+        `City year: write capacity (${cityYear.endLoad.clients} clients) ${cityYear.endLoad.tps} registrations/s with ${cityYear.endLoad.datasetsOnLedger} datasets vs ${cityYear.startLoad.tps}/s on the empty ledger (${cityYear.loadThroughputRatio}×; target ≥ 0.7)`,
+      );
+    }
     if (cityYear.throughputRatio !== null) {
       report.findings!.push(
-        `City year: single registrations at ${cityYear.end.tps}/s with ${cityYear.end.datasetsOnLedger} datasets vs ${cityYear.start.tps}/s on the empty ledger (${cityYear.throughputRatio}×; target ≥ 0.7)`,
+        `City year: ${cityYear.end.clients} clients waiting for their answers: ${cityYear.end.tps}/s with ${cityYear.end.datasetsOnLedger} datasets vs ${cityYear.start.tps}/s on the empty ledger (${cityYear.throughputRatio}×; p95 ${cityYear.start.p95ms} → ${cityYear.end.p95ms} ms)`,
       );
     }
   }
@@ -323,13 +328,20 @@ function printTables(r: BenchReport): void {
     say(`\nCity year through the gateway: ${y.datasets} datasets, ${y.creditOperations} credit operations, ${y.marketFills} fills, ${y.licenceSales} licence sales in ${y.seconds} s (${y.blocks} blocks, node ${y.nodeCpuMsPerBlock} ms CPU per block)`);
     say(
       table(
-        ["probe", "datasets on ledger", "registrations/s", "p50 ms", "p95 ms", "node CPU ms/block"],
-        [["start", y.start.datasetsOnLedger, y.start.tps, y.start.p50ms, y.start.p95ms, y.start.nodeCpuMsPerBlock], ["end", y.end.datasetsOnLedger, y.end.tps, y.end.p50ms, y.end.p95ms, y.end.nodeCpuMsPerBlock]],
+        ["probe", "clients", "datasets on ledger", "registrations/s", "p50 ms", "p95 ms", "per block", "node CPU ms/block"],
+        (
+          [
+            ["start", y.start],
+            ["end", y.end],
+            ["start (load)", y.startLoad],
+            ["end (load)", y.endLoad],
+          ] as const
+        ).map(([name, p]) => [name, p.clients, p.datasetsOnLedger, p.tps, p.p50ms, p.p95ms, p.transactionsPerBlock, p.nodeCpuMsPerBlock]),
       ),
     );
     say(
       `DATA_DIR ${y.dataDirMb} MB; RSS gateway ${y.gatewayRssMb} MB, node ${y.nodeRssMb} MB; restart ready in ${y.restartSeconds} s; index rebuilt (${y.indexedEvents} events) in ${y.indexRebuildSeconds} s; ` +
-        `full audit of ${y.auditEvents} events in ${y.auditSeconds} s (${y.auditPassed ? "passed" : "FAILED"}); end/start throughput ${y.throughputRatio}`,
+        `full audit of ${y.auditEvents} events in ${y.auditSeconds} s (${y.auditPassed ? "passed" : "FAILED"}); end/start throughput ${y.throughputRatio} (${y.end.clients} clients), ${y.loadThroughputRatio} (${y.endLoad.clients} clients)`,
     );
   }
   if (r.findings?.length) {
