@@ -212,7 +212,8 @@ export function createServices(options: {
   const approvals = new MarketApprovals(contracts, stack.pipeline, stack.operations);
   const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
   const events = new EventFeed(index.db, directory);
-  const webhooks = new WebhookDispatcher(new SubscriptionsRepository(stack.db), repos.apiKeys, events, componentLogger(log, "webhooks"), {
+  const subscriptionsRepo = new SubscriptionsRepository(stack.db, keystore.secretBox("webhook-secrets"));
+  const webhooks = new WebhookDispatcher(subscriptionsRepo, repos.apiKeys, events, componentLogger(log, "webhooks"), {
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     minBackoffMs: Math.min(1_000, config.WEBHOOK_MAX_BACKOFF_MS),
     maxBackoffMs: config.WEBHOOK_MAX_BACKOFF_MS,
@@ -278,7 +279,7 @@ export function createServices(options: {
     index,
     audit: new AuditService(index, directory),
     events,
-    subscriptions: new SubscriptionService(new SubscriptionsRepository(stack.db), events, index.db, directory, webhooks, admin.orgCode),
+    subscriptions: new SubscriptionService(subscriptionsRepo, events, index.db, directory, webhooks, admin.orgCode),
     webhooks,
     eventStreamTiming: { heartbeatMs: config.EVENT_STREAM_HEARTBEAT_MS, pollMs: config.INDEXER_POLL_INTERVAL_MS },
     tokenMetadata: new TokenMetadataService(index.db, directory),

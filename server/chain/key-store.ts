@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Wallet, encryptKeystoreJson, decryptKeystoreJson, getAddress, scrypt, type Provider } from "ethers";
+import { SecretBox } from "../db/secret-box";
 import type { Logger } from "../logger";
 
 let nativeScryptRegistered = false;
@@ -44,6 +45,14 @@ export class Keystore {
     private readonly scryptN: number,
     private readonly log: Logger,
   ) {}
+
+  /**
+   * A box for other secrets the gateway keeps at rest in DATA_DIR (webhook secrets), keyed by this keystore's
+   * password, so they are as safe as the keys.
+   */
+  secretBox(purpose: string): SecretBox {
+    return new SecretBox(this.password, purpose);
+  }
 
   /**
    * Opens the keystore directory, reads every key's address and unlocks one key (`verifyWith` when it exists, else

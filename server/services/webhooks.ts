@@ -173,6 +173,13 @@ class Worker {
   private async post(row: SubscriptionRow, events: FeedItem[]): Promise<{ ok: boolean; status: number | null; error: string }> {
     const body = JSON.stringify({ subscriptionId: row.id, deliveryId: crypto.randomUUID(), events });
     const timestamp = Math.floor(Date.now() / 1000);
+    let secret: string;
+    try {
+      secret = this.repo.secretOf(row);
+    } catch {
+      // Sealed under another KEYSTORE_PASSWORD: nothing is sent unsigned; the subscription shows why it is stuck.
+      return { ok: false, status: null, error: "the subscription's secret cannot be decrypted with this KEYSTORE_PASSWORD" };
+    }
     const controller = new AbortController();
     this.inFlight = controller;
     const timer = setTimeout(() => controller.abort(new Error("timeout")), this.options.timeoutMs);
@@ -184,7 +191,7 @@ class Worker {
         headers: {
           "content-type": "application/json",
           "user-agent": "city-asset-ledger-webhooks/1",
-          [SIGNATURE_HEADER]: signBody(row.secret, body, timestamp),
+          [SIGNATURE_HEADER]: signBody(secret, body, timestamp),
           "X-Ledger-Timestamp": String(timestamp),
           "X-Ledger-Subscription": row.id,
         },

@@ -3,9 +3,12 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import pino from "pino";
 import request from "supertest";
 import { WebhookReceiver } from "../../scripts/lib/webhook-receiver";
-import { signBody } from "../../server/services/webhooks";
+import { SubscriptionsRepository } from "../../server/db/repositories/subscriptions";
+import { SecretBox } from "../../server/db/secret-box";
+import { signBody, WebhookDispatcher } from "../../server/services/webhooks";
 import { startTestGateway, type TestGateway } from "./helpers/gateway";
 import { expectError } from "./helpers/http";
 
@@ -116,6 +119,9 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
     it("lists an organisation's own subscriptions (the administrator's: all), never the secret", async function () {
       const created = (await as("AGENCY-TRANSPORT").post("/v1/subscriptions", { url: "https://example.org/hook", secret: SECRET, filter: { org: "AGENCY-TRANSPORT" } }).expect(201)).body;
       expect(JSON.stringify(created)).to.not.include(SECRET);
+      // At rest the secret is sealed under the keystore password (AES-256-GCM), not kept in clear in gateway.db.
+      const stored = (gw.db.prepare("SELECT secret FROM subscriptions WHERE id = ?").get(created.id) as { secret: string }).secret;
+      expect(stored).to.match(/^sealed:v1:/).and.not.include(SECRET);
       expect(created.filter).to.deep.equal({ org: "AGENCY-TRANSPORT" });
       expect(created.lag).to.deep.equal({ events: 0, seconds: 0 });
       const own = (await as("AGENCY-TRANSPORT").get("/v1/subscriptions").expect(200)).body.items.map((s: { id: string }) => s.id);
@@ -173,6 +179,37 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
         expect(d.ids).to.deep.equal([...d.ids].sort((a, b) => a - b));
       }
       expect(receiver.deliveries.length).to.be.greaterThan(receiver.acknowledged.length);
+    });
+
+    it("sends nothing while the secret cannot be opened with the keystore password, says why, and delivers signed once it can", async function () {
+      const receiver = new WebhookReceiver();
+      const port = await receiver.listen();
+      const sub = (await as("DATA-OFFICE").post("/v1/subscriptions", { url: `http://127.0.0.1:${port}/`, secret: SECRET, filter: { contract: "DataAssetRegistry" } }).expect(201)).body;
+      // The gateway's own dispatcher lets this subscription go; one whose box has another password takes it.
+      await gw.services.webhooks.removed(sub.id);
+      const otherPassword = new WebhookDispatcher(
+        new SubscriptionsRepository(gw.db, new SecretBox("not the keystore password", "webhook-secrets")),
+        gw.services.stack.repos.apiKeys,
+        gw.services.events,
+        pino({ level: "silent" }),
+        { timeoutMs: 300, minBackoffMs: 50, maxBackoffMs: 200, batchSize: 100, pollMs: 50 },
+      );
+      const state = async () => (await as("DATA-OFFICE").get(`/v1/subscriptions/${sub.id}`).expect(200)).body;
+      try {
+        otherPassword.start();
+        const id = await register();
+        await until("the refusal to sign", async () => /cannot be decrypted with this KEYSTORE_PASSWORD/.test((await state()).lastDelivery.error ?? ""));
+        expect((await state()).lastDelivery.status).to.equal(null);
+        expect(receiver.deliveries).to.deep.equal([]);
+        await otherPassword.stop();
+        gw.services.webhooks.added(sub.id);
+        await until("the delivery", () => receiver.acknowledged.some((d) => JSON.parse(d.body).events.some((e: { args: { id?: string } }) => e.args.id === id)));
+        for (const d of receiver.deliveries) expect(d.signature).to.equal(signBody(SECRET, d.body, Number(d.timestamp)));
+      } finally {
+        await otherPassword.stop();
+        await as("DATA-OFFICE").del(`/v1/subscriptions/${sub.id}`);
+        await receiver.close();
+      }
     });
 
     it("keeps delivering to a healthy receiver while another one hangs", async function () {

@@ -1,5 +1,6 @@
 import type { Db } from "../connection";
 import { nowIso } from "../connection";
+import { SecretBox } from "../secret-box";
 
 export interface SubscriptionRow {
   id: string;
@@ -8,6 +9,7 @@ export interface SubscriptionRow {
   scopes: string;
   url: string;
   filter: string;
+  /** Sealed (`SecretBox`): read it in clear with `secretOf`. */
   secret: string;
   cursor: number;
   created_at: string;
@@ -18,9 +20,26 @@ export interface SubscriptionRow {
   last_delivered_at: string | null;
 }
 
-/** Webhook subscriptions and their delivery cursors (DATA_DIR/gateway.db, so they survive restarts). */
+/**
+ * Webhook subscriptions and their delivery cursors (DATA_DIR/gateway.db, so they survive restarts). Secrets are
+ * stored sealed by `box`; secrets an earlier gateway stored in clear are sealed when the repository opens.
+ */
 export class SubscriptionsRepository {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {
+    const clear = (this.db.prepare("SELECT id, secret FROM subscriptions").all() as { id: string; secret: string }[]).filter((r) => !SecretBox.isSealed(r.secret));
+    const seal = this.db.prepare("UPDATE subscriptions SET secret = ? WHERE id = ?");
+    this.db.transaction(() => {
+      for (const r of clear) seal.run(this.box.seal(r.secret, r.id), r.id);
+    })();
+  }
+
+  /** The subscription's secret in clear, to sign a delivery with. */
+  secretOf(row: SubscriptionRow): string {
+    return this.box.open(row.secret, row.id);
+  }
 
   insert(s: { id: string; orgCode: string; apiKeyId: string; scopes: string[]; url: string; filter: unknown; secret: string; cursor: number }): SubscriptionRow {
     this.db
@@ -28,7 +47,7 @@ export class SubscriptionsRepository {
         `INSERT INTO subscriptions (id, org_code, api_key_id, scopes, url, filter, secret, cursor, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.id, s.orgCode, s.apiKeyId, JSON.stringify(s.scopes), s.url, JSON.stringify(s.filter), s.secret, s.cursor, nowIso());
+      .run(s.id, s.orgCode, s.apiKeyId, JSON.stringify(s.scopes), s.url, JSON.stringify(s.filter), this.box.seal(s.secret, s.id), s.cursor, nowIso());
     return this.get(s.id)!;
   }
 
