@@ -24,8 +24,10 @@ export interface CityYearOptions {
   singles: number;
   /** Credit operations, a quarter each of issue, transfer, retire and cancel. */
   creditOperations: number;
-  /** Market fills plus licence sales (half each). */
-  trades: number;
+  /** Market fills (one credit each, from one listing). */
+  fills: number;
+  /** Licence sales of one dataset offer. */
+  sales: number;
   /** Single registrations of the start and end latency probes, sent by `probeClients` concurrent clients. */
   probe: number;
   probeClients: number;
@@ -153,12 +155,11 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
     return batch.batchId as string;
   };
   const quarter = Math.ceil(o.creditOperations / 4);
-  const fills = Math.ceil(o.trades / 2);
-  const sales = Math.floor(o.trades / 2);
+  const { fills, sales } = o;
   const price = 1_000n;
   const batchId = await issue("BIZ-SOLAR", BigInt(4 * quarter + fills + 100));
   await write("BIZ-SOLAR", "POST", "/v1/carbon/transfers", { batchId, to: "BIZ-LOGISTICS", amount: String(quarter) });
-  await write("TREASURY", "POST", "/v1/settlement/mint", { to: "BIZ-LOGISTICS", amount: String(price * BigInt(o.trades + 10)), reference: "CITY-YEAR" });
+  await write("TREASURY", "POST", "/v1/settlement/mint", { to: "BIZ-LOGISTICS", amount: String(price * BigInt(fills + sales + 10)), reference: "CITY-YEAR" });
   const listing = await write("BIZ-SOLAR", "POST", "/v1/market/listings", { batchId, amount: String(fills + 10), unitPrice: price.toString(), minFill: "1" });
   const transport = await write("DATA-OFFICE", "POST", "/v1/datasets/batch", { holder: "AGENCY-TRANSPORT", catalogue: generateCatalogue(10, 1_000).catalogue });
   registered += Number(transport.registered);

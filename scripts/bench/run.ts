@@ -52,7 +52,7 @@ const SMOKE: Plan = {
   growth: { datasets: [0, 400], transfers: 16, clients: 8, variants: GROWTH_VARIANTS, deadlineMs: 60_000 },
   webhooks: { backlog: 20, samples: 3 },
   portal: { datasets: 200, samples: 3 },
-  cityYear: { datasets: 120, perCatalogue: 40, singles: 16, creditOperations: 16, trades: 8, probe: 8, probeClients: 4, loadProbe: 16, loadClients: 8 },
+  cityYear: { datasets: 120, perCatalogue: 40, singles: 16, creditOperations: 16, fills: 4, sales: 4, probe: 8, probeClients: 4, loadProbe: 16, loadClients: 8 },
 };
 
 const QUICK: Plan = {
@@ -64,7 +64,7 @@ const QUICK: Plan = {
   growth: { datasets: [0, 5_000], transfers: 256, clients: 16, variants: GROWTH_VARIANTS, deadlineMs: 120_000 },
   webhooks: { backlog: 60, samples: 10 },
   portal: { datasets: 5_000, samples: 10 },
-  cityYear: { datasets: 2_000, perCatalogue: 200, singles: 100, creditOperations: 200, trades: 50, probe: 64, probeClients: 8, loadProbe: 256, loadClients: 64 },
+  cityYear: { datasets: 2_000, perCatalogue: 200, singles: 100, creditOperations: 200, fills: 25, sales: 25, probe: 64, probeClients: 8, loadProbe: 256, loadClients: 64 },
 };
 
 const FULL: Plan = {
@@ -77,8 +77,8 @@ const FULL: Plan = {
   growth: { datasets: [0, 10_000, 50_000], transfers: 1_024, clients: 32, variants: GROWTH_VARIANTS, deadlineMs: 30 * 60_000 },
   webhooks: { backlog: 1_000, samples: 50 },
   portal: { datasets: 50_000, samples: 20 },
-  // The year of issue 15: 50,000 datasets, 20,000 credit operations, 5,000 fills and licence sales.
-  cityYear: { datasets: 50_000, perCatalogue: 200, singles: 1_000, creditOperations: 20_000, trades: 5_000, probe: 256, probeClients: 8, loadProbe: 1_024, loadClients: 64 },
+  // The year of issue 15: 50,000 datasets, 20,000 credit operations, 5,000 market fills and the licence sales.
+  cityYear: { datasets: 50_000, perCatalogue: 200, singles: 1_000, creditOperations: 20_000, fills: 5_000, sales: 2_500, probe: 256, probeClients: 8, loadProbe: 1_024, loadClients: 64 },
 };
 
 const say = (line = "") => process.stdout.write(line + "\n");

@@ -213,6 +213,17 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 15,
+    name: "webhook cursors remember their feed numbering and their place on the chain",
+    sql: `
+      -- A rebuilt index numbers its event feed afresh: a cursor of the old numbering is moved to the same place on
+      -- the chain (mark_block, mark_block_hash: see FeedMark) before anything is delivered.
+      ALTER TABLE subscriptions ADD COLUMN feed_epoch TEXT;
+      ALTER TABLE subscriptions ADD COLUMN mark_block INTEGER;
+      ALTER TABLE subscriptions ADD COLUMN mark_block_hash TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -51,6 +51,13 @@ export const INDEXER_SCHEMA = [
      block_hash TEXT NOT NULL,
      snapshot TEXT
    )`,
+  // The feed's numbering: a new one whenever the feed is built afresh (index.db deleted, or dropped for another
+  // deployment), so a subscriber's cursor of an earlier numbering is recognised and moved by chain position.
+  `CREATE TABLE IF NOT EXISTS idx_feed_epoch (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     epoch TEXT NOT NULL
+   )`,
+  `INSERT OR IGNORE INTO idx_feed_epoch (id, epoch) VALUES (1, lower(hex(randomblob(16))))`,
   // An index built before the feed existed: number its events once, in chain order.
   `INSERT INTO idx_feed (removed, tx_hash, log_index, block_hash)
      SELECT 0, tx_hash, log_index, block_hash FROM idx_events

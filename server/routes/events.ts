@@ -99,7 +99,7 @@ export function eventRoutes(routes: RouteBuilder, s: GatewayServices): void {
     errors: [],
     handler: async ({ query, principal }) => {
       const page = s.events.read(query.after ?? 0, { limit: query.limit, filter: pickFilter(query), scopes: principal.scopes });
-      return { status: 200, body: { ...page, head: s.events.head() } };
+      return { status: 200, body: { ...page, head: s.events.head(), epoch: s.events.epoch() } };
     },
   });
 

@@ -1,6 +1,6 @@
 import { encodeBytes32String } from "ethers";
 import type Database from "better-sqlite3";
-import { feedHead, readFeed, subjectEventsIn, type FeedEntry } from "../indexer/queries/feed";
+import { feedEpoch, feedHead, feedMark, readFeed, resumeOffset, subjectEventsIn, type FeedEntry, type FeedMark } from "../indexer/queries/feed";
 import { idHex } from "./datasets";
 import { formatEvent, type FormattedEvent } from "./event-format";
 import type { OrgDirectory } from "./org-directory";
@@ -75,6 +75,21 @@ export class EventFeed {
 
   head(): number {
     return feedHead(this.db);
+  }
+
+  /** The feed's numbering; a rebuilt index numbers its feed afresh. */
+  epoch(): string {
+    return feedEpoch(this.db);
+  }
+
+  /** `offset` in chain terms, to find the same place in another numbering (`resume`). */
+  mark(offset: number): FeedMark | null {
+    return feedMark(this.db, offset);
+  }
+
+  /** The offset of this numbering at which a cursor `mark`ed in another resumes (null: the index is not there yet). */
+  resume(mark: FeedMark | null): { offset: number; exact: boolean } | null {
+    return resumeOffset(this.db, mark);
   }
 
   /**

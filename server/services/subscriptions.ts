@@ -62,7 +62,7 @@ export class SubscriptionService {
       url,
       filter: normaliseFilter(input.filter ?? {}),
       secret: input.secret,
-      cursor: input.after ?? head,
+      at: { cursor: input.after ?? head, epoch: this.feed.epoch(), mark: this.feed.mark(input.after ?? head) },
     });
     this.dispatcher.added(row.id);
     return this.dto(row, head);

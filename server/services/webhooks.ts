@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { ApiKeysRepository } from "../db/repositories/api-keys";
-import type { SubscriptionRow, SubscriptionsRepository } from "../db/repositories/subscriptions";
+import type { CursorAt, SubscriptionRow, SubscriptionsRepository } from "../db/repositories/subscriptions";
 import type { Logger } from "../logger";
 import { Waker } from "../util/wake";
 import type { EventFeed, EventFilter, FeedItem } from "./events";
@@ -146,6 +146,11 @@ class Worker {
       await this.sleep(this.options.maxBackoffMs);
       return;
     }
+    const epoch = this.feed.epoch();
+    if (row.feed_epoch !== epoch) {
+      await this.rebase(row, epoch);
+      return;
+    }
     const filter = JSON.parse(row.filter) as EventFilter;
     const { items, next } = this.feed.read(row.cursor, { limit: this.options.batchSize, filter, scopes: new Set(JSON.parse(row.scopes) as string[]) });
     if (next === row.cursor) {
@@ -155,19 +160,45 @@ class Worker {
       return;
     }
     if (items.length === 0) {
-      this.repo.delivered(row.id, next, null);
+      this.repo.delivered(row.id, this.at(next, epoch), null);
       return;
     }
     const outcome = await this.post(row, items);
     if (!this.running) return; // stopped mid-request: the cursor stays, the next start delivers again
     if (outcome.ok) {
-      this.repo.delivered(row.id, next, outcome.status);
+      this.repo.delivered(row.id, this.at(next, epoch), outcome.status);
       return;
     }
     this.repo.failed(row.id, outcome.status, outcome.error);
     const delay = backoffMs(row.attempts + 1, this.options);
     this.log.warn({ status: outcome.status, error: outcome.error, retryInMs: delay, firstEvent: items[0].id }, "webhook delivery failed");
     await this.sleep(delay);
+  }
+
+  private at(cursor: number, epoch: string): CursorAt {
+    return { cursor, epoch, mark: this.feed.mark(cursor) };
+  }
+
+  /**
+   * The index was rebuilt (or the row predates numberings): offsets now count differently, so the cursor moves to the
+   * same place on the chain. A subscription from before numberings were told apart keeps its cursor.
+   */
+  private async rebase(row: SubscriptionRow, epoch: string): Promise<void> {
+    if (row.feed_epoch === null || row.cursor === 0) {
+      this.repo.rebase(row.id, this.at(row.cursor, epoch));
+      return;
+    }
+    const mark = row.mark_block === null ? null : { block: row.mark_block, blockHash: row.mark_block_hash! };
+    const resumed = this.feed.resume(mark);
+    if (resumed === null) {
+      // The rebuilt index has not reached the cursor's place yet: delivering now would repeat what was delivered.
+      await this.sleep(this.options.pollMs);
+      return;
+    }
+    this.repo.rebase(row.id, this.at(resumed.offset, epoch));
+    const context = { from: row.cursor, to: resumed.offset, markBlock: mark?.block ?? null };
+    if (resumed.exact) this.log.info(context, "the event feed was renumbered (index rebuilt): cursor moved to the same place on the chain");
+    else this.log.warn(context, "the event feed was renumbered and the cursor's block is no longer on the chain: delivering again from the beginning");
   }
 
   private async post(row: SubscriptionRow, events: FeedItem[]): Promise<{ ok: boolean; status: number | null; error: string }> {

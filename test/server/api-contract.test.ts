@@ -29,7 +29,7 @@ describe("API contract: errors, media types, strict input", function () {
     expect([...violations].filter((v) => !before.has(v))).to.deep.equal([]);
     check("get", "/health", 200, { status: "ok", uptimeSeconds: 3, hostname: "gw-1" });
     check("get", "/health", 418, { status: "ok", uptimeSeconds: 3 });
-    check("get", "/v1/events", 200, { items: [], next: "7", head: 7 });
+    check("get", "/v1/events", 200, { items: [], next: "7", head: 7, epoch: "0f" });
     const added = [...violations].filter((v) => !before.has(v));
     for (const v of added) violations.delete(v);
     expect(added).to.have.members([

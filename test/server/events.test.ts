@@ -2,7 +2,9 @@ import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import fs from "node:fs";
+import path from "node:path";
+import { ethers, network } from "hardhat";
 import pino from "pino";
 import request from "supertest";
 import { WebhookReceiver } from "../../scripts/lib/webhook-receiver";
@@ -212,6 +214,26 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
       }
     });
 
+    it("keeps the cursor of a subscription stored before feed numberings were told apart (no epoch): nothing old again", async function () {
+      const receiver = new WebhookReceiver();
+      const port = await receiver.listen();
+      await register();
+      const sub = (await as("DATA-OFFICE").post("/v1/subscriptions", { url: `http://127.0.0.1:${port}/`, secret: SECRET, filter: { contract: "DataAssetRegistry" } }).expect(201)).body;
+      await gw.services.webhooks.removed(sub.id);
+      gw.db.prepare("UPDATE subscriptions SET feed_epoch = NULL, mark_block = NULL, mark_block_hash = NULL WHERE id = ?").run(sub.id);
+      try {
+        gw.services.webhooks.added(sub.id);
+        const id = await register();
+        await until("the delivery", () => receiver.acknowledged.some((d) => JSON.parse(d.body).events.some((e: { args: { id?: string } }) => e.args.id === id)));
+        expect(Math.min(...receiver.firstAcknowledged())).to.be.greaterThan(sub.cursor);
+        const row = gw.db.prepare("SELECT feed_epoch FROM subscriptions WHERE id = ?").get(sub.id) as { feed_epoch: string | null };
+        expect(row.feed_epoch).to.equal(gw.services.events.epoch());
+      } finally {
+        await as("DATA-OFFICE").del(`/v1/subscriptions/${sub.id}`);
+        await receiver.close();
+      }
+    });
+
     it("keeps delivering to a healthy receiver while another one hangs", async function () {
       const [slow, fast] = [new WebhookReceiver(), new WebhookReceiver()];
       slow.mode = "hang";
@@ -293,5 +315,65 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
       expect(res.status).to.equal(400);
       expect(res.body.error).to.include({ code: "VALIDATION_FAILED" });
     });
+  });
+});
+
+describe("webhooks across an index rebuild (the feed renumbered)", function () {
+  this.timeout(120_000);
+  const env = { WEBHOOK_TIMEOUT_MS: "300", WEBHOOK_MAX_BACKOFF_MS: "200" };
+  const receiver = new WebhookReceiver();
+  let gw: TestGateway | undefined;
+  after(async () => {
+    await gw?.stop();
+    await receiver.close();
+  });
+
+  const post = (g: TestGateway, org: string, p: string, body: object) => request(g.app).post(p).set(g.auth(org)).send(body);
+  const get = (g: TestGateway, org: string, p: string) => request(g.app).get(p).set(g.auth(org));
+  const register = async (g: TestGateway) => {
+    const res = await post(g, "DATA-OFFICE", "/v1/datasets", datasetBody());
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body.result.id as string;
+  };
+  const received = (id: string) => receiver.acknowledged.some((d) => JSON.parse(d.body).events.some((e: { event: string; args: { id?: string } }) => e.event === "DatasetRegistered" && e.args.id === id));
+
+  it("moves the cursor to the same place on the chain: nothing after it is missed, though the offsets now count fewer entries", async function () {
+    gw = await startTestGateway({ env });
+    const first = gw;
+    // A reorg the feed records: a registration mined, lost with its block, sent again by the outbox and mined anew.
+    const fork = await network.provider.send("evm_snapshot");
+    const lost = await post(first, "DATA-OFFICE", "/v1/datasets", datasetBody()).expect(201);
+    await until("the index to see the registration", async () => (await get(first, "AUDITOR", `/v1/datasets/${lost.body.result.id}`)).status === 200);
+    await network.provider.send("evm_revert", [fork]);
+    await until("the outbox to send it again", async () => (await ethers.provider.getTransactionReceipt(lost.body.transaction.hash)) !== null);
+    await register(first); // a block on top, so the indexer sees the parent hash change
+    await until("the feed to record the reorg", async () => {
+      const page = (await get(first, "AUDITOR", `/v1/events?after=0&limit=500&contract=DataAssetRegistry`).expect(200)).body;
+      return page.items.some((e: { removed: boolean }) => e.removed) && page.items.filter((e: { removed: boolean }) => !e.removed).length >= 4;
+    });
+
+    const port = await receiver.listen();
+    const sub = (await post(first, "DATA-OFFICE", "/v1/subscriptions", { url: `http://127.0.0.1:${port}/`, secret: SECRET, filter: { contract: "DataAssetRegistry" } }).expect(201)).body;
+    const before = await register(first);
+    await until("the delivery before the rebuild", () => received(before));
+    const oldHead = (await get(first, "AUDITOR", "/v1/events?limit=1").expect(200)).body.head as number;
+
+    // The index is deleted and rebuilt from the chain: the lost branch's entries are not numbered again.
+    await first.stop();
+    for (const f of ["index.db", "index.db-wal", "index.db-shm"]) fs.rmSync(path.join(first.dataDir, f), { force: true });
+    gw = await startTestGateway({ env, dataDir: first.dataDir });
+    const second = gw;
+    await until("the rebuilt index", async () => (await get(second, "AUDITOR", "/v1/events?limit=1").expect(200)).body.head > 0);
+    const after = await register(second);
+    await until("the delivery after the rebuild", () => received(after));
+    expect((await get(second, "AUDITOR", "/v1/events?limit=1").expect(200)).body.head).to.be.lessThan(oldHead + 2);
+
+    const state = (await get(second, "DATA-OFFICE", `/v1/subscriptions/${sub.id}`).expect(200)).body;
+    expect(state.lastDelivery.error).to.equal(null);
+    // At least once: what was delivered before the rebuild may come again, but no more than the block of the cursor.
+    const registered = receiver.acknowledged.flatMap((d) => JSON.parse(d.body).events).filter((e: { event: string }) => e.event === "DatasetRegistered");
+    const blocks = new Set(registered.filter((e: { args: { id: string } }) => e.args.id === before).map((e: { blockNumber: number }) => e.blockNumber));
+    expect(blocks.size).to.equal(1);
+    expect(registered.filter((e: { args: { id: string } }) => e.args.id !== before && e.args.id !== after)).to.deep.equal([]);
   });
 });

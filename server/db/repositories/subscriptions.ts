@@ -1,5 +1,6 @@
 import type { Db } from "../connection";
 import { nowIso } from "../connection";
+import type { FeedMark } from "../../indexer/queries/feed";
 import { SecretBox } from "../secret-box";
 
 export interface SubscriptionRow {
@@ -18,6 +19,18 @@ export interface SubscriptionRow {
   last_status: number | null;
   last_error: string | null;
   last_delivered_at: string | null;
+  /** The feed numbering `cursor` belongs to (null: set by a gateway before numberings were told apart). */
+  feed_epoch: string | null;
+  /** The cursor's place on the chain (FeedMark), to move it into a rebuilt feed's numbering. */
+  mark_block: number | null;
+  mark_block_hash: string | null;
+}
+
+/** Where a cursor stands: its offset, the numbering it belongs to and its place on the chain. */
+export interface CursorAt {
+  cursor: number;
+  epoch: string;
+  mark: FeedMark | null;
 }
 
 /**
@@ -41,13 +54,26 @@ export class SubscriptionsRepository {
     return this.box.open(row.secret, row.id);
   }
 
-  insert(s: { id: string; orgCode: string; apiKeyId: string; scopes: string[]; url: string; filter: unknown; secret: string; cursor: number }): SubscriptionRow {
+  insert(s: { id: string; orgCode: string; apiKeyId: string; scopes: string[]; url: string; filter: unknown; secret: string; at: CursorAt }): SubscriptionRow {
     this.db
       .prepare(
-        `INSERT INTO subscriptions (id, org_code, api_key_id, scopes, url, filter, secret, cursor, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO subscriptions (id, org_code, api_key_id, scopes, url, filter, secret, cursor, feed_epoch, mark_block, mark_block_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(s.id, s.orgCode, s.apiKeyId, JSON.stringify(s.scopes), s.url, JSON.stringify(s.filter), this.box.seal(s.secret, s.id), s.cursor, nowIso());
+      .run(
+        s.id,
+        s.orgCode,
+        s.apiKeyId,
+        JSON.stringify(s.scopes),
+        s.url,
+        JSON.stringify(s.filter),
+        this.box.seal(s.secret, s.id),
+        s.at.cursor,
+        s.at.epoch,
+        s.at.mark?.block ?? null,
+        s.at.mark?.blockHash ?? null,
+        nowIso(),
+      );
     return this.get(s.id)!;
   }
 
@@ -67,17 +93,27 @@ export class SubscriptionsRepository {
     return this.db.prepare("DELETE FROM subscriptions WHERE id = ?").run(id).changes > 0;
   }
 
-  /** A 2xx (or nothing to send): the cursor moves forward, never back. */
-  delivered(id: string, cursor: number, status: number | null): void {
+  /** A 2xx (or nothing to send): the cursor moves forward, never back, and its mark with it. */
+  delivered(id: string, at: CursorAt, status: number | null): void {
     const now = nowIso();
     this.db
       .prepare(
-        `UPDATE subscriptions SET cursor = MAX(cursor, ?), attempts = 0, last_error = NULL,
-           last_status = COALESCE(?, last_status), last_attempt_at = CASE WHEN ? IS NULL THEN last_attempt_at ELSE ? END,
-           last_delivered_at = CASE WHEN ? IS NULL THEN last_delivered_at ELSE ? END
-         WHERE id = ?`,
+        `UPDATE subscriptions SET
+           mark_block = CASE WHEN @cursor >= cursor THEN @block ELSE mark_block END,
+           mark_block_hash = CASE WHEN @cursor >= cursor THEN @blockHash ELSE mark_block_hash END,
+           cursor = MAX(cursor, @cursor), feed_epoch = @epoch, attempts = 0, last_error = NULL,
+           last_status = COALESCE(@status, last_status), last_attempt_at = CASE WHEN @status IS NULL THEN last_attempt_at ELSE @now END,
+           last_delivered_at = CASE WHEN @status IS NULL THEN last_delivered_at ELSE @now END
+         WHERE id = @id`,
       )
-      .run(cursor, status, status, now, status, now, id);
+      .run({ cursor: at.cursor, block: at.mark?.block ?? null, blockHash: at.mark?.blockHash ?? null, epoch: at.epoch, status, now, id });
+  }
+
+  /** The cursor moved into another numbering of the feed (a rebuilt index): it may go back, and only here. */
+  rebase(id: string, at: CursorAt): void {
+    this.db
+      .prepare("UPDATE subscriptions SET cursor = ?, feed_epoch = ?, mark_block = ?, mark_block_hash = ? WHERE id = ?")
+      .run(at.cursor, at.epoch, at.mark?.block ?? null, at.mark?.blockHash ?? null, id);
   }
 
   /** A failed attempt: the cursor stays. */

@@ -62,3 +62,62 @@ export function firstPendingTimestamp(db: Database.Database, offset: number): nu
   const entry = readFeed(db, offset, 50).entries[0];
   return entry ? entry.event.timestamp : null;
 }
+
+/** The numbering of this feed (see idx_feed_epoch): offsets of another epoch mean nothing here. */
+export function feedEpoch(db: Database.Database): string {
+  return (db.prepare("SELECT epoch FROM idx_feed_epoch WHERE id = 1").get() as { epoch: string }).epoch;
+}
+
+/**
+ * A cursor in chain terms, valid in any numbering of the same chain: the newest event (its block) such that every
+ * event of the chain up to that block lies at or before the cursor. null: no event lies before the cursor.
+ */
+export interface FeedMark {
+  block: number;
+  blockHash: string;
+}
+
+const CANONICAL_AFTER = `SELECT e.block_number AS block FROM idx_feed f
+  JOIN idx_events e ON e.tx_hash = f.tx_hash AND e.log_index = f.log_index AND e.block_hash = f.block_hash
+  WHERE f.seq > ? AND f.removed = 0 ORDER BY f.seq LIMIT 1`;
+
+/**
+ * The mark of `offset`. Events still on the chain appear in the feed in chain order (a reorg removes a suffix and adds
+ * the new one after it), so the first of them after the offset is the oldest not yet passed, and every event of an
+ * older block is at or before the offset: the mark is the newest event before that block. A cursor in the middle of a
+ * block marks the block before it, so a rebased cursor delivers that block again (at least once, never a gap).
+ */
+export function feedMark(db: Database.Database, offset: number): FeedMark | null {
+  const pending = db.prepare(CANONICAL_AFTER).get(offset) as { block: number } | undefined;
+  const row = (
+    pending
+      ? db.prepare("SELECT block_number, block_hash FROM idx_events WHERE block_number < ? ORDER BY block_number DESC, log_index DESC LIMIT 1").get(pending.block)
+      : db.prepare("SELECT block_number, block_hash FROM idx_events ORDER BY block_number DESC, log_index DESC LIMIT 1").get()
+  ) as { block_number: number; block_hash: string } | undefined;
+  return row ? { block: row.block_number, blockHash: row.block_hash } : null;
+}
+
+/**
+ * Where a cursor marked in another numbering of this chain resumes in this feed: just before the first event after
+ * the marked block. `exact` false when the marked block is no longer the chain's (it was replaced after the mark was
+ * taken): the cursor then starts from the beginning, since what the subscriber last saw is unknown here. null while
+ * the index has not reached the marked block yet.
+ */
+export function resumeOffset(db: Database.Database, mark: FeedMark | null): { offset: number; exact: boolean } | null {
+  if (!mark) return { offset: 0, exact: true };
+  const cursor = db.prepare("SELECT block_number FROM idx_cursor WHERE id = 1").get() as { block_number: number } | undefined;
+  if (!cursor || cursor.block_number < mark.block) return null;
+  if (!db.prepare("SELECT 1 FROM idx_events WHERE block_number = ? AND block_hash = ? LIMIT 1").get(mark.block, mark.blockHash)) {
+    return { offset: 0, exact: false };
+  }
+  const next = db.prepare("SELECT tx_hash, log_index, block_hash FROM idx_events WHERE block_number > ? ORDER BY block_number, log_index LIMIT 1").get(mark.block) as
+    | { tx_hash: string; log_index: number; block_hash: string }
+    | undefined;
+  if (!next) return { offset: feedHead(db), exact: true };
+  const seq = (
+    db.prepare("SELECT MIN(seq) AS seq FROM idx_feed WHERE removed = 0 AND tx_hash = ? AND log_index = ? AND block_hash = ?").get(next.tx_hash, next.log_index, next.block_hash) as {
+      seq: number;
+    }
+  ).seq;
+  return { offset: seq - 1, exact: true };
+}

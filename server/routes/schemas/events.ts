@@ -113,6 +113,11 @@ export const EventPage = z
     items: z.array(FeedItem),
     next: z.number().int().openapi({ description: "Pass as `after` for the next page (past entries that did not match)" }),
     head: z.number().int().openapi({ description: "The newest offset of the feed" }),
+    epoch: z.string().openapi({
+      description:
+        "The feed's numbering. A rebuilt index numbers its feed afresh: offsets kept from another epoch mean nothing here, " +
+        "so a reader that sees it change resumes by chain position (`blockNumber`), as webhook subscriptions do",
+    }),
   })
   .openapi("EventPage");
 
