@@ -45,7 +45,6 @@ export const ConfigSchema = z
       .describe(
         "Embedded node only: a block is mined as soon as a transaction is pending, at most one per this many ms (like " +
           "a QBFT block period), so concurrent writes share a block; adds up to a poll (≤ 25 ms) to an idle write. " +
-          "A block that took longer than this to mine is followed by a rest as long (≤ 2 s), so a large ledger gets fuller blocks. " +
           "0: one block per transaction (anvil's automine), whose cost grows with the ledger",
       ),
     DATA_DIR: z

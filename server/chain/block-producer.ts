@@ -1,9 +1,6 @@
 import http from "node:http";
 import type { Logger } from "../logger";
 
-/** The longest rest after a slow block (a mine stalled by a state dump should not stall the next block as long). */
-export const MAX_REST_MS = 2_000;
-
 export interface BlockProducerOptions {
   url: string;
   /** Shortest time between the starts of two blocks, like a QBFT network's block period. */
@@ -21,9 +18,7 @@ export interface BlockProducerOptions {
  * Mines the embedded node's blocks (anvil runs with `--no-mining`): a block as soon as a transaction is pending, but
  * at most one per period, so that transactions arriving together share a block. anvil recomputes the state root over
  * the whole state at every block; with one transaction a block (its automine) that cost is paid per transaction and
- * grows with the ledger, while here it is paid per period. A block that took longer than the period to mine is followed
- * by a rest as long (at most MAX_REST_MS), so a slow node gets fuller blocks rather than more of them. Empty blocks
- * are never mined (an idle node costs nothing).
+ * grows with the ledger, while here it is paid per period. Empty blocks are never mined (an idle node costs nothing).
  * A node that is down or restarting is simply polled again.
  */
 export class BlockProducer {
@@ -80,13 +75,7 @@ export class BlockProducer {
         // The node is down or restarting (EmbeddedNode restarts it); say so once, then keep trying quietly.
         if (failures++ === 0) this.options.log.warn({ err: (err as Error).message }, "block producer cannot reach the node; retrying");
       }
-      const took = Date.now() - started;
-      // After a block that took longer than the period to mine (anvil hashes its whole state per block, so the cost
-      // grows with the ledger: about 240 ms at 50,000 datasets), rest as long as it took. Mining back to back kept
-      // a core busy (the city year at 50,000 datasets: 4.6 blocks/s of 5 transactions, 243 ms of node CPU each),
-      // and that core is the one the gateway on the same machine needs to prepare the next writes. Resting caps the
-      // node at half its time; the pool fills meanwhile and the next block carries it all (fewer, fuller blocks).
-      const wait = mined ? Math.max(this.options.periodMs - took, Math.min(took, MAX_REST_MS)) : failures > 0 ? 200 : this.pollMs;
+      const wait = mined ? this.options.periodMs - (Date.now() - started) : failures > 0 ? 200 : this.pollMs;
       if (wait > 0) await this.sleep(wait);
     }
   }
