@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import { BlockProducer } from "./block-producer";
 import { fetchChainId } from "./provider";
+import { setAsideBrokenStateFile } from "./state-file";
 
 export interface EmbeddedNodeOptions {
   port: number;
@@ -101,8 +102,8 @@ export function anvilBinary(): string {
 /**
  * The embedded chain: one anvil process in its own process group, on 127.0.0.1, free of gas charges like a
  * permissioned Besu network, keeping its state in DATA_DIR (dumped every few seconds and on a clean exit). It is
- * stopped with the gateway; if it dies on its own it is started again from its last dump, and the gateway's outbox
- * re-sends whatever the dump lacked.
+ * stopped with the gateway; if it dies on its own it is started again from its last dump (from an empty chain if it
+ * died while writing that dump), and the gateway's outbox re-sends whatever the dump lacked.
  */
 export class EmbeddedNode {
   #child: ChildProcess | undefined;
@@ -193,6 +194,7 @@ export class EmbeddedNode {
     // The disk cache of an installation from before --prune-history (or of `--cache-path` given in extraArgs): it
     // only ever served historical calls of the run that wrote it.
     fs.rmSync(this.cacheDir, { recursive: true, force: true });
+    setAsideBrokenStateFile(this.stateFile, this.options.log);
     const out = fs.openSync(this.logFile, "a");
     const child = spawn(anvilBinary(), this.args(), { detached: true, stdio: ["ignore", out, out] });
     fs.closeSync(out);
