@@ -7,9 +7,11 @@
  * independent audit's time over the whole history.
  */
 import { createHash } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { auditChain } from "../audit/audit-chain";
+import { isWholeStateFile } from "../../server/chain/state-file";
 import { generateCatalogue } from "../lib/catalogue";
 import { DEMO_POLICY } from "../demo/scenario";
 import { directorySize, processCpuMs, processRssMb } from "./lib/chain";
@@ -224,7 +226,7 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
 
   const gatewayRssMb = processRssMb(sys.gw.pid);
   const nodeRssMb = processRssMb(sys.gw.chainPid());
-  const dataDirMb = round(directorySize(sys.dataDir) / 1e6, 1)!;
+  const dataDirMb = round((await settledDirectorySize(sys.dataDir)) / 1e6, 1)!;
   // Before the restarts, so the audit reads the ledger the year wrote (the audit needs no old state: its deployment
   // check proves the addresses were empty before the deployment block by the contracts' creating transactions).
   const a0 = performance.now();
@@ -264,6 +266,24 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
     auditEvents: report.events,
     auditPassed: report.passed,
   };
+}
+
+/**
+ * DATA_DIR's size with the node's state dump whole: anvil truncates and rewrites it at every dump, so a size read
+ * during a dump misses most of it (the fourth pass read 452 MB of about 1 GB). Read between dumps, checked both sides.
+ */
+async function settledDirectorySize(dataDir: string): Promise<number> {
+  const dump = path.join(dataDir, "chain-state.json");
+  // No dump yet (the node has not reached its first interval): nothing to miss.
+  const settled = () => !fs.existsSync(dump) || isWholeStateFile(dump);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (settled()) {
+      const size = directorySize(dataDir);
+      if (settled()) return size;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the node's state dump was never whole for 10 s");
 }
 
 /** A write that must succeed: 200/201 answers its result; 202 (not mined within the wait) is followed to the end. */
