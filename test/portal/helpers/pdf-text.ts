@@ -17,8 +17,11 @@ export function pdfText(pdf: Buffer): string {
     }
     const dict = body.slice(0, s);
     const start = s + "stream".length + (body[s + 6] === "\r" ? 2 : 1);
-    const end = body.lastIndexOf("endstream");
-    let bytes = Buffer.from(body.slice(start, end).replace(/\r?\n$/, ""), "latin1");
+    // The stream's own /Length, not the text up to "endstream": compressed bytes may end in \r, which a trim of the
+    // line break before "endstream" would take with it (1 stream in 256: a flaky "unexpected end of file").
+    const length = /\/Length (\d+)/.exec(dict);
+    const end = length ? start + Number(length[1]) : body.lastIndexOf("endstream");
+    let bytes = Buffer.from(length ? body.slice(start, end) : body.slice(start, end).replace(/\r?\n$/, ""), "latin1");
     if (/\/FlateDecode/.test(dict)) bytes = zlib.inflateSync(bytes);
     objects.set(Number(m[1]), { dict, stream: bytes.toString("latin1") });
   }
