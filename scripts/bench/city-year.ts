@@ -2,7 +2,8 @@
  * Benchmark 7: a city's year through the gateway, on one machine. Datasets (catalogue imports and single
  * registrations), credit operations (issue, transfer, retire, cancel), market fills and licence sales, all as HTTP
  * calls of the demo organisations that `npm start` creates, then what an operator wants to know of the result:
- * single-registration latency and throughput on the empty ledger and on the full one (same probe, same clients),
+ * single-registration latency and throughput on the empty ledger and on the full one (the same two probes at both
+ * ends: a few clients for latency, many for capacity),
  * node CPU per block, the size of DATA_DIR, memory of gateway and node, restart time, index rebuild time and the
  * independent audit's time over the whole history.
  */
