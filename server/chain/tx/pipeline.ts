@@ -15,7 +15,8 @@ import { isRevert, revertErrorFrom } from "../revert";
 import { CapturedSubmission, OwnKeyAccount, clientSigningScope, type TxSigner } from "./client-signing";
 import { GroupCommit } from "./group-commit";
 import { sendRawTransaction } from "./send-raw";
-import { SignerQueues } from "./signer-queue";
+import { SignerBatches } from "./signer-batches";
+import { SignerQueues, type NonceCounter } from "./signer-queue";
 
 /** One contract call (or a contract creation when `to` is null). Value is always 0: nobody holds ether here. */
 export interface TxCall {
@@ -85,13 +86,16 @@ export const GATEWAY_ACTOR = "gateway";
 export class TxPipeline {
   readonly events = new EventEmitter();
   readonly queues: SignerQueues;
+  readonly batches: SignerBatches<BatchJob>;
   readonly commits: GroupCommit;
   #chainId: bigint | undefined;
+  #inFlight = 0;
 
   constructor(private readonly deps: PipelineDeps) {
     this.events.setMaxListeners(0);
     this.commits = new GroupCommit(deps.db);
     this.queues = new SignerQueues((address) => this.initialNonce(address));
+    this.batches = new SignerBatches(this.queues, (jobs, counter) => this.runBatch(jobs, counter));
   }
 
   /** Reconciles a signer's counter: the higher of the chain's pending count and the outbox's last live nonce + 1. */
@@ -166,91 +170,170 @@ export class TxPipeline {
         operation: request.operation,
       });
     }
-    const gasLimits = request.gasLimits ?? (await this.simulate(wallet.address, calls));
+    this.#inFlight++;
+    try {
+      return await this.prepareAndQueue(request, wallet);
+    } finally {
+      this.#inFlight--;
+    }
+  }
+
+  /**
+   * Writes being simulated, signed, committed or sent, not yet in the node's pool: the embedded node's block producer
+   * waits for them before a block (BlockProducer.lingerMs), so that they share it.
+   */
+  get writesInFlight(): number {
+    return this.#inFlight;
+  }
+
+  private async prepareAndQueue(request: SubmitRequest, wallet: TxSigner): Promise<SubmitOutcome> {
+    const gasLimits = request.gasLimits ?? (await this.simulate(wallet.address, request.calls));
     const chainId = await this.chainId().catch((err) => {
       throw isChainUnreachable(err) ? new ChainUnavailableError() : err;
     });
     const submissionId = `tx_${crypto.randomUUID()}`;
     const log = this.deps.log.child({ submissionId, operation: request.operation, signer: wallet.address });
+    // Captured here: the batch that signs and sends it runs outside this request's async context.
+    const actor = this.actorOf(request);
+    const context = currentRequestContext();
+    return new Promise<SubmitOutcome>((resolve, reject) =>
+      this.batches.enqueue(wallet.address, { request, wallet, gasLimits, chainId, submissionId, log, actor, context, resolve, reject }),
+    );
+  }
 
-    return this.queues.run(wallet.address, async (counter) => {
-      const first = counter.next;
-      const signed = await Promise.all(
-        calls.map(async (call, i) => {
-          const raw = await wallet.signTransaction({
-            type: 0,
-            chainId,
-            nonce: first + i,
-            to: call.to,
-            data: call.data,
-            value: 0n,
-            gasLimit: gasLimits[i],
-            gasPrice: this.deps.options.gasPrice,
-          });
-          return { raw, hash: hashOf(raw), to: call.to };
-        }),
-      );
+  /**
+   * One pass of a signer's critical section over every write that waited for it: nonces in arrival order, signatures,
+   * one durable outbox commit for all of them, then the sends in nonce order, each write answered once its own
+   * transactions are sent. A write whose database part fails is refused alone; the writes after it are signed again
+   * in the next pass (their nonces moved). A transaction the node refuses outright takes back its nonce and every
+   * later one: the writes after it in this pass were never sent, so they are refused too (502, nothing on chain) and
+   * the log says so.
+   */
+  private async runBatch(jobs: BatchJob[], counter: NonceCounter): Promise<BatchJob[]> {
+    const prepared: Prepared[] = [];
+    let nonce = counter.next;
+    for (const job of jobs) {
+      try {
+        const signed = await this.sign(job, nonce);
+        prepared.push({ job, first: nonce, signed, ids: [] });
+        nonce += signed.length;
+      } catch (err) {
+        job.reject(err);
+      }
+    }
 
-      const ids: number[] = [];
-      const actor = this.actorOf(request);
-      const context = currentRequestContext();
-      // Durable (fsynced, with whatever other writes commit in the same turn) before anything is sent or answered.
-      await this.commits.commit(() => {
-        this.deps.submissions.insert({ id: submissionId, orgCode: request.orgCode, operation: request.operation, params: request.params });
-        signed.forEach((tx, seq) =>
-          ids.push(
-            this.deps.outbox.insert({ submissionId, seq, signer: wallet.address, nonce: first + seq, txHash: tx.hash, raw: tx.raw, to: tx.to }),
-          ),
-        );
-        if (request.idempotency) this.deps.idempotency.attachSubmission(request.idempotency.orgCode, request.idempotency.key, submissionId);
-        this.deps.actionLog.append(entryOf(actor, submissionId, signed, 202));
-        request.record?.(submissionId);
-      });
-      if (context) (context.submissions ??= []).push(submissionId);
-      counter.advance(signed.length);
-      log.debug({ firstNonce: first, count: signed.length }, "written to outbox");
+    const written: Prepared[] = [];
+    let retry: BatchJob[] = [];
+    // Durable (fsynced, with whatever other signers' writes commit in the same turn) before anything is sent or answered.
+    await this.commits.commit(() => {
+      for (const [k, p] of prepared.entries()) {
+        try {
+          this.deps.db.transaction(() => this.write(p))();
+          written.push(p);
+        } catch (err) {
+          p.ids.length = 0;
+          p.job.reject(err);
+          retry = prepared.slice(k + 1).map((later) => later.job);
+          break;
+        }
+      }
+    });
+    for (const p of written) {
+      counter.advance(p.signed.length);
+      if (p.job.context) (p.job.context.submissions ??= []).push(p.job.submissionId);
+      p.job.log.debug({ firstNonce: p.first, count: p.signed.length, batch: written.length }, "written to outbox");
+    }
 
-      let deferred = false;
-      for (const [i, tx] of signed.entries()) {
+    let unreachable = false;
+    for (const [k, p] of written.entries()) {
+      let deferred = unreachable;
+      for (const [i, tx] of p.signed.entries()) {
+        if (unreachable) break;
         try {
           await sendRawTransaction(this.deps.provider, tx.raw);
-          this.deps.outbox.markSent(ids[i], Date.now());
+          this.deps.outbox.markSent(p.ids[i], Date.now());
         } catch (err) {
           if (isAlreadyKnown(err)) {
-            this.deps.outbox.markSent(ids[i], Date.now());
+            this.deps.outbox.markSent(p.ids[i], Date.now());
           } else if (isChainUnreachable(err)) {
-            // Accepted all the same: the outbox has it and the tracker sends it when the node is back.
-            deferred = true;
-            log.warn({ nonce: first + i }, "node unreachable while sending; the tracker will send it again");
+            // Accepted all the same: the outbox has them and the tracker sends them when the node is back.
+            deferred = unreachable = true;
+            p.job.log.warn({ nonce: p.first + i }, "node unreachable while sending; the tracker will send it again");
           } else {
-            // The node refused it outright: nothing from here on was sent, so the nonces go back to the counter.
-            const reason = rpcErrorMessage(err);
-            this.deps.db.transaction(() => {
-              for (let j = i; j < signed.length; j++) this.deps.outbox.markTerminal(ids[j], "rejected", { reason });
-              // The log says which of the transactions it named never reached the chain.
-              this.deps.actionLog.append(entryOf(actor, submissionId, signed.slice(i), 502));
-            })();
-            counter.rewindTo(first + i);
-            if (isNonceTooLow(err)) await counter.resync().catch(() => undefined);
-            log.error({ nonce: first + i, reason }, "node refused the transaction");
-            if (i === 0) {
-              const error = new ChainRejectedError(`The node refused the transaction: ${reason}`, { reason });
-              this.deps.submissions.complete(submissionId, "rejected", null, {
-                status: error.status,
-                code: error.code,
-                message: error.message,
-                details: error.details,
-              });
-              this.events.emit("completed", submissionId);
-              throw error;
-            }
-            break;
+            await this.refused(err, p, i, written.slice(k + 1), counter);
+            return retry;
           }
         }
       }
-      this.events.emit("submitted", submissionId);
-      return { submissionId, deferred };
-    });
+      this.events.emit("submitted", p.job.submissionId);
+      p.job.resolve({ submissionId: p.job.submissionId, deferred });
+    }
+    return retry;
+  }
+
+  private async sign(job: BatchJob, first: number): Promise<SignedTx[]> {
+    return Promise.all(
+      job.request.calls.map(async (call, i) => {
+        const raw = await job.wallet.signTransaction({
+          type: 0,
+          chainId: job.chainId,
+          nonce: first + i,
+          to: call.to,
+          data: call.data,
+          value: 0n,
+          gasLimit: job.gasLimits[i],
+          gasPrice: this.deps.options.gasPrice,
+        });
+        return { raw, hash: hashOf(raw), to: call.to };
+      }),
+    );
+  }
+
+  /** A write's database part: submission, outbox rows, idempotency link, action log entry, the caller's record. */
+  private write(p: Prepared): void {
+    const { job, signed, first } = p;
+    const { request, submissionId } = job;
+    this.deps.submissions.insert({ id: submissionId, orgCode: request.orgCode, operation: request.operation, params: request.params });
+    signed.forEach((tx, seq) =>
+      p.ids.push(this.deps.outbox.insert({ submissionId, seq, signer: job.wallet.address, nonce: first + seq, txHash: tx.hash, raw: tx.raw, to: tx.to })),
+    );
+    if (request.idempotency) this.deps.idempotency.attachSubmission(request.idempotency.orgCode, request.idempotency.key, submissionId);
+    this.deps.actionLog.append(entryOf(job.actor, submissionId, signed, 202));
+    request.record?.(submissionId);
+  }
+
+  /**
+   * The node refused `p`'s transaction `i` outright: it and everything after it in this pass were never sent, so their
+   * nonces go back to the counter and the log records each as never reaching the chain.
+   */
+  private async refused(err: unknown, p: Prepared, i: number, later: Prepared[], counter: NonceCounter): Promise<void> {
+    const reason = rpcErrorMessage(err);
+    const nonce = p.first + i;
+    const behind = { reason: `not sent: the node refused this signer's transaction with nonce ${nonce} before it: ${reason}`, refusedNonce: nonce };
+    this.deps.db.transaction(() => {
+      for (let j = i; j < p.signed.length; j++) this.deps.outbox.markTerminal(p.ids[j], "rejected", { reason });
+      this.deps.actionLog.append(entryOf(p.job.actor, p.job.submissionId, p.signed.slice(i), 502));
+      for (const q of later) {
+        for (const id of q.ids) this.deps.outbox.markTerminal(id, "rejected", behind);
+        this.deps.actionLog.append(entryOf(q.job.actor, q.job.submissionId, q.signed, 502));
+      }
+    })();
+    counter.rewindTo(nonce);
+    if (isNonceTooLow(err)) await counter.resync().catch(() => undefined);
+    p.job.log.error({ nonce, reason, behind: later.length }, "node refused the transaction");
+    if (i === 0) this.reject(p.job, new ChainRejectedError(`The node refused the transaction: ${reason}`, { reason }));
+    else {
+      this.events.emit("submitted", p.job.submissionId);
+      p.job.resolve({ submissionId: p.job.submissionId, deferred: false });
+    }
+    for (const q of later) this.reject(q.job, new ChainRejectedError(`The node refused an earlier transaction of this signer, so this one was not sent: ${reason}`, behind));
+  }
+
+  /** Ends a submission that never reached the chain with the error its caller gets. */
+  private reject(job: BatchJob, error: ChainRejectedError): void {
+    this.deps.submissions.complete(job.submissionId, "rejected", null, { status: error.status, code: error.code, message: error.message, details: error.details });
+    this.events.emit("completed", job.submissionId);
+    job.reject(error);
   }
 
   /** Who the action log names for a submission: the HTTP request being served, or the gateway itself. */
@@ -298,6 +381,34 @@ export class TxPipeline {
       check();
     });
   }
+}
+
+/** A write waiting for its signer's critical section, with what was decided before it (limits, id, who asked). */
+interface BatchJob {
+  request: SubmitRequest;
+  wallet: TxSigner;
+  gasLimits: bigint[];
+  chainId: bigint;
+  submissionId: string;
+  log: Logger;
+  actor: RequestActor;
+  context: ReturnType<typeof currentRequestContext>;
+  resolve: (outcome: SubmitOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+interface SignedTx {
+  raw: string;
+  hash: string;
+  to: string | null;
+}
+
+/** A job signed in this pass: its first nonce, its transactions, and their outbox row ids once written. */
+interface Prepared {
+  job: BatchJob;
+  first: number;
+  signed: SignedTx[];
+  ids: number[];
 }
 
 function entryOf(actor: RequestActor, submissionId: string, txs: { hash: string }[], status: number) {

@@ -12,6 +12,11 @@ import { ChainRejectedError } from "../../../server/errors";
 import { flaky } from "../helpers/flaky-provider";
 import { TEST_ENV } from "../helpers/gateway";
 
+/** Settles every promise and answers each outcome, so a test can look at refusals beside successes. */
+async function outcomes<T>(promises: Promise<T>[]) {
+  return Promise.all(promises.map((p) => p.then((value) => ({ value, error: undefined as unknown }), (error: unknown) => ({ value: undefined, error }))));
+}
+
 /** A bare write path (no contracts needed): repositories, pipeline and tracker on a temporary database. */
 function stackOn(db: Db, provider: Provider = ethers.provider, env: Record<string, string> = {}): TxStack {
   const config = loadConfig({ ...TEST_ENV, ...env });
@@ -97,5 +102,101 @@ describe("transaction pipeline", function () {
     const { submissionId } = await stack.pipeline.submit({ orgCode: "X", wallet, operation: "test.call", params: {}, calls: [{ to: wallet.address, data: "0x" }] });
     expect((await stack.pipeline.waitFor(submissionId, 10_000))!.status).to.equal("mined");
     expect(stack.pipeline.outboxRows(submissionId)[0].nonce).to.equal(1);
+  });
+
+  describe("#submit: writes of one signer that wait together (SignerBatches)", function () {
+    const call = (wallet: Wallet, n: number) => ({ to: wallet.address, data: `0x${n.toString(16).padStart(2, "0")}` });
+    const submit = (stack: TxStack, wallet: Wallet, n: number, record?: (id: string) => void) =>
+      stack.pipeline.submit({ orgCode: "X", wallet, operation: "test.call", params: { n }, calls: [call(wallet, n)], gasLimits: [50_000n], record });
+    const nonceOf = (stack: TxStack, id: string) => stack.pipeline.outboxRows(id)[0].nonce;
+
+    it("writes of one signer that wait together share one pass and one commit, with nonces in arrival order", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const stack = track(stackOn(db));
+      await submit(stack, wallet, 0); // sets up the counter and the chain id
+      const commitsBefore = stack.pipeline.commits.stats.groups;
+      const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => submit(stack, wallet, n)));
+      expect(stack.pipeline.batches.stats.largest).to.equal(5);
+      expect(stack.pipeline.commits.stats.groups - commitsBefore).to.equal(1);
+      expect(answers.map((a) => nonceOf(stack, a.submissionId))).to.deep.equal([1, 2, 3, 4, 5]);
+      for (const a of answers) expect((await stack.pipeline.waitFor(a.submissionId, 10_000))!.status).to.equal("mined");
+      expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(6);
+    });
+
+    it("a refused send refuses the writes behind it in the pass, gives back their nonces and logs them as never sent", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const chain = flaky(ethers.provider);
+      const stack = track(stackOn(db, chain.provider));
+      await submit(stack, wallet, 0);
+      const sendsBefore = chain.sends;
+      // The second send of the pass (nonce 2) is refused outright.
+      chain.refuseSend = (nth) => nth === sendsBefore + 2;
+      const results = await outcomes([1, 2, 3, 4].map((n) => submit(stack, wallet, n)));
+      chain.refuseSend = undefined;
+
+      expect(results[0].error).to.equal(undefined);
+      for (const r of results.slice(1)) expect(r.error).to.be.instanceOf(ChainRejectedError);
+      expect((results[1].error as ChainRejectedError).details).to.deep.equal({ reason: "replacement transaction underpriced" });
+      for (const r of results.slice(2)) expect((r.error as ChainRejectedError).details).to.include({ refusedNonce: 2 });
+      // Nonces 3 and 4 were never sent: only the refused one reached the node after nonce 1.
+      expect(chain.sends - sendsBefore).to.equal(2);
+      const rows = db.prepare("SELECT nonce, status FROM outbox ORDER BY id").all() as { nonce: number; status: string }[];
+      expect(rows.slice(1).map((r) => [r.nonce, r.status === "rejected"])).to.deep.equal([[1, false], [2, true], [3, true], [4, true]]);
+      const submissions = db.prepare("SELECT status FROM submissions WHERE status = 'rejected'").all();
+      expect(submissions).to.have.length(3);
+      const neverSent = db.prepare("SELECT COUNT(*) AS n FROM action_log WHERE status = 502").get() as { n: number };
+      expect(neverSent.n).to.equal(3);
+
+      // The nonces came back: the next write uses nonce 2 and everything accepted is mined without a gap.
+      const next = await submit(stack, wallet, 5);
+      expect(nonceOf(stack, next.submissionId)).to.equal(2);
+      expect((await stack.pipeline.waitFor(next.submissionId, 10_000))!.status).to.equal("mined");
+      expect((await stack.pipeline.waitFor(results[0].value!.submissionId, 10_000))!.status).to.equal("mined");
+      expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(3);
+    });
+
+    it("a write whose database part fails is refused alone; the writes after it are signed again without a nonce gap", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const stack = track(stackOn(db));
+      await submit(stack, wallet, 0);
+      const broken = new Error("the caller's record could not be written");
+      const results = await outcomes(
+        [1, 2, 3, 4].map((n) =>
+          submit(stack, wallet, n, n === 2 ? () => {
+            throw broken;
+          } : undefined),
+        ),
+      );
+      expect(results.map((r) => r.error)).to.deep.equal([undefined, broken, undefined, undefined]);
+      const ids = [results[0], results[2], results[3]].map((r) => r.value!.submissionId);
+      expect(ids.map((id) => nonceOf(stack, id))).to.deep.equal([1, 2, 3]);
+      // Nothing of the failed write remains.
+      expect((db.prepare("SELECT COUNT(*) AS n FROM submissions").get() as { n: number }).n).to.equal(4);
+      for (const id of ids) expect((await stack.pipeline.waitFor(id, 10_000))!.status).to.equal("mined");
+      expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(4);
+    });
+
+    it("when the node goes away mid-pass, the rest of the pass is accepted and sent by the tracker later", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const chain = flaky(ethers.provider);
+      const stack = stackOn(db, chain.provider);
+      await submit(stack, wallet, 0);
+      const sendsBefore = chain.sends;
+      chain.refuseSend = (nth) => {
+        // After the first send of the pass the node stops answering sends.
+        if (nth === sendsBefore + 1) chain.sendFails = true;
+        return false;
+      };
+      const answers = await Promise.all([1, 2, 3].map((n) => submit(stack, wallet, n)));
+      expect(answers.map((a) => a.deferred)).to.deep.equal([false, true, true]);
+      // Nonce 1 sent, one attempt at nonce 2; nonce 3 was not tried against a node that had just failed.
+      expect(chain.sends - sendsBefore).to.equal(2);
+      chain.sendFails = false;
+      chain.refuseSend = undefined;
+      track(stack);
+      await stack.tracker.recover();
+      for (const a of answers) expect((await stack.pipeline.waitFor(a.submissionId, 10_000))!.status).to.equal("mined");
+      expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(4);
+    });
   });
 });
