@@ -113,10 +113,12 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
     if (orphans > 0) log.info({ orphans }, "released idempotency keys of requests that never reached the outbox");
     await stack.tracker.recover();
     node?.onRestarted(() => stack.tracker.nodeRestarted());
+    // A block waits for the writes being prepared, so that they share it: see BlockProducer.lingerMs.
+    node?.setWritesInFlight(() => stack.pipeline.writesInFlight);
     if (node?.announcesBlocks) node.onBlockMined(() => stack.tracker.blockMined());
     stack.tracker.start();
     cleanups.push(() => stack.tracker.stop());
-    cleanups.push(() => log.info({ ...stack.pipeline.commits.stats }, "outbox group commits"));
+    cleanups.push(() => log.info({ ...stack.pipeline.commits.stats, signerBatches: stack.pipeline.batches.stats }, "outbox group commits"));
     if (!(await stack.tracker.drain(60_000))) log.warn("some earlier transactions are still open; continuing");
 
     const deploymentLog = componentLogger(log, "deployment");

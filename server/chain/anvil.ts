@@ -120,6 +120,7 @@ export class EmbeddedNode {
   /** Set once the first start succeeded: from then on a death restarts the node (before, start() fails instead). */
   #supervising = false;
   #producer: BlockProducer | undefined;
+  #inFlight: (() => number) | undefined;
   readonly url: string;
   readonly stateFile: string;
   readonly logFile: string;
@@ -180,14 +181,15 @@ export class EmbeddedNode {
         onMined: () => {
           for (const listener of this.#minedListeners) listener();
         },
+        inFlight: () => this.#inFlight?.() ?? 0,
       });
       this.#producer.start();
     }
   }
 
   /** Blocks the producer mined and the transactions they carried (zeros under automine). */
-  producerStats(): { blocks: number; transactions: number } {
-    return { ...(this.#producer?.stats ?? { blocks: 0, transactions: 0 }) };
+  producerStats(): { blocks: number; transactions: number; lingeredMs: number } {
+    return { ...(this.#producer?.stats ?? { blocks: 0, transactions: 0, lingeredMs: 0 }) };
   }
 
   private async spawnAndWait(): Promise<void> {
@@ -246,6 +248,11 @@ export class EmbeddedNode {
   /** Whether this node's blocks are mined by the gateway's producer, which then announces each (`onBlockMined`). */
   get announcesBlocks(): boolean {
     return (this.options.blockPeriodMs ?? 0) > 0;
+  }
+
+  /** Tells the block producer how many writes the gateway is preparing, so a block can wait for them (see BlockProducer). */
+  setWritesInFlight(count: () => number): void {
+    this.#inFlight = count;
   }
 
   /** Called after each block the producer mined. */

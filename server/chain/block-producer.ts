@@ -12,7 +12,17 @@ export interface BlockProducerOptions {
   timeoutMs?: number;
   /** Called after each block it mined (the gateway's tracker looks for its receipts at once instead of polling). */
   onMined?: () => void;
+  /**
+   * Writes the gateway is still preparing (simulating, signing, committing) and has not yet sent: while there are
+   * some, the next block waits for them, at most as long as the last block took to mine (see `lingerMs`).
+   */
+  inFlight?: () => number;
+  /** The longest such wait, whatever the last block took (default 500 ms). */
+  maxLingerMs?: number;
 }
+
+/** How often the pool and the gateway's writes in flight are looked at while a block waits for them. */
+const LINGER_POLL_MS = 3;
 
 /**
  * Mines the embedded node's blocks (anvil runs with `--no-mining`): a block as soon as a transaction is pending, but
@@ -31,8 +41,11 @@ export class BlockProducer {
    * (a stream, an abort signal and a timer per call) cost several times more CPU per call in the gateway's profile.
    */
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  /** Blocks mined and transactions they carried, since start (for the benchmark and the logs). */
-  readonly stats = { blocks: 0, transactions: 0 };
+  /** Blocks mined and transactions they carried, and the time blocks waited for writes in flight, since start. */
+  readonly stats = { blocks: 0, transactions: 0, lingeredMs: 0 };
+  /** How long the last `evm_mine` took: the node's cost of a block, which grows with the state it holds. */
+  #lastMineMs = 0;
+  #lastMinedAt = 0;
 
   constructor(private readonly options: BlockProducerOptions) {
     if (!(options.periodMs > 0)) throw new RangeError("the block period must be positive");
@@ -56,27 +69,49 @@ export class BlockProducer {
     this.#agent.destroy();
   }
 
+  /**
+   * The wait before a block while writes are in flight: as long as the last block took, capped. Why: anvil holds its
+   * state while it mines, so the gateway's simulations (eth_estimateGas) wait for the block in progress; mining again
+   * the moment one transaction is pending would lock them out once more, and on a large ledger (a block of 200 ms at
+   * 50,000 datasets) blocks would carry a handful of transactions each. Waiting as long as the block took lets the
+   * writes that waited on it reach the pool and share the next block. On an idle or small ledger (blocks of 10–20 ms,
+   * within the period) it changes nothing, and a lone write never waits: nothing else is in flight.
+   */
+  get lingerMs(): number {
+    return Math.min(this.#lastMineMs, this.options.maxLingerMs ?? 500);
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (this.#running) {
       const started = Date.now();
       let mined = false;
+      let lingering = false;
       try {
         const pending = await this.pendingCount();
         if (pending > 0) {
-          await this.call("evm_mine", []);
-          this.stats.blocks++;
-          this.stats.transactions += pending;
-          mined = true;
-          this.options.onMined?.();
+          // The wait counts from the end of the last block, so a block period longer than it hides it entirely.
+          if ((this.options.inFlight?.() ?? 0) > 0 && Date.now() < this.#lastMinedAt + this.lingerMs) {
+            lingering = true;
+          } else {
+            const before = Date.now();
+            await this.call("evm_mine", []);
+            this.#lastMinedAt = Date.now();
+            this.#lastMineMs = this.#lastMinedAt - before;
+            this.stats.blocks++;
+            this.stats.transactions += pending;
+            mined = true;
+            this.options.onMined?.();
+          }
         }
         failures = 0;
       } catch (err) {
         // The node is down or restarting (EmbeddedNode restarts it); say so once, then keep trying quietly.
         if (failures++ === 0) this.options.log.warn({ err: (err as Error).message }, "block producer cannot reach the node; retrying");
       }
-      const wait = mined ? this.options.periodMs - (Date.now() - started) : failures > 0 ? 200 : this.pollMs;
+      const wait = mined ? this.options.periodMs - (Date.now() - started) : lingering ? LINGER_POLL_MS : failures > 0 ? 200 : this.pollMs;
       if (wait > 0) await this.sleep(wait);
+      if (lingering) this.stats.lingeredMs += Date.now() - started;
     }
   }
 
