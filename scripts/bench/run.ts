@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks,portal,cityyear]`
+ * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks,portal,cityyear]
+ *   [--part-deadline <seconds>]`
  *
  * Runs the benchmarks of issue 7 on this machine, prints readable tables and writes the JSON record (see
  * lib/report.ts for its shape). Everything runs on loopback, in throwaway directories, bounded in count and time.
@@ -23,7 +24,7 @@ import { runPortalBenchmark } from "./portal";
 import { runWebhookBenchmark } from "./webhooks";
 import { growthFindings } from "./lib/findings";
 import { stopEverything } from "./lib/cleanup";
-import { startBenchGateway, tail } from "./lib/gateway-system";
+import { runningGatewayLogs, startBenchGateway, tail } from "./lib/gateway-system";
 import { historyQueryBenchmark } from "./lib/history-query";
 import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
@@ -41,6 +42,12 @@ interface Plan {
   webhooks: { backlog: number; samples: number };
   portal: { datasets: number; samples: number };
   cityYear: CityYearOptions;
+  /**
+   * The longest any one part may take. A part past it ends the run: its error names the part and carries the last
+   * lines of every gateway still running, the processes are stopped, and the JSON is written with what was measured.
+   * A part that hangs then fails `npm test`'s smoke run with a reason instead of outliving the test's own timeout.
+   */
+  partDeadlineMs: number;
 }
 
 const SMOKE: Plan = {
@@ -53,6 +60,8 @@ const SMOKE: Plan = {
   webhooks: { backlog: 20, samples: 3 },
   portal: { datasets: 200, samples: 3 },
   cityYear: { datasets: 120, perCatalogue: 40, singles: 16, creditOperations: 16, fills: 4, sales: 4, probe: 8, probeClients: 4, loadProbe: 16, loadClients: 8 },
+  // Each part takes 1-25 s on an idle 2-core machine.
+  partDeadlineMs: 240_000,
 };
 
 const QUICK: Plan = {
@@ -65,6 +74,7 @@ const QUICK: Plan = {
   webhooks: { backlog: 60, samples: 10 },
   portal: { datasets: 5_000, samples: 10 },
   cityYear: { datasets: 2_000, perCatalogue: 200, singles: 100, creditOperations: 200, fills: 25, sales: 25, probe: 64, probeClients: 8, loadProbe: 256, loadClients: 64 },
+  partDeadlineMs: 900_000,
 };
 
 const FULL: Plan = {
@@ -79,6 +89,8 @@ const FULL: Plan = {
   portal: { datasets: 50_000, samples: 20 },
   // The year of issue 15: 50,000 datasets, 20,000 credit operations, 5,000 market fills and the licence sales.
   cityYear: { datasets: 50_000, perCatalogue: 200, singles: 1_000, creditOperations: 20_000, fills: 5_000, sales: 2_500, probe: 256, probeClients: 8, loadProbe: 1_024, loadClients: 64 },
+  // The full city year takes 25-30 min on a 2-core machine.
+  partDeadlineMs: 3 * 3_600_000,
 };
 
 const say = (line = "") => process.stdout.write(line + "\n");
@@ -92,9 +104,15 @@ async function main(): Promise<number> {
       smoke: { type: "boolean", default: false },
       out: { type: "string" },
       only: { type: "string" },
+      "part-deadline": { type: "string" },
     },
   });
-  const plan = values.smoke ? SMOKE : values.quick ? QUICK : FULL;
+  const plan = { ...(values.smoke ? SMOKE : values.quick ? QUICK : FULL) };
+  if (values["part-deadline"] !== undefined) {
+    const seconds = Number(values["part-deadline"]);
+    if (!(seconds > 0)) throw new Error(`--part-deadline takes a positive number of seconds, not "${values["part-deadline"]}"`);
+    plan.partDeadlineMs = seconds * 1000;
+  }
   const only = new Set((values.only?.split(",").map((s) => s.trim()).filter(Boolean) ?? BENCHMARKS) as BenchmarkName[]);
   for (const name of only) if (!BENCHMARKS.includes(name)) throw new Error(`unknown benchmark "${name}" (one of ${BENCHMARKS.join(", ")})`);
   const dataDir = path.resolve(process.env.DATA_DIR ?? ".data");
@@ -123,17 +141,51 @@ async function main(): Promise<number> {
     if (!only.has(name)) return undefined;
     const t0 = Date.now();
     try {
-      return await fn();
+      return await withinDeadline(label, plan.partDeadlineMs, fn());
     } catch (err) {
       const message = (err as Error).message ?? String(err);
       report.errors![name] = message;
       log(`${name}: FAILED: ${message.split("\n")[0]}`);
+      if (err instanceof PartOverdue) {
+        say(message);
+        throw err;
+      }
       return undefined;
     } finally {
       log(`${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   };
 
+  try {
+    await runParts(plan, only, report, attempt);
+  } catch (err) {
+    if (!(err instanceof PartOverdue)) throw err;
+    // The overdue part is abandoned where it stands: stop what it started, give it a moment to notice (a gateway
+    // it was still starting is then stopped as soon as it registers), and write down what the others measured.
+    await stopEverything();
+    await Promise.race([err.work.catch(() => undefined), new Promise((r) => setTimeout(r, 30_000))]);
+    await stopEverything();
+  }
+
+  for (const [name, message] of Object.entries(report.errors ?? {})) {
+    const key = (name === "cityyear" ? "cityYear" : name) as Exclude<BenchmarkName, "cityyear"> | "cityYear";
+    if (isSkipped(report[key])) report[key] = skipped(`failed: ${message.split("\n")[0]}`);
+  }
+  report.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+
+  printTables(report);
+  const problems = validateReport(report);
+  if (problems.length) say(`\nthe record does not match its shape: ${problems.join("; ")}`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  say(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average at end ${report.machine.loadAverageAtEnd.join(" ")}; JSON written to ${out}`);
+  return problems.length || Object.keys(report.errors ?? {}).length ? 1 : 0;
+}
+
+type Attempt = <T>(name: BenchmarkName, fn: () => Promise<T>, label?: string) => Promise<T | undefined>;
+
+/** Runs the selected parts one after another, recording each result (or error) in `report`. */
+async function runParts(plan: Plan, only: Set<BenchmarkName>, report: BenchReport, attempt: Attempt): Promise<void> {
   if (only.has("portal")) {
     // The portal measured is the one `npm start` would serve: rebuilt first if its sources changed since the last build.
     const built = spawnSync(process.execPath, [path.join(__dirname, "..", "build-portal-if-changed.js")], { stdio: "inherit" });
@@ -216,19 +268,37 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const [name, message] of Object.entries(report.errors ?? {})) {
-    const key = (name === "cityyear" ? "cityYear" : name) as Exclude<BenchmarkName, "cityyear"> | "cityYear";
-    if (isSkipped(report[key])) report[key] = skipped(`failed: ${message.split("\n")[0]}`);
-  }
-  report.machine.loadAverageAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
+}
 
-  printTables(report);
-  const problems = validateReport(report);
-  if (problems.length) say(`\nthe record does not match its shape: ${problems.join("; ")}`);
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
-  say(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average at end ${report.machine.loadAverageAtEnd.join(" ")}; JSON written to ${out}`);
-  return problems.length || Object.keys(report.errors ?? {}).length ? 1 : 0;
+/** A part that ran past `Plan.partDeadlineMs`; `work` is the part, abandoned but perhaps still running. */
+class PartOverdue extends Error {
+  constructor(
+    message: string,
+    readonly work: Promise<unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** `work`, or a PartOverdue naming the part and what the running gateways logged last, once `ms` have passed. */
+function withinDeadline<T>(label: string, ms: number, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const files = runningGatewayLogs();
+      const logs = files.length ? files.map((file) => `\n--- last lines of ${file} ---\n${tail(file, 40)}`).join("") : " (no gateway running)";
+      reject(new PartOverdue(`${label} did not finish within ${ms / 1000} s (Plan.partDeadlineMs); the run stops here${logs}`, work));
+    }, ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
 }
 
 function machineInfo(plan: Plan["name"]): Machine {

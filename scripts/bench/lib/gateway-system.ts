@@ -45,8 +45,24 @@ export interface BenchGateway {
   stop(): Promise<void>;
 }
 
+/** The log files of the gateways started and not yet stopped (a part that hangs reports their last lines). */
+const running = new Set<string>();
+
+export function runningGatewayLogs(): string[] {
+  return [...running];
+}
+
 export async function startBenchGateway(options: { importKeysFor: string[] }): Promise<BenchGateway> {
   const dataDir = tempDataDir("cal-bench-gw-");
+  const logFile = path.join(dataDir, "gateway.log");
+  // The process the interrupt stops (a new one after `restart`).
+  const live: { gw?: GatewayProcess } = {};
+  // Registered before anything is written, so that an interrupted start leaves nothing behind either.
+  const release = onInterrupt(async () => {
+    running.delete(logFile);
+    await live.gw?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
   const password = crypto.randomBytes(24).toString("base64url");
   const keystore = await Keystore.open({ dir: path.join(dataDir, "keystore"), password, scryptN: 1024, log: pino({ level: "silent" }) });
   const wallets: Record<string, Wallet> = {};
@@ -56,7 +72,6 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
   const chainPort = await freePort();
   const home = path.join(dataDir, "home");
   fs.mkdirSync(home);
-  const logFile = path.join(dataDir, "gateway.log");
   const spawnGateway = () =>
     new GatewayProcess(dataDir, port, chainPort, {
       baseEnv: {},
@@ -70,17 +85,15 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
       // BENCH_PROFILE_DIR=<dir>: the gateway writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
       nodeArgs: process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DIR)}`] : [],
     });
-  let gw = spawnGateway();
-  const release = onInterrupt(async () => {
-    await gw.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  let gw = (live.gw = spawnGateway());
+  running.add(logFile);
   try {
     await gw.ready(180_000);
   } catch (err) {
     const message = `${(err as Error).message}\n${tail(logFile)}`;
     await gw.cleanup();
     fs.rmSync(dataDir, { recursive: true, force: true });
+    running.delete(logFile);
     release();
     throw new Error(message);
   }
@@ -132,11 +145,12 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
       await gw.stop();
       if (options.dropIndex) for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dataDir, `index.db${suffix}`), { force: true });
       const started = performance.now();
-      gw = spawnGateway();
+      gw = live.gw = spawnGateway();
       await gw.ready(600_000);
       return performance.now() - started;
     },
     async stop() {
+      running.delete(logFile);
       provider.destroy();
       await gw.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -146,9 +160,9 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
 }
 
 /** The last lines of the gateway's log: what a failed benchmark part reports beside its own error. */
-export function tail(file: string): string {
+export function tail(file: string, lines = 15): string {
   try {
-    return fs.readFileSync(file, "utf8").split("\n").slice(-15).join("\n");
+    return fs.readFileSync(file, "utf8").split("\n").slice(-lines).join("\n");
   } catch {
     return "";
   }

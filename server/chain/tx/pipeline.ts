@@ -253,7 +253,8 @@ export class TxPipeline {
           await sendRawTransaction(this.deps.provider, tx.raw);
           this.deps.outbox.markSent(p.ids[i], Date.now());
         } catch (err) {
-          if (isAlreadyKnown(err)) {
+          if (isAlreadyKnown(err) || (isNonceTooLow(err) && (await this.nodeHas(tx.hash)))) {
+            // The node has these very bytes: the tracker sent them again first (a long pass, or after a restart).
             this.deps.outbox.markSent(p.ids[i], Date.now());
           } else if (isChainUnreachable(err)) {
             // Accepted all the same: the outbox has them and the tracker sends them when the node is back.
@@ -269,6 +270,11 @@ export class TxPipeline {
       p.job.resolve({ submissionId: p.job.submissionId, deferred });
     }
     return retry;
+  }
+
+  /** Whether the node knows the transaction (in its pool or mined); a node that cannot say counts as not. */
+  private async nodeHas(hash: string): Promise<boolean> {
+    return (await this.deps.provider.getTransaction(hash).catch(() => null)) !== null;
   }
 
   private async sign(job: BatchJob, first: number): Promise<SignedTx[]> {

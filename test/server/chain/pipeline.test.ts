@@ -176,6 +176,25 @@ describe("transaction pipeline", function () {
       expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(4);
     });
 
+    it("a send answered 'nonce too low' for bytes the node already has (sent again by the tracker first) counts as sent", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const chain = flaky(ethers.provider);
+      const stack = track(stackOn(db, chain.provider));
+      await submit(stack, wallet, 0);
+      const sendsBefore = chain.sends;
+      chain.alreadySent = (nth) => nth === sendsBefore + 2;
+      const answers = await Promise.all([1, 2, 3].map((n) => submit(stack, wallet, n)));
+      chain.alreadySent = undefined;
+      expect(answers.map((a) => nonceOf(stack, a.submissionId))).to.deep.equal([1, 2, 3]);
+      for (const a of answers) expect((await stack.pipeline.waitFor(a.submissionId, 10_000))!.status).to.equal("mined");
+      expect((db.prepare("SELECT COUNT(*) AS n FROM action_log WHERE status = 502").get() as { n: number }).n).to.equal(0);
+      // The counter was not taken back: the next write follows on.
+      const next = await submit(stack, wallet, 4);
+      expect(nonceOf(stack, next.submissionId)).to.equal(4);
+      expect((await stack.pipeline.waitFor(next.submissionId, 10_000))!.status).to.equal("mined");
+      expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(5);
+    });
+
     it("when the node goes away mid-pass, the rest of the pass is accepted and sent by the tracker later", async function () {
       const wallet = new Wallet(Wallet.createRandom().privateKey);
       const chain = flaky(ethers.provider);
