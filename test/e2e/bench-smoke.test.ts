@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ROOT, tempDataDir } from "./helpers/processes";
@@ -11,7 +10,7 @@ import { ROOT, tempDataDir } from "./helpers/processes";
  * benchmark still runs to the end with an empty `errors`, so a change that breaks it fails `npm test`.
  */
 /** Runs `scripts/bench/run.ts` with `args` in DATA_DIR `dir`; answers its exit code and output. */
-function runBench(args: string[], dir: string): Promise<{ code: number | null; output: string }> {
+function runBench(args: string[], dir: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -19,7 +18,7 @@ function runBench(args: string[], dir: string): Promise<{ code: number | null; o
       // A part that hangs ends the run by itself (Plan.partDeadlineMs, 240 s at smoke size) with its reason; should
       // the runner itself hang, SIGTERM (it stops what it started) comes before the test's own timeout, so the
       // output still says where it stood.
-      { cwd: ROOT, env: { ...process.env, DATA_DIR: dir }, maxBuffer: 64 * 1024 * 1024, timeout: 14 * 60_000, killSignal: "SIGTERM" },
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dir, ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 14 * 60_000, killSignal: "SIGTERM" },
       (_err, stdout, stderr) => resolve({ code: child.exitCode, output: `${stdout}\n${stderr}` }),
     );
   });
@@ -31,19 +30,20 @@ describe("npm run bench -- --smoke (real processes, embedded anvil)", function (
   it("a part past its deadline ends the run: its error names it, the processes it started are stopped, the JSON is written", async function () {
     const dir = tempDataDir("cal-bench-deadline-");
     const out = path.join(dir, "bench.json");
-    const gatewayDirs = () => new Set(fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("cal-bench-gw-")));
-    const before = gatewayDirs();
+    // The run's temporary directories go under a folder of this test's own (os.tmpdir() follows TMPDIR), so that what
+    // other processes on the machine create meanwhile is not counted.
+    const tmp = path.join(dir, "tmp");
+    fs.mkdirSync(tmp);
     try {
       // Starting the gateway takes several seconds: one second is past it on any machine.
-      const { code, output } = await runBench(["--smoke", "--only", "catalogue", "--part-deadline", "1", "--out", out], dir);
+      const { code, output } = await runBench(["--smoke", "--only", "catalogue", "--part-deadline", "1", "--out", out], dir, { TMPDIR: tmp });
       expect(code, output.slice(-3_000)).to.equal(1);
       const report = JSON.parse(fs.readFileSync(out, "utf8"));
       expect(report.errors.catalogue).to.match(/^system start \(npm start\) did not finish within 1 s/);
       expect(report.catalogue.skipped).to.match(/^failed: system start/);
       // Whatever the part had started (its DATA_DIR, the gateway and node it was starting) is stopped and removed,
       // even a gateway it spawned after the deadline.
-      const left = [...gatewayDirs()].filter((d) => !before.has(d));
-      expect(left, output.slice(-3_000)).to.deep.equal([]);
+      expect(fs.readdirSync(tmp).filter((d) => d.startsWith("cal-bench-")), output.slice(-3_000)).to.deep.equal([]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
