@@ -91,14 +91,18 @@ export function eventRoutes(routes: RouteBuilder, s: GatewayServices): void {
     summary: "The event feed by offset (the same entries webhooks receive)",
     description:
       "Entries after `after`, oldest first, filtered and limited to what the caller's read scopes show. Continue with " +
-      "`after=next`; `next` also moves past entries that did not match, so a sparse filter never stalls.",
+      "`after=next`; `next` also moves past entries that did not match, so a sparse filter never stalls. With `epoch` " +
+      "(from an earlier page) a renumbered feed is refused (409 FEED_RENUMBERED) rather than read from a wrong offset; " +
+      "`afterBlock` with `afterBlockHash` (those of the last event processed) resume by chain position in any numbering.",
     tags: ["events"],
     scope: SCOPE.EVENTS_READ,
     query: EventsQuery,
     success: { status: 200, description: "A page of the feed", schema: EventPage },
-    errors: [],
+    errors: [409, 503],
     handler: async ({ query, principal }) => {
-      const page = s.events.read(query.after ?? 0, { limit: query.limit, filter: pickFilter(query), scopes: principal.scopes });
+      checkStart(query, query.after !== undefined ? "after" : undefined);
+      const from = s.events.startAfter(query, () => 0);
+      const page = s.events.read(from, { limit: query.limit, filter: pickFilter(query), scopes: principal.scopes });
       return { status: 200, body: { ...page, head: s.events.head(), epoch: s.events.epoch() } };
     },
   });
@@ -111,19 +115,35 @@ export function eventRoutes(routes: RouteBuilder, s: GatewayServices): void {
     description:
       "Each entry is an SSE message with `id: <offset>`, `event: event` (or `removed`) and the `FeedItem` as JSON " +
       "`data`. A reconnecting client sends `Last-Event-ID` and resumes right after it; without it the stream starts " +
-      "after `after`, or with new events. A comment line (`: heartbeat`) is sent every 15 s when idle.",
+      "after `after`, after the block `afterBlock` with `afterBlockHash`, or with new events. With `epoch`, an offset " +
+      "of another numbering (the index was rebuilt) is refused 409 FEED_RENUMBERED before the stream opens. A comment " +
+      "line (`: heartbeat`) is sent every 15 s when idle.",
     tags: ["events"],
     scope: SCOPE.EVENTS_READ,
     query: StreamQuery,
     stream: { contentType: "text/event-stream" },
     success: { status: 200, description: "An endless stream of events (text/event-stream); `data` is a FeedItem", schema: FeedItem },
-    errors: [],
+    errors: [409, 503],
     handler: async ({ query, principal }, req, res) => {
-      const resumeFrom = lastEventId(req) ?? query.after ?? s.events.head();
+      checkStart(query, query.after !== undefined ? "after" : undefined);
+      // A reconnecting EventSource sends Last-Event-ID to the same URL: the offset it had wins over the URL's start.
+      const reconnected = lastEventId(req);
+      const resumeFrom =
+        reconnected !== undefined ? s.events.startAfter({ after: reconnected, epoch: query.epoch }, () => reconnected) : s.events.startAfter(query, () => s.events.head());
       await stream(s, req, res, { after: resumeFrom, filter: pickFilter(query), principal });
       return { status: 200, body: null };
     },
   });
+}
+
+/** A chain position is a block and its hash, given together, and not beside an offset. */
+function checkStart(query: { afterBlock?: number; afterBlockHash?: string }, offset: string | undefined): void {
+  const issues: { path: string; message: string; code: string }[] = [];
+  if ((query.afterBlock === undefined) !== (query.afterBlockHash === undefined)) {
+    issues.push({ path: query.afterBlock === undefined ? "afterBlock" : "afterBlockHash", message: "afterBlock and afterBlockHash go together", code: "custom" });
+  }
+  if (offset && query.afterBlock !== undefined) issues.push({ path: offset, message: `give either ${offset} or afterBlock with afterBlockHash`, code: "custom" });
+  if (issues.length > 0) throw new ValidationError("query", issues);
 }
 
 function lastEventId(req: Request): number | undefined {

@@ -67,6 +67,7 @@ function human(value: unknown, key: string, param: AbiParam | undefined, dataset
 export function formatEvent(e: IndexedEvent, directory: OrgDirectory) {
   return {
     blockNumber: e.blockNumber,
+    blockHash: e.blockHash,
     timestamp: new Date(e.timestamp * 1000).toISOString(),
     transactionHash: e.txHash,
     logIndex: e.logIndex,

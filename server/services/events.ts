@@ -1,6 +1,7 @@
 import { encodeBytes32String } from "ethers";
 import type Database from "better-sqlite3";
 import { feedEpoch, feedHead, feedMark, readFeed, resumeOffset, subjectEventsIn, type FeedEntry, type FeedMark } from "../indexer/queries/feed";
+import { ApiError, ConflictError } from "../errors";
 import { idHex } from "./datasets";
 import { formatEvent, type FormattedEvent } from "./event-format";
 import type { OrgDirectory } from "./org-directory";
@@ -66,6 +67,14 @@ export function describeFilter(filter: EventFilter, directory: OrgDirectory): Re
   return out;
 }
 
+/** Where a reader starts: after an offset of a numbering it names, or after a block it has seen (a chain position). */
+export interface FeedStart {
+  after?: number;
+  epoch?: string;
+  afterBlock?: number;
+  afterBlockHash?: string;
+}
+
 /** The gateway's event feed: every indexed event and every removal, by offset, filtered and limited to what a reader may see. */
 export class EventFeed {
   constructor(
@@ -90,6 +99,39 @@ export class EventFeed {
   /** The offset of this numbering at which a cursor `mark`ed in another resumes (null: the index is not there yet). */
   resume(mark: FeedMark | null): { offset: number; exact: boolean } | null {
     return resumeOffset(this.db, mark);
+  }
+
+  /**
+   * The offset a reader starts after. By chain position (`afterBlock` with its hash, from the last event it processed):
+   * just before the first event of a later block, in whatever numbering the feed has now. By offset: refused when the
+   * reader names another numbering than the feed's (the index was rebuilt, so the offset means something else here).
+   * `otherwise` gives the start when the reader names neither.
+   */
+  startAfter(start: FeedStart, otherwise: () => number): number {
+    if (start.afterBlock !== undefined && start.afterBlockHash !== undefined) {
+      const mark = { block: start.afterBlock, blockHash: start.afterBlockHash.toLowerCase() };
+      const resumed = this.resume(mark);
+      if (!resumed) {
+        throw new ApiError(503, "INDEX_BEHIND", `The index has not reached block ${mark.block} yet; try again shortly`, { afterBlock: mark.block });
+      }
+      if (!resumed.exact) {
+        throw new ConflictError(
+          "BLOCK_NOT_ON_CHAIN",
+          `No indexed event is in block ${mark.block} with hash ${mark.blockHash}: the chain replaced that block (resume from an earlier event, or from the beginning), or none of its events were read here`,
+          { afterBlock: mark.block, afterBlockHash: mark.blockHash },
+        );
+      }
+      return resumed.offset;
+    }
+    const epoch = this.epoch();
+    if (start.epoch !== undefined && start.epoch !== epoch) {
+      throw new ConflictError(
+        "FEED_RENUMBERED",
+        "The feed was numbered afresh (the index was rebuilt from the chain): offsets of the epoch given mean something else here. Resume with afterBlock and afterBlockHash of the last event processed",
+        { epoch, given: start.epoch },
+      );
+    }
+    return start.after ?? otherwise();
   }
 
   /**

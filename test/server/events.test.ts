@@ -108,6 +108,53 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
         await expectError(as("AUDITOR").get(`/v1/events?after=${bad}`), 400, "VALIDATION_FAILED");
       }
     });
+
+    describe("resuming: epoch and chain position", function () {
+      const registeredEvent = async (id: string) => {
+        const items = (await as("AUDITOR").get(`/v1/events?after=0&limit=500&dataset=${id}&event=DatasetRegistered`).expect(200)).body.items;
+        expect(items).to.have.length(1);
+        return items[0] as { id: number; blockNumber: number; blockHash: string };
+      };
+
+      it("afterBlock with afterBlockHash start with the first event of a later block, whatever the offsets", async function () {
+        const first = await registeredEvent(await register());
+        const second = await registeredEvent(await register());
+        expect(second.blockNumber).to.be.greaterThan(first.blockNumber);
+        const page = (await as("AUDITOR").get(`/v1/events?afterBlock=${first.blockNumber}&afterBlockHash=${first.blockHash}&limit=500`).expect(200)).body;
+        // Nothing of the block given, everything after it: the page starts at the first entry past that block.
+        expect(page.items.every((e: { blockNumber: number }) => e.blockNumber > first.blockNumber)).to.equal(true);
+        const ofFirstBlock = (await allEvents("")).filter((e) => (e as unknown as { blockNumber: number }).blockNumber === first.blockNumber);
+        expect(page.items[0].id).to.equal(Math.max(...ofFirstBlock.map((e) => e.id)) + 1);
+        expect(page.items.map((e: { id: number }) => e.id)).to.include(second.id);
+        // A block hash in capitals is the same block.
+        const upper = (await as("AUDITOR").get(`/v1/events?afterBlock=${first.blockNumber}&afterBlockHash=0x${first.blockHash.slice(2).toUpperCase()}`).expect(200)).body;
+        expect(upper.items[0].id).to.equal(page.items[0].id);
+      });
+
+      it("with the feed's epoch, an offset reads as before; with another, 409 FEED_RENUMBERED names the feed's epoch", async function () {
+        const { epoch, head: now } = (await as("AUDITOR").get("/v1/events?limit=1").expect(200)).body;
+        expect(epoch).to.match(/^[0-9a-f]{32}$/);
+        const same = (await as("AUDITOR").get(`/v1/events?after=${now - 1}&epoch=${epoch}`).expect(200)).body;
+        expect(same.items.map((e: { id: number }) => e.id)).to.deep.equal([now]);
+        const other = epoch.replace(/^./, (c: string) => (c === "0" ? "1" : "0"));
+        const res = await expectError(as("AUDITOR").get(`/v1/events?after=${now - 1}&epoch=${other}`), 409, "FEED_RENUMBERED");
+        expect(res.body.error.details).to.deep.equal({ epoch, given: other });
+      });
+
+      it("refuses a half or doubled position, a malformed epoch, an unknown block hash and a block the index has not reached", async function () {
+        const event = await registeredEvent(await register());
+        await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${event.blockNumber}`), 400, "VALIDATION_FAILED");
+        await expectError(as("AUDITOR").get(`/v1/events?afterBlockHash=${event.blockHash}`), 400, "VALIDATION_FAILED");
+        await expectError(as("AUDITOR").get(`/v1/events?after=1&afterBlock=${event.blockNumber}&afterBlockHash=${event.blockHash}`), 400, "VALIDATION_FAILED");
+        for (const bad of ["XYZ", "5D0C3AB1F4E2467F9A3C2B7D8E9F0A1B", "5d0c3ab1f4e2467f9a3c2b7d8e9f0a1"]) {
+          await expectError(as("AUDITOR").get(`/v1/events?after=1&epoch=${bad}`), 400, "VALIDATION_FAILED");
+        }
+        const wrong = await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${event.blockNumber}&afterBlockHash=0x${"ab".repeat(32)}`), 409, "BLOCK_NOT_ON_CHAIN");
+        expect(wrong.body.error.details).to.deep.equal({ afterBlock: event.blockNumber, afterBlockHash: `0x${"ab".repeat(32)}` });
+        const ahead = await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${event.blockNumber + 1000}&afterBlockHash=${event.blockHash}`), 503, "INDEX_BEHIND");
+        expect(ahead.body.error.details).to.deep.equal({ afterBlock: event.blockNumber + 1000 });
+      });
+    });
   });
 
   describe("subscriptions", function () {
@@ -310,6 +357,27 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
       expect(resumed.messages.map((m) => m.id)).to.deep.equal(expected);
     });
 
+    it("resumes a Last-Event-ID of the feed's epoch; one of another epoch is refused 409 before the stream opens", async function () {
+      const { epoch } = (await as("AUDITOR").get("/v1/events?limit=1").expect(200)).body;
+      const from = await head();
+      await register();
+      const resumed = await follow(`/v1/events/stream?event=DatasetRegistered&epoch=${epoch}`, { "Last-Event-ID": String(from) }, (m) => m.length >= 1);
+      expect(resumed.messages[0].id).to.be.greaterThan(from);
+      const other = epoch.replace(/^./, (c: string) => (c === "0" ? "1" : "0"));
+      const refused = await request(gw.app).get(`/v1/events/stream?epoch=${other}`).set({ ...gw.auth("AUDITOR"), "Last-Event-ID": String(from) });
+      expect(refused.status).to.equal(409);
+      expect(refused.body.error).to.include({ code: "FEED_RENUMBERED" });
+    });
+
+    it("starts after a block given by afterBlock and afterBlockHash", async function () {
+      await register();
+      const last = (await allEvents("event=DatasetRegistered")).at(-1) as unknown as { id: number; blockNumber: number; blockHash: string };
+      await register();
+      const next = await follow(`/v1/events/stream?event=DatasetRegistered&afterBlock=${last.blockNumber}&afterBlockHash=${last.blockHash}`, {}, (m) => m.length >= 1);
+      expect(next.messages[0].id).to.be.greaterThan(last.id);
+      expect(JSON.parse(next.messages[0].data!).blockNumber).to.be.greaterThan(last.blockNumber);
+    });
+
     it("refuses a Last-Event-ID that is not an offset", async function () {
       const res = await request(gw.app).get("/v1/events/stream").set({ ...gw.auth("AUDITOR"), "Last-Event-ID": "0x10" });
       expect(res.status).to.equal(400);
@@ -356,7 +424,9 @@ describe("webhooks across an index rebuild (the feed renumbered)", function () {
     const sub = (await post(first, "DATA-OFFICE", "/v1/subscriptions", { url: `http://127.0.0.1:${port}/`, secret: SECRET, filter: { contract: "DataAssetRegistry" } }).expect(201)).body;
     const before = await register(first);
     await until("the delivery before the rebuild", () => received(before));
-    const oldHead = (await get(first, "AUDITOR", "/v1/events?limit=1").expect(200)).body.head as number;
+    const { head: oldHead, epoch: oldEpoch } = (await get(first, "AUDITOR", "/v1/events?limit=1").expect(200)).body as { head: number; epoch: string };
+    // What a pull reader last processed: the newest event before the rebuild.
+    const lastSeen = (await get(first, "AUDITOR", `/v1/events?after=${oldHead - 1}`).expect(200)).body.items[0] as { blockNumber: number; blockHash: string };
 
     // The index is deleted and rebuilt from the chain: the lost branch's entries are not numbered again.
     await first.stop();
@@ -367,6 +437,15 @@ describe("webhooks across an index rebuild (the feed renumbered)", function () {
     const after = await register(second);
     await until("the delivery after the rebuild", () => received(after));
     expect((await get(second, "AUDITOR", "/v1/events?limit=1").expect(200)).body.head).to.be.lessThan(oldHead + 2);
+
+    // A pull reader that kept its offset and the epoch is told of the renumbering, and resumes by chain position.
+    const stale = await get(second, "AUDITOR", `/v1/events?after=${oldHead}&epoch=${oldEpoch}`);
+    expect(stale.status).to.equal(409);
+    expect(stale.body.error).to.include({ code: "FEED_RENUMBERED" });
+    expect(stale.body.error.details.epoch).to.not.equal(oldEpoch);
+    const resumed = (await get(second, "AUDITOR", `/v1/events?afterBlock=${lastSeen.blockNumber}&afterBlockHash=${lastSeen.blockHash}&limit=500&contract=DataAssetRegistry`).expect(200)).body;
+    const resumedIds = resumed.items.filter((e: { event: string }) => e.event === "DatasetRegistered").map((e: { args: { id: string } }) => e.args.id);
+    expect(resumedIds).to.deep.equal([after]);
 
     const state = (await get(second, "DATA-OFFICE", `/v1/subscriptions/${sub.id}`).expect(200)).body;
     expect(state.lastDelivery.error).to.equal(null);

@@ -28,6 +28,7 @@ export const AuditEventsQuery = z
 export const AuditEvent = z
   .object({
     blockNumber: z.number().int(),
+    blockHash: z.string().openapi({ description: "The block's hash: with blockNumber, a chain position to resume the event feed from (afterBlock, afterBlockHash)" }),
     timestamp: z.string().openapi({ description: "The block's time (ISO 8601)" }),
     transactionHash: z.string(),
     logIndex: z.number().int(),

@@ -100,10 +100,30 @@ export const FeedItem = AuditEvent.extend({
   removed: z.boolean().openapi({ description: "true: a reorganisation of the chain removed this event (announced before the events that replace it)" }),
 }).openapi("FeedItem");
 
+/** Where a reader resumes: by offset in a known numbering (`epoch`), or by chain position after a renumbering. */
+const resumeFields = {
+  epoch: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/, "a feed epoch: 32 lowercase hex digits, as EventPage.epoch gives it")
+    .optional()
+    .openapi({
+      description:
+        "The numbering the offset (`after`, or Last-Event-ID) belongs to. If the feed now has another (the index was rebuilt), the " +
+        "request is refused 409 FEED_RENUMBERED instead of reading from an offset that means something else here",
+      example: "5d0c3ab1f4e2467f9a3c2b7d8e9f0a1b",
+    }),
+  afterBlock: Offset.optional().openapi({
+    description: "Resume by chain position: the `blockNumber` of the last event processed (with `afterBlockHash`; not with `after`)",
+    example: "1200",
+  }),
+  afterBlockHash: Bytes32.optional().openapi({ description: "The `blockHash` of that event: the entries start with the first event of a later block" }),
+};
+
 export const EventsQuery = z
   .strictObject({
     ...filterFields,
     after: Offset.optional().openapi({ description: "Entries after this offset (default 0: from the beginning)" }),
+    ...resumeFields,
     limit: pageLimit(500, 100),
   })
   .openapi("EventsQuery");
@@ -116,7 +136,8 @@ export const EventPage = z
     epoch: z.string().openapi({
       description:
         "The feed's numbering. A rebuilt index numbers its feed afresh: offsets kept from another epoch mean nothing here, " +
-        "so a reader that sees it change resumes by chain position (`blockNumber`), as webhook subscriptions do",
+        "so a reader that sees it change resumes by chain position (`afterBlock` and `afterBlockHash` of the last event it " +
+        "processed), as webhook subscriptions do. Pass it back as `epoch` with `after` to be told of a renumbering",
     }),
   })
   .openapi("EventPage");
@@ -125,6 +146,7 @@ export const StreamQuery = z
   .strictObject({
     ...filterFields,
     after: Offset.optional().openapi({ description: "Start after this offset when there is no Last-Event-ID header (default: from now on)" }),
+    ...resumeFields,
   })
   .openapi("EventStreamQuery");
 
