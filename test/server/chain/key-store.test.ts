@@ -1,13 +1,13 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { Keystore } from "../../../server/chain/key-store";
 import { createLogger } from "../../../server/logger";
+import { tempDir } from "../helpers/temp-dir";
 
 describe("keystore", function () {
   const log = createLogger("silent");
-  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), "cal-keystore-"));
+  const dir = () => tempDir("cal-keystore-");
 
   it("keeps each key encrypted in its own 0600 file and unlocks them all at start", async function () {
     const where = dir();

@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -11,6 +9,7 @@ import { createLogger } from "../../../server/logger";
 import { ChainRejectedError } from "../../../server/errors";
 import { flaky } from "../helpers/flaky-provider";
 import { TEST_ENV } from "../helpers/gateway";
+import { tempDir } from "../helpers/temp-dir";
 
 /** Settles every promise and answers each outcome, so a test can look at refusals beside successes. */
 async function outcomes<T>(promises: Promise<T>[]) {
@@ -28,7 +27,7 @@ describe("transaction pipeline", function () {
   let db: Db;
   const stacks: TxStack[] = [];
   beforeEach(function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "cal-pipeline-"));
+    dir = tempDir("cal-pipeline-");
     db = openDatabase(path.join(dir, "gateway.db"));
   });
   afterEach(async function () {

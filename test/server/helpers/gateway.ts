@@ -1,5 +1,3 @@
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { ethers } from "hardhat";
 import type { Express } from "express";
@@ -18,6 +16,7 @@ import { openDatabase, type Db } from "../../../server/db/connection";
 import { openIndexDatabase } from "../../../server/indexer/gateway-index";
 import { createLogger } from "../../../server/logger";
 import { responseChecker } from "./openapi-check";
+import { tempDir } from "./temp-dir";
 
 export const TEST_ENV = {
   KEYSTORE_PASSWORD: "test-keystore-password",
@@ -55,7 +54,7 @@ export interface TestGateway {
 export async function startTestGateway(
   options: { env?: Record<string, string>; dataDir?: string; provider?: Provider; logTo?: DestinationStream; adminApiKey?: string } = {},
 ): Promise<TestGateway> {
-  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "cal-gateway-"));
+  const dataDir = options.dataDir ?? tempDir("cal-gateway-");
   const config = loadConfig({ ...TEST_ENV, DATA_DIR: dataDir, ...options.env });
   const log = createLogger(config.LOG_LEVEL, options.logTo);
   const provider = options.provider ?? ethers.provider;
