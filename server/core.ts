@@ -211,7 +211,7 @@ export function createServices(options: {
   const carbon = new CarbonService(contracts, stack.pipeline, participants, directory, carbonReader, stack.operations);
   const approvals = new MarketApprovals(contracts, stack.pipeline, stack.operations);
   const market = new MarketService(contracts, stack.pipeline, participants, directory, approvals, marketReader, stack.operations);
-  const events = new EventFeed(index.db, directory);
+  const events = new EventFeed(index.db, directory, provider);
   const subscriptionsRepo = new SubscriptionsRepository(stack.db, keystore.secretBox("webhook-secrets"));
   const webhooks = new WebhookDispatcher(subscriptionsRepo, repos.apiKeys, events, componentLogger(log, "webhooks"), {
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,

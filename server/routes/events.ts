@@ -101,7 +101,7 @@ export function eventRoutes(routes: RouteBuilder, s: GatewayServices): void {
     errors: [409, 503],
     handler: async ({ query, principal }) => {
       checkStart(query, query.after !== undefined ? "after" : undefined);
-      const from = s.events.startAfter(query, () => 0);
+      const from = await s.events.startAfter(query, () => 0);
       const page = s.events.read(from, { limit: query.limit, filter: pickFilter(query), scopes: principal.scopes });
       return { status: 200, body: { ...page, head: s.events.head(), epoch: s.events.epoch() } };
     },
@@ -129,7 +129,7 @@ export function eventRoutes(routes: RouteBuilder, s: GatewayServices): void {
       // A reconnecting EventSource sends Last-Event-ID to the same URL: the offset it had wins over the URL's start.
       const reconnected = lastEventId(req);
       const resumeFrom =
-        reconnected !== undefined ? s.events.startAfter({ after: reconnected, epoch: query.epoch }, () => reconnected) : s.events.startAfter(query, () => s.events.head());
+        reconnected !== undefined ? await s.events.startAfter({ after: reconnected, epoch: query.epoch }, () => reconnected) : await s.events.startAfter(query, () => s.events.head());
       await stream(s, req, res, { after: resumeFrom, filter: pickFilter(query), principal });
       return { status: 200, body: null };
     },

@@ -1,7 +1,8 @@
 import { encodeBytes32String } from "ethers";
 import type Database from "better-sqlite3";
 import { feedEpoch, feedHead, feedMark, readFeed, resumeOffset, subjectEventsIn, type FeedEntry, type FeedMark } from "../indexer/queries/feed";
-import { ApiError, ConflictError } from "../errors";
+import { isChainUnreachable } from "../chain/chain-errors";
+import { ApiError, ChainUnavailableError, ConflictError } from "../errors";
 import { idHex } from "./datasets";
 import { formatEvent, type FormattedEvent } from "./event-format";
 import type { OrgDirectory } from "./org-directory";
@@ -80,6 +81,8 @@ export class EventFeed {
   constructor(
     private readonly db: Database.Database,
     private readonly directory: OrgDirectory,
+    /** The chain, to tell a block the index has not reached yet from one that does not exist. */
+    private readonly chain?: { getBlock(block: number): Promise<{ hash: string | null } | null> },
   ) {}
 
   head(): number {
@@ -107,17 +110,19 @@ export class EventFeed {
    * reader names another numbering than the feed's (the index was rebuilt, so the offset means something else here).
    * `otherwise` gives the start when the reader names neither.
    */
-  startAfter(start: FeedStart, otherwise: () => number): number {
+  async startAfter(start: FeedStart, otherwise: () => number): Promise<number> {
     if (start.afterBlock !== undefined && start.afterBlockHash !== undefined) {
       const mark = { block: start.afterBlock, blockHash: start.afterBlockHash.toLowerCase() };
       const resumed = this.resume(mark);
-      if (!resumed) {
+      // Not indexed yet: worth waiting for (503) only if the chain has that very block; otherwise the position is wrong.
+      const behind = !resumed && (await this.onChain(mark));
+      if (behind) {
         throw new ApiError(503, "INDEX_BEHIND", `The index has not reached block ${mark.block} yet; try again shortly`, { afterBlock: mark.block });
       }
-      if (!resumed.exact) {
+      if (!resumed || !resumed.exact) {
         throw new ConflictError(
           "BLOCK_NOT_ON_CHAIN",
-          `No indexed event is in block ${mark.block} with hash ${mark.blockHash}: the chain replaced that block (resume from an earlier event, or from the beginning), or none of its events were read here`,
+          `No indexed event is in block ${mark.block} with hash ${mark.blockHash}: the chain does not have that block (it was replaced: resume from an earlier event, or from the beginning), or none of its events were read here`,
           { afterBlock: mark.block, afterBlockHash: mark.blockHash },
         );
       }
@@ -132,6 +137,19 @@ export class EventFeed {
       );
     }
     return start.after ?? otherwise();
+  }
+
+  /** Whether the chain's block at that height has that hash (a chain that cannot be reached: ChainUnavailableError). */
+  private async onChain(mark: FeedMark): Promise<boolean> {
+    if (!this.chain) return false;
+    let block: { hash: string | null } | null;
+    try {
+      block = await this.chain.getBlock(mark.block);
+    } catch (err) {
+      if (isChainUnreachable(err)) throw new ChainUnavailableError();
+      throw err;
+    }
+    return block?.hash?.toLowerCase() === mark.blockHash;
   }
 
   /**

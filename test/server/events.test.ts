@@ -141,7 +141,7 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
         expect(res.body.error.details).to.deep.equal({ epoch, given: other });
       });
 
-      it("refuses a half or doubled position, a malformed epoch, an unknown block hash and a block the index has not reached", async function () {
+      it("refuses a half or doubled position, a malformed epoch, an unknown block hash and a block the chain does not have", async function () {
         const event = await registeredEvent(await register());
         await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${event.blockNumber}`), 400, "VALIDATION_FAILED");
         await expectError(as("AUDITOR").get(`/v1/events?afterBlockHash=${event.blockHash}`), 400, "VALIDATION_FAILED");
@@ -151,8 +151,21 @@ describe("events: feed, webhook subscriptions, Server-Sent Events", function () 
         }
         const wrong = await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${event.blockNumber}&afterBlockHash=0x${"ab".repeat(32)}`), 409, "BLOCK_NOT_ON_CHAIN");
         expect(wrong.body.error.details).to.deep.equal({ afterBlock: event.blockNumber, afterBlockHash: `0x${"ab".repeat(32)}` });
-        const ahead = await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${event.blockNumber + 1000}&afterBlockHash=${event.blockHash}`), 503, "INDEX_BEHIND");
-        expect(ahead.body.error.details).to.deep.equal({ afterBlock: event.blockNumber + 1000 });
+        // A block beyond the chain's head is no position either.
+        await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${event.blockNumber + 1000}&afterBlockHash=${event.blockHash}`), 409, "BLOCK_NOT_ON_CHAIN");
+      });
+
+      it("a block the chain has but the index has not reached yet is 503 INDEX_BEHIND (try again); with another hash, 409", async function () {
+        await gw.services.index.stop();
+        try {
+          await network.provider.send("evm_mine");
+          const block = (await ethers.provider.getBlock("latest"))!;
+          const behind = await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${block.number}&afterBlockHash=${block.hash}`), 503, "INDEX_BEHIND");
+          expect(behind.body.error.details).to.deep.equal({ afterBlock: block.number });
+          await expectError(as("AUDITOR").get(`/v1/events?afterBlock=${block.number}&afterBlockHash=0x${"cd".repeat(32)}`), 409, "BLOCK_NOT_ON_CHAIN");
+        } finally {
+          gw.services.index.start();
+        }
       });
     });
   });
