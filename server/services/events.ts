@@ -139,7 +139,11 @@ export class EventFeed {
     return start.after ?? otherwise();
   }
 
-  /** Whether the chain's block at that height has that hash (a chain that cannot be reached: ChainUnavailableError). */
+  /**
+   * Whether the chain's block at that height has that hash (a chain that cannot be reached: ChainUnavailableError).
+   * A node that answers the question with an error has not shown the block: the position is not one to wait for, so
+   * the reader gets a 409 for its input rather than a 500.
+   */
   private async onChain(mark: FeedMark): Promise<boolean> {
     if (!this.chain) return false;
     let block: { hash: string | null } | null;
@@ -147,7 +151,7 @@ export class EventFeed {
       block = await this.chain.getBlock(mark.block);
     } catch (err) {
       if (isChainUnreachable(err)) throw new ChainUnavailableError();
-      throw err;
+      return false;
     }
     return block?.hash?.toLowerCase() === mark.blockHash;
   }

@@ -8,7 +8,12 @@ import { ethers, network } from "hardhat";
 import pino from "pino";
 import request from "supertest";
 import { WebhookReceiver } from "../../scripts/lib/webhook-receiver";
+import Database from "better-sqlite3";
 import { SubscriptionsRepository } from "../../server/db/repositories/subscriptions";
+import { ApiError } from "../../server/errors";
+import { migrateIndexer } from "../../server/indexer/schema";
+import { EventFeed } from "../../server/services/events";
+import type { OrgDirectory } from "../../server/services/org-directory";
 import { SecretBox } from "../../server/db/secret-box";
 import { signBody, WebhookDispatcher } from "../../server/services/webhooks";
 import { startTestGateway, type TestGateway } from "./helpers/gateway";
@@ -467,5 +472,36 @@ describe("webhooks across an index rebuild (the feed renumbered)", function () {
     const blocks = new Set(registered.filter((e: { args: { id: string } }) => e.args.id === before).map((e: { blockNumber: number }) => e.blockNumber));
     expect(blocks.size).to.equal(1);
     expect(registered.filter((e: { args: { id: string } }) => e.args.id !== before && e.args.id !== after)).to.deep.equal([]);
+  });
+});
+
+describe("EventFeed#startAfter: asking the node about a chain position", function () {
+  const mark = { afterBlock: 7, afterBlockHash: `0x${"ab".repeat(32)}` };
+  const feedWith = (getBlock: (n: number) => Promise<{ hash: string | null } | null>) => {
+    const db = new Database(":memory:");
+    migrateIndexer(db);
+    return new EventFeed(db, {} as OrgDirectory, { getBlock });
+  };
+  const codeOf = async (feed: EventFeed) => {
+    try {
+      await feed.startAfter(mark, () => 0);
+    } catch (err) {
+      return err instanceof ApiError ? `${err.status} ${err.code}` : `not an ApiError: ${String(err)}`;
+    }
+    return "accepted";
+  };
+
+  it("a block the chain has but the index has not reached is 503 INDEX_BEHIND", async function () {
+    expect(await codeOf(feedWith(async () => ({ hash: mark.afterBlockHash })))).to.equal("503 INDEX_BEHIND");
+  });
+
+  it("a node that cannot be reached is 503 CHAIN_UNAVAILABLE", async function () {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
+    expect(await codeOf(feedWith(async () => Promise.reject(refused)))).to.equal("503 CHAIN_UNAVAILABLE");
+  });
+
+  it("a node that answers the question with an error has not shown the block: 409 BLOCK_NOT_ON_CHAIN, never a 500", async function () {
+    const rpcError = Object.assign(new Error("invalid params"), { code: "UNKNOWN_ERROR", error: { code: -32602, message: "invalid params" } });
+    expect(await codeOf(feedWith(async () => Promise.reject(rpcError)))).to.equal("409 BLOCK_NOT_ON_CHAIN");
   });
 });
