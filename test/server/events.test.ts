@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import Database from "better-sqlite3";
 import { expect } from "chai";
 import fs from "node:fs";
 import path from "node:path";
@@ -8,7 +9,6 @@ import { ethers, network } from "hardhat";
 import pino from "pino";
 import request from "supertest";
 import { WebhookReceiver } from "../../scripts/lib/webhook-receiver";
-import Database from "better-sqlite3";
 import { SubscriptionsRepository } from "../../server/db/repositories/subscriptions";
 import { ApiError } from "../../server/errors";
 import { migrateIndexer } from "../../server/indexer/schema";
