@@ -7,7 +7,6 @@
  * node CPU per block, the size of DATA_DIR, memory of gateway and node, restart time, index rebuild time and the
  * independent audit's time over the whole history.
  */
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -17,7 +16,8 @@ import { generateCatalogue } from "../lib/catalogue";
 import { DEMO_POLICY } from "../demo/scenario";
 import { directorySize, processCpuMs, processRssMb } from "./lib/chain";
 import { startBenchGateway, type BenchGateway } from "./lib/gateway-system";
-import { percentile, rate, ratio, round } from "./lib/stats";
+import { lanes, Registrations, sha256, writer, type ProbeResult } from "./lib/registrations";
+import { ratio, round } from "./lib/stats";
 
 export interface CityYearOptions {
   /** Datasets registered in the year: catalogue imports of `perCatalogue` each, the rest one by one. */
@@ -43,16 +43,7 @@ export interface CityYearOptions {
   loadClients: number;
 }
 
-export interface ProbeResult {
-  datasetsOnLedger: number;
-  clients: number;
-  registrations: number;
-  tps: number | null;
-  p50ms: number | null;
-  p95ms: number | null;
-  nodeCpuMsPerBlock: number | null;
-  transactionsPerBlock: number | null;
-}
+export type { ProbeResult };
 
 export interface CityYearResult {
   datasets: number;
@@ -82,7 +73,6 @@ export interface CityYearResult {
   auditPassed: boolean;
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 const dayFrom1990 = (days: number) => new Date(Date.UTC(1990, 0, 1) + days * 86_400_000).toISOString().slice(0, 10);
 
 export async function runCityYearBenchmark(options: CityYearOptions, log: (line: string) => void): Promise<CityYearResult> {
@@ -96,47 +86,9 @@ export async function runCityYearBenchmark(options: CityYearOptions, log: (line:
 
 async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: string) => void): Promise<CityYearResult> {
   const write = writer(sys);
-  let registered = 0;
-  const single = async (tag: string) => {
-    await write("DATA-OFFICE", "POST", "/v1/datasets", {
-      contentHash: sha256(`city-year ${tag}`),
-      metadataHash: `0x${sha256(`metadata ${tag}`)}`,
-      holder: "DATA-OFFICE",
-      classification: "Open",
-      title: `City dataset ${tag}`,
-      uri: `https://opendata.example/city-year/${tag}.csv`,
-    });
-    registered++;
-  };
-  const probe = async (label: string, count: number, clients: number): Promise<ProbeResult> => {
-    const latencies: number[] = [];
-    const cpu0 = processCpuMs(sys.gw.chainPid());
-    const block0 = await sys.provider.getBlockNumber();
-    const t0 = performance.now();
-    await lanes(clients, Math.ceil(count / clients), async (lane, i) => {
-      const started = performance.now();
-      await single(`${label}-${lane}-${i}`);
-      latencies.push(performance.now() - started);
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const cpu1 = processCpuMs(sys.gw.chainPid());
-    const blocks = (await sys.provider.getBlockNumber()) - block0;
-    const result: ProbeResult = {
-      datasetsOnLedger: registered - latencies.length,
-      clients,
-      registrations: latencies.length,
-      tps: rate(latencies.length, seconds),
-      p50ms: round(percentile(latencies, 50)),
-      p95ms: round(percentile(latencies, 95)),
-      nodeCpuMsPerBlock: cpu0 === null || cpu1 === null || blocks === 0 ? null : round((cpu1 - cpu0) / blocks, 1),
-      transactionsPerBlock: blocks === 0 ? null : round(latencies.length / blocks, 1),
-    };
-    log(
-      `city year: ${label} probe, ${clients} clients, with ${result.datasetsOnLedger} datasets: ${result.tps} registrations/s, p50 ${result.p50ms} ms, ` +
-        `p95 ${result.p95ms} ms, ${result.transactionsPerBlock} per block, node ${result.nodeCpuMsPerBlock} ms CPU/block`,
-    );
-    return result;
-  };
+  const datasets = new Registrations(sys, "city year", log);
+  const single = (tag: string) => datasets.single(tag);
+  const probe = (label: string, count: number, clients: number) => datasets.probe(label, count, clients);
 
   // The year's fixtures: a project with one large batch at BIZ-SOLAR, VND at BIZ-LOGISTICS, a listing, and a
   // transport dataset on offer.
@@ -165,7 +117,7 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   await write("TREASURY", "POST", "/v1/settlement/mint", { to: "BIZ-LOGISTICS", amount: String(price * BigInt(fills + sales + 10)), reference: "CITY-YEAR" });
   const listing = await write("BIZ-SOLAR", "POST", "/v1/market/listings", { batchId, amount: String(fills + 10), unitPrice: price.toString(), minFill: "1" });
   const transport = await write("DATA-OFFICE", "POST", "/v1/datasets/batch", { holder: "AGENCY-TRANSPORT", catalogue: generateCatalogue(10, 1_000).catalogue });
-  registered += Number(transport.registered);
+  datasets.registered += Number(transport.registered);
   // Core and Important datasets are never offered outside city agencies.
   const offered = (transport.datasets as { id: string; classification: string }[]).find((d) => d.classification === "Open" || d.classification === "Other")!.id;
   const offer = await write("AGENCY-TRANSPORT", "POST", `/v1/datasets/${offered}/offers`, { priceVnd: price.toString(), termDays: 30, policy: DEMO_POLICY, maxLicences: sales + 10 });
@@ -180,13 +132,13 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   const catalogues = Math.ceil(bulk / o.perCatalogue);
   let progress = 0;
   const tick = (what: string) => {
-    if (++progress % 500 === 0) log(`city year: ${progress} writes (${registered} datasets) after ${round((performance.now() - t0) / 1000)} s, last: ${what}`);
+    if (++progress % 500 === 0) log(`city year: ${progress} writes (${datasets.registered} datasets) after ${round((performance.now() - t0) / 1000)} s, last: ${what}`);
   };
   await Promise.all([
     lanes(1, catalogues, async (_, i) => {
       const count = Math.min(o.perCatalogue, bulk - i * o.perCatalogue);
       const result = await write("DATA-OFFICE", "POST", "/v1/datasets/batch", { holder: "DATA-OFFICE", catalogue: generateCatalogue(count, 2_000 + i).catalogue });
-      registered += Number(result.registered);
+      datasets.registered += Number(result.registered);
       tick("catalogue import");
     }),
     lanes(4, Math.ceil(o.singles / 4), async (lane, i) => {
@@ -221,7 +173,7 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = processCpuMs(sys.gw.chainPid());
   const blocks = (await sys.provider.getBlockNumber()) - block0;
-  log(`city year: ${registered} datasets, ${4 * quarter} credit operations, ${fills} fills, ${sales} licence sales in ${round(seconds)} s over ${blocks} blocks`);
+  log(`city year: ${datasets.registered} datasets, ${4 * quarter} credit operations, ${fills} fills, ${sales} licence sales in ${round(seconds)} s over ${blocks} blocks`);
   const end = await probe("end", o.probe, o.probeClients);
   const endLoad = await probe("end-load", o.loadProbe, o.loadClients);
 
@@ -244,7 +196,7 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   index.close();
   log(`city year: index rebuilt from the chain (${indexedEvents} events, /ready within INDEXER_MAX_LAG) in ${indexRebuildSeconds} s`);
   return {
-    datasets: registered,
+    datasets: datasets.registered,
     creditOperations: 4 * quarter,
     marketFills: fills,
     licenceSales: sales,
@@ -287,24 +239,6 @@ async function settledDirectorySize(dataDir: string): Promise<number> {
   throw new Error("the node's state dump was never whole for 10 s");
 }
 
-/** A write that must succeed: 200/201 answers its result; 202 (not mined within the wait) is followed to the end. */
-function writer(sys: BenchGateway) {
-  return async (org: string, method: string, p: string, body: unknown): Promise<Record<string, any>> => {
-    const key = sys.apiKeys[org];
-    if (!key) throw new Error(`no API key for ${org}`);
-    let res = await sys.call(key, method, p, body);
-    while (res.status === 202) {
-      await new Promise((r) => setTimeout(r, 200));
-      const tx = await sys.call(key, "GET", `/v1/transactions/${res.body.transaction.id}`);
-      if (tx.status === 200 && tx.body.status === "pending") continue;
-      res = tx.body.status === "mined" ? { status: 201, body: { result: tx.body.result } } : { status: 500, body: tx.body };
-    }
-    if (res.status !== 200 && res.status !== 201) throw new Error(`${method} ${p} as ${org}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-    return res.body.result;
-  };
-}
-
-/** `count` clients each running `perLane` operations one after another. */
 /**
  * Concurrent clients per kind of credit and market operation. Each kind's operations come from one organisation,
  * as a city's year has them; the gateway orders each account's nonces, so several requests of one account may be
@@ -325,10 +259,3 @@ async function spread(total: number, count: number, op: (lane: number) => Promis
   );
 }
 
-async function lanes(count: number, perLane: number, op: (lane: number, i: number) => Promise<void>): Promise<void> {
-  await Promise.all(
-    Array.from({ length: count }, async (_, lane) => {
-      for (let i = 0; i < perLane; i++) await op(lane, i);
-    }),
-  );
-}

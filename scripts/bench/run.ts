@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks,portal,cityyear]
+ * `npm run bench [-- --quick | --smoke] [--out <file>] [--only gas,gateway,catalogue,audit,growth,webhooks,portal,cityyear,ledger]
  *   [--part-deadline <seconds>]`
  *
  * Runs the benchmarks of issue 7 on this machine, prints readable tables and writes the JSON record (see
@@ -17,6 +17,7 @@ import { anvilBinary } from "../../server/chain/anvil";
 import { runAuditBenchmark } from "./audit";
 import { runCatalogueBenchmark } from "./catalogue";
 import { runCityYearBenchmark, type CityYearOptions } from "./city-year";
+import { runLedgerBenchmark, type LedgerOptions } from "./ledger";
 import { runGasBenchmark } from "./gas";
 import { keysToImport, runGatewayBenchmark } from "./gateway";
 import { GROWTH_VARIANTS, runGrowthBenchmark, type GrowthMeasurement, type GrowthOptions } from "./growth";
@@ -29,7 +30,7 @@ import { historyQueryBenchmark } from "./lib/history-query";
 import { isSkipped, validateReport, type BenchReport, type GrowthPoint, type Machine } from "./lib/report";
 import { table } from "./lib/stats";
 
-const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "portal", "cityyear"] as const;
+const BENCHMARKS = ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "portal", "cityyear", "ledger"] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 interface Plan {
@@ -42,6 +43,7 @@ interface Plan {
   webhooks: { backlog: number; samples: number };
   portal: { datasets: number; samples: number };
   cityYear: CityYearOptions;
+  ledger: LedgerOptions;
   /**
    * The longest any one part may take. A part past it ends the run: its error names the part and carries the last
    * lines of every gateway still running, the processes are stopped, and the JSON is written with what was measured.
@@ -60,6 +62,7 @@ const SMOKE: Plan = {
   webhooks: { backlog: 20, samples: 3 },
   portal: { datasets: 200, samples: 3 },
   cityYear: { datasets: 120, perCatalogue: 40, singles: 16, creditOperations: 16, fills: 4, sales: 4, probe: 8, probeClients: 4, loadProbe: 16, loadClients: 8 },
+  ledger: { datasets: [0, 100], perCatalogue: 40, probe: 8, probeClients: 4, loadProbe: 16, loadClients: 8 },
   // Each part takes 1-25 s on an idle 2-core machine.
   partDeadlineMs: 240_000,
 };
@@ -74,6 +77,7 @@ const QUICK: Plan = {
   webhooks: { backlog: 60, samples: 10 },
   portal: { datasets: 5_000, samples: 10 },
   cityYear: { datasets: 2_000, perCatalogue: 200, singles: 100, creditOperations: 200, fills: 25, sales: 25, probe: 64, probeClients: 8, loadProbe: 256, loadClients: 64 },
+  ledger: { datasets: [0, 5_000], perCatalogue: 200, probe: 64, probeClients: 8, loadProbe: 256, loadClients: 64 },
   partDeadlineMs: 900_000,
 };
 
@@ -89,6 +93,8 @@ const FULL: Plan = {
   portal: { datasets: 50_000, samples: 20 },
   // The year of issue 15: 50,000 datasets, 20,000 credit operations, 5,000 market fills and the licence sales.
   cityYear: { datasets: 50_000, perCatalogue: 200, singles: 1_000, creditOperations: 20_000, fills: 5_000, sales: 2_500, probe: 256, probeClients: 8, loadProbe: 1_024, loadClients: 64 },
+  // DESIGN.md: write throughput with 50,000 datasets registered against the empty ledger's.
+  ledger: { datasets: [0, 10_000, 50_000], perCatalogue: 200, probe: 256, probeClients: 8, loadProbe: 1_024, loadClients: 64 },
   // The full city year takes 25-30 min on a 2-core machine.
   partDeadlineMs: 3 * 3_600_000,
 };
@@ -133,6 +139,7 @@ async function main(): Promise<number> {
     webhooks: skipped("not run"),
     portal: skipped("not run"),
     cityYear: skipped("not run"),
+    ledger: skipped("not run"),
     findings: [],
     errors: {},
   };
@@ -268,6 +275,17 @@ async function runParts(plan: Plan, only: Set<BenchmarkName>, report: BenchRepor
     }
   }
 
+  const ledger = await attempt("ledger", () => runLedgerBenchmark(plan.ledger, log));
+  if (ledger) {
+    report.ledger = ledger;
+    const [first, last] = [ledger.points[0], ledger.points[ledger.points.length - 1]];
+    if (ledger.loadThroughputRatio !== null) {
+      report.findings!.push(
+        `Ledger: write capacity (${last.load.clients} clients) ${last.load.tps} registrations/s with ${last.load.datasetsOnLedger} datasets and nothing else registered vs ${first.load.tps}/s on the empty ledger (${ledger.loadThroughputRatio}×; target ≥ 0.7); ` +
+          `${last.latency.clients} clients waiting for their answers ${last.latency.tps} vs ${first.latency.tps}/s (${ledger.throughputRatio}×)`,
+      );
+    }
+  }
 }
 
 /** A part that ran past `Plan.partDeadlineMs`; `work` is the part, abandoned but perhaps still running. */
@@ -412,6 +430,16 @@ function printTables(r: BenchReport): void {
     say(
       `DATA_DIR ${y.dataDirMb} MB; RSS gateway ${y.gatewayRssMb} MB, node ${y.nodeRssMb} MB; restart ready in ${y.restartSeconds} s; index rebuilt (${y.indexedEvents} events) in ${y.indexRebuildSeconds} s; ` +
         `full audit of ${y.auditEvents} events in ${y.auditSeconds} s (${y.auditPassed ? "passed" : "FAILED"}); end/start throughput ${y.throughputRatio} (${y.end.clients} clients), ${y.loadThroughputRatio} (${y.endLoad.clients} clients)`,
+    );
+  }
+  if (r.ledger && !isSkipped(r.ledger)) {
+    const l = r.ledger;
+    say(`\nWrite capacity as datasets accumulate (nothing else on the ledger): end/start ${l.loadThroughputRatio} (${l.points[0]?.load.clients} clients), ${l.throughputRatio} (${l.points[0]?.latency.clients} clients)`);
+    say(
+      table(
+        ["datasets on ledger", "clients", "registrations/s", "p50 ms", "p95 ms", "per block", "node CPU ms/block"],
+        l.points.flatMap((point) => [point.load, point.latency].map((p) => [point.datasets, p.clients, p.tps, p.p50ms, p.p95ms, p.transactionsPerBlock, p.nodeCpuMsPerBlock])),
+      ),
     );
   }
   if (r.findings?.length) {

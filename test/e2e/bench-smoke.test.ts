@@ -57,10 +57,12 @@ describe("npm run bench -- --smoke (real processes, embedded anvil)", function (
       expect(fs.existsSync(out), output.slice(-6_000)).to.equal(true);
       const report = JSON.parse(fs.readFileSync(out, "utf8"));
       expect(report.errors, output.slice(-6_000)).to.deep.equal({});
-      for (const part of ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "portal", "cityYear"]) expect(report[part], part).to.not.have.property("skipped");
+      for (const part of ["gas", "gateway", "catalogue", "audit", "growth", "webhooks", "portal", "cityYear", "ledger"]) expect(report[part], part).to.not.have.property("skipped");
       // The city year's audit is the independent audit over everything the year wrote through the gateway.
       expect(report.cityYear.auditPassed).to.equal(true);
       expect(report.cityYear.indexedEvents).to.be.greaterThan(0);
+      // The ledger part measured both points, the second after its catalogue imports.
+      expect(report.ledger.points.map((p: { datasets: number }) => p.datasets >= 100)).to.deep.equal([false, true]);
       expect(report.machine.command).to.equal("npm run bench -- --smoke");
       expect(code, output.slice(-3_000)).to.equal(0);
     } finally {

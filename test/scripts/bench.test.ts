@@ -139,12 +139,24 @@ describe("bench helpers", function () {
           { blocks: 0, tps: 170 },
           { blocks: 5_000, tps: 60 },
         ],
+        ledger: {
+          points: [
+            { datasets: 0, load: probe(120), latency: probe(90), importSeconds: 0 },
+            { datasets: 50_000, load: probe(95), latency: probe(40), importSeconds: 120 },
+          ],
+          loadThroughputRatio: 0.79,
+          throughputRatio: 0.44,
+        },
       };
+    }
+
+    function probe(tps: number) {
+      return { datasetsOnLedger: 0, clients: 8, registrations: 64, tps, p50ms: 80, p95ms: 120, nodeCpuMsPerBlock: 12, transactionsPerBlock: 5 };
     }
 
     it("accepts a record in the shape of issue 7, and skipped sections", function () {
       expect(validateReport(goodReport())).to.deep.equal([]);
-      expect(validateReport({ ...goodReport(), gateway: { skipped: "carbon routes missing" }, audit: { skipped: "failed" } })).to.deep.equal([]);
+      expect(validateReport({ ...goodReport(), gateway: { skipped: "carbon routes missing" }, audit: { skipped: "failed" }, ledger: { skipped: "not run" } })).to.deep.equal([]);
       // The record survives a JSON round trip unchanged in shape.
       expect(validateReport(JSON.parse(JSON.stringify(goodReport())))).to.deep.equal([]);
     });
@@ -158,6 +170,8 @@ describe("bench helpers", function () {
       r.gateway.c8.failures = 0.5;
       r.catalogue.seconds = "3";
       r.growth[1] = { blocks: 5_000.5, tps: "60" };
+      r.ledger.points[1].datasets = "50000";
+      r.ledger.points[1].latency.tps = undefined;
       delete r.machine.cores;
       const problems = validateReport(r);
       expect(problems).to.include.members([
@@ -170,9 +184,12 @@ describe("bench helpers", function () {
         "catalogue.seconds must be a number",
         "growth[1].blocks must be an integer",
         "growth[1].tps must be a number or null",
+        "ledger.points[1].datasets must be an integer",
+        "ledger.points[1].latency.tps must be a number or null",
         "machine.cores must be a number",
       ]);
-      expect(problems).to.have.length(10);
+      expect(problems).to.have.length(12);
+      expect(validateReport({ ...goodReport(), ledger: { points: "none" } })).to.deep.equal(["ledger.points must be an array"]);
       expect(validateReport(null)).to.deep.equal(["report is not an object"]);
     });
   });

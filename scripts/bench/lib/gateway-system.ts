@@ -45,6 +45,16 @@ export interface BenchGateway {
   stop(): Promise<void>;
 }
 
+/**
+ * BENCH_KEEP_DATA_DIR=<dir>: a stopped system's DATA_DIR is copied into <dir> (under its own name) before it is
+ * deleted, for looking into afterwards (the node's state dump, the index, the gateway's log). Only a clean stop keeps
+ * it; an interrupted run deletes everything as usual.
+ */
+function keepDataDir(dataDir: string): void {
+  const keep = process.env.BENCH_KEEP_DATA_DIR;
+  if (keep) fs.cpSync(dataDir, path.join(path.resolve(keep), path.basename(dataDir)), { recursive: true });
+}
+
 /** The log files of the gateways started and not yet stopped (a part that hangs reports their last lines). */
 const running = new Set<string>();
 
@@ -153,6 +163,7 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
       running.delete(logFile);
       provider.destroy();
       await gw.stop();
+      keepDataDir(dataDir);
       fs.rmSync(dataDir, { recursive: true, force: true });
       release();
     },

@@ -1,5 +1,6 @@
 import type { PortalBenchResult } from "../portal";
 import type { CityYearResult } from "../city-year";
+import type { LedgerResult } from "../ledger";
 import type { WebhookBenchResult } from "../webhooks";
 /**
  * The benchmark record, in the shape of issue 7 so other tools can read it:
@@ -125,6 +126,8 @@ export interface BenchReport {
   portal?: PortalBenchResult | Skipped;
   /** A city's year through the gateway (scripts/bench/city-year.ts). */
   cityYear?: CityYearResult | Skipped;
+  /** The gateway's write capacity as datasets accumulate, nothing else registered (scripts/bench/ledger.ts). */
+  ledger?: LedgerResult | Skipped;
   findings?: string[];
   errors?: Record<string, string>;
 }
@@ -203,6 +206,15 @@ export function validateReport(report: unknown): string[] {
     for (const [i, p] of ((r.growth as Record<string, unknown>[]) ?? []).entries()) {
       need(Number.isInteger(p.blocks), `growth[${i}].blocks must be an integer`);
       need(isNumOrNull(p.tps), `growth[${i}].tps must be a number or null`);
+    }
+  }
+
+  if (r.ledger !== undefined && !isSkipped(r.ledger)) {
+    const points = (r.ledger as Record<string, unknown>).points;
+    need(Array.isArray(points), "ledger.points must be an array");
+    for (const [i, p] of ((Array.isArray(points) ? points : []) as Record<string, Record<string, unknown>>[]).entries()) {
+      need(Number.isInteger(p.datasets), `ledger.points[${i}].datasets must be an integer`);
+      for (const probe of ["load", "latency"]) need(isNumOrNull(p[probe]?.tps), `ledger.points[${i}].${probe}.tps must be a number or null`);
     }
   }
   return problems;
