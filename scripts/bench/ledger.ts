@@ -7,6 +7,8 @@
  * 40,000 slots, as many again as the datasets') doubles what anvil spends on every block, since it rehashes the whole
  * state each time, so its end probe is the harder one. Both are reported.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { generateCatalogue } from "../lib/catalogue";
 import { startBenchGateway } from "./lib/gateway-system";
 import { Registrations, writer, type ProbeResult } from "./lib/registrations";
@@ -38,6 +40,12 @@ export interface LedgerResult {
   loadThroughputRatio: number | null;
   /** The same for the latency probe's clients. */
   throughputRatio: number | null;
+  /**
+   * `npm start` again on the last point's DATA_DIR: seconds to /ready, and the size of the node's state dump it loads
+   * (anvil parses the whole dump before it answers; the city year's, with its credit operations, is about twice as big).
+   */
+  restartSeconds: number;
+  stateDumpMb: number;
 }
 
 export async function runLedgerBenchmark(o: LedgerOptions, log: (line: string) => void): Promise<LedgerResult> {
@@ -61,11 +69,17 @@ export async function runLedgerBenchmark(o: LedgerOptions, log: (line: string) =
       const latency = await datasets.probe(`latency-${target}`, o.probe, o.probeClients);
       points.push({ datasets: load.datasetsOnLedger, load, latency, importSeconds });
     }
+    const restartSeconds = round((await sys.restart()) / 1000, 2)!;
+    // Read before the new node's first dump (CHAIN_STATE_INTERVAL after its start): the one its predecessor wrote on exit.
+    const stateDumpMb = round(fs.statSync(path.join(sys.dataDir, "chain-state.json")).size / 1e6, 1)!;
+    log(`ledger: restart (same DATA_DIR, a ${stateDumpMb} MB state dump) ready in ${restartSeconds} s`);
     const [first, last] = [points[0], points[points.length - 1]];
     return {
       points,
       loadThroughputRatio: points.length < 2 ? null : ratio(last.load.tps, first.load.tps),
       throughputRatio: points.length < 2 ? null : ratio(last.latency.tps, first.latency.tps),
+      restartSeconds,
+      stateDumpMb,
     };
   } finally {
     await sys.stop();

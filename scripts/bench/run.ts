@@ -434,7 +434,10 @@ function printTables(r: BenchReport): void {
   }
   if (r.ledger && !isSkipped(r.ledger)) {
     const l = r.ledger;
-    say(`\nWrite capacity as datasets accumulate (nothing else on the ledger): end/start ${l.loadThroughputRatio} (${l.points[0]?.load.clients} clients), ${l.throughputRatio} (${l.points[0]?.latency.clients} clients)`);
+    say(
+      `\nWrite capacity as datasets accumulate (nothing else on the ledger): end/start ${l.loadThroughputRatio} (${l.points[0]?.load.clients} clients), ${l.throughputRatio} (${l.points[0]?.latency.clients} clients); ` +
+        `restart with a ${l.stateDumpMb} MB state dump ready in ${l.restartSeconds} s`,
+    );
     say(
       table(
         ["datasets on ledger", "clients", "registrations/s", "p50 ms", "p95 ms", "per block", "node CPU ms/block"],

@@ -63,6 +63,7 @@ describe("npm run bench -- --smoke (real processes, embedded anvil)", function (
       expect(report.cityYear.indexedEvents).to.be.greaterThan(0);
       // The ledger part measured both points, the second after its catalogue imports.
       expect(report.ledger.points.map((p: { datasets: number }) => p.datasets >= 100)).to.deep.equal([false, true]);
+      expect(report.ledger.restartSeconds).to.be.greaterThan(0);
       expect(report.machine.command).to.equal("npm run bench -- --smoke");
       expect(code, output.slice(-3_000)).to.equal(0);
     } finally {

@@ -146,6 +146,8 @@ describe("bench helpers", function () {
           ],
           loadThroughputRatio: 0.79,
           throughputRatio: 0.44,
+          restartSeconds: 4.2,
+          stateDumpMb: 266,
         },
       };
     }
