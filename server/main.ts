@@ -6,7 +6,8 @@
 import pino from "pino";
 import { ConfigError, describeConfig, loadConfig, type Config } from "./config";
 import { createLogger } from "./logger";
-import { startGateway } from "./runtime";
+import { startEmbeddedNodeEarly, stopEarlyNode, type EarlyNode } from "./early-node";
+import type { startGateway as StartGateway } from "./runtime";
 
 // The banner is for the person at the terminal, not for the log pipeline (it may carry the admin key once).
 const say = (text: string) => process.stdout.write(text + "\n");
@@ -30,9 +31,19 @@ async function main(): Promise<void> {
   // request and transaction (measured: the gateway's largest single cost under load). The action log, which is a
   // record, is in the database, not here.
   const log = createLogger(config.LOG_LEVEL, pino.destination({ dest: 1, sync: false }));
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  let gateway: Awaited<ReturnType<typeof StartGateway>>;
+  let early: EarlyNode | undefined;
   try {
-    gateway = await startGateway(config, log);
+    // The node first, then the rest of the gateway's code (see early-node.ts): a restart overlaps the two.
+    early = startEmbeddedNodeEarly(config, log);
+    let startGateway: typeof StartGateway;
+    try {
+      ({ startGateway } = await import("./runtime"));
+    } catch (err) {
+      await stopEarlyNode(early);
+      throw err;
+    }
+    gateway = await startGateway(config, log, early);
   } catch (err) {
     log.fatal({ err }, "the gateway could not start");
     process.exitCode = 1;

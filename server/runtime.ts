@@ -8,15 +8,17 @@ import { createApp } from "./app";
 import { bootstrap } from "./bootstrap/bootstrap";
 import { productionDeployment } from "./bootstrap/production";
 import { ADMIN_ORG, OPERATOR_ORG } from "./bootstrap/demo";
-import { EmbeddedNode } from "./chain/anvil";
+import type { EmbeddedNode } from "./chain/anvil";
 import { connectContracts } from "./chain/contracts";
 import { Keystore, writeFileAtomic } from "./chain/key-store";
 import { connectProvider, type GatewayProvider } from "./chain/provider";
 import { PipelineSigner } from "./chain/tx/pipeline-signer";
 import { adminDelayOf, type Config } from "./config";
+import { acquireDataDirLock } from "./data-dir-lock";
 import { createServices, createTxStack } from "./core";
 import { openDatabase, type Db } from "./db/connection";
 import { watchDatabase } from "./db/watchdog";
+import { embeddedNodeFor, type EarlyNode } from "./early-node";
 import { openIndexDatabase } from "./indexer/gateway-index";
 import { componentLogger, type Logger } from "./logger";
 
@@ -38,7 +40,7 @@ export interface RunningGateway {
  * (so nothing the administrator signed earlier is overtaken) → deployment found or made (through the same
  * pipeline) → event index (DATA_DIR/index.db) following the chain → administrator and demo organisations → HTTP server.
  */
-export async function startGateway(config: Config, log: Logger): Promise<RunningGateway> {
+export async function startGateway(config: Config, log: Logger, early?: EarlyNode): Promise<RunningGateway> {
   const dataDir = config.DATA_DIR;
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -54,23 +56,28 @@ export async function startGateway(config: Config, log: Logger): Promise<Running
   };
 
   try {
-    const releaseLock = acquireLock(path.join(dataDir, "gateway.lock"));
-    cleanups.push(releaseLock);
+    // The lock, and the node already starting (main.ts), when the node was started early.
+    cleanups.push(early?.releaseLock ?? acquireDataDirLock(dataDir));
+    if (early) {
+      cleanups.push(async () => {
+        await early.started.catch(() => undefined);
+        await early.node.stop();
+      });
+    }
     const password = keystorePassword(config, log);
 
     let node: EmbeddedNode | undefined;
     let rpcUrl: string | string[] | undefined = config.RPC_URLS ?? config.RPC_URL;
     if (!rpcUrl) {
-      node = new EmbeddedNode({
-        port: config.CHAIN_PORT,
-        dataDir,
-        stateIntervalSeconds: config.CHAIN_STATE_INTERVAL,
-        blockPeriodMs: config.CHAIN_BLOCK_PERIOD_MS,
-        historyBlocks: config.CHAIN_HISTORY_BLOCKS,
-        log: componentLogger(log, "embedded-node"),
-      });
-      await node.start();
-      cleanups.push(() => node!.stop());
+      if (early) {
+        node = early.node;
+        await early.started;
+      } else {
+        const started = embeddedNodeFor(config, log);
+        await started.start();
+        cleanups.push(() => started.stop());
+        node = started;
+      }
       rpcUrl = node.url;
     }
 
@@ -226,34 +233,3 @@ function keystorePassword(config: Config, log: Logger): string {
   return generated;
 }
 
-/** One gateway per DATA_DIR: two would hand out the same nonces. A lock left by a dead process is taken over. */
-function acquireLock(file: string): () => void {
-  if (fs.existsSync(file)) {
-    const pid = Number(fs.readFileSync(file, "utf8").trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`Another gateway (pid ${pid}) is using ${path.dirname(file)}; stop it first`);
-    }
-  }
-  fs.writeFileSync(file, String(process.pid), { mode: 0o600 });
-  return () => {
-    try {
-      if (fs.readFileSync(file, "utf8").trim() === String(process.pid)) fs.rmSync(file);
-    } catch {
-      // already gone
-    }
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A recycled pid of something else does not count.
-    return /node|ts-node/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"));
-  } catch {
-    return true;
-  }
-}
