@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger";
 import { BlockProducer } from "./block-producer";
-import { fetchChainId } from "./provider";
+import { fetchChainId } from "./chain-id";
 import { setAsideBrokenStateFile } from "./state-file";
 
 export interface EmbeddedNodeOptions {

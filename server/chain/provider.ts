@@ -1,4 +1,5 @@
 import { FastJsonRpcProvider } from "../../scripts/lib/json-rpc";
+import { fetchChainId } from "./chain-id";
 import {
   FeeData,
   FetchRequest,
@@ -156,31 +157,6 @@ class ReceiptPoller implements Subscriber {
   }
 }
 
-/** Asks the node for its chain id with plain JSON-RPC, retrying until `deadlineMs` (a node may still be starting). */
-export async function fetchChainId(url: string, deadlineMs: number, timeoutMs = 2_000): Promise<bigint> {
-  const started = Date.now();
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const body = (await res.json()) as { result?: string };
-      if (typeof body.result === "string") return BigInt(body.result);
-      lastError = new Error(`unexpected eth_chainId answer: ${JSON.stringify(body).slice(0, 200)}`);
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() - started > deadlineMs) {
-      throw new Error(`No JSON-RPC node answered at ${url} within ${deadlineMs} ms: ${(lastError as Error)?.message ?? lastError}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** No JSON-RPC answer came back at all (as opposed to an error the node answered with). */
 function isUnreachable(err: unknown): boolean {
   const e = err as { code?: string; error?: unknown } | null;
@@ -204,3 +180,5 @@ export async function connectProvider(url: string | string[], options: ProviderO
   if (mismatch.length) throw new Error(`RPC endpoints of different chains: ${mismatch.join(", ")} do not answer chain id ${chainId}`);
   return new GatewayProvider(urls, chainId, options);
 }
+
+export { fetchChainId };
