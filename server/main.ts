@@ -6,7 +6,7 @@
 import pino from "pino";
 import { ConfigError, describeConfig, loadConfig, type Config } from "./config";
 import { createLogger } from "./logger";
-import { startEmbeddedNodeEarly, stopEarlyNode, type EarlyNode } from "./early-node";
+import { startEmbeddedNodeEarly, stopEarlyNode } from "./early-node";
 import type { startGateway as StartGateway } from "./runtime";
 
 // The banner is for the person at the terminal, not for the log pipeline (it may carry the admin key once).
@@ -32,10 +32,9 @@ async function main(): Promise<void> {
   // record, is in the database, not here.
   const log = createLogger(config.LOG_LEVEL, pino.destination({ dest: 1, sync: false }));
   let gateway: Awaited<ReturnType<typeof StartGateway>>;
-  let early: EarlyNode | undefined;
   try {
     // The node first, then the rest of the gateway's code (see early-node.ts): a restart overlaps the two.
-    early = startEmbeddedNodeEarly(config, log);
+    const early = startEmbeddedNodeEarly(config, log);
     let startGateway: typeof StartGateway;
     try {
       ({ startGateway } = await import("./runtime"));

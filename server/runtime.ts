@@ -18,7 +18,7 @@ import { acquireDataDirLock } from "./data-dir-lock";
 import { createServices, createTxStack } from "./core";
 import { openDatabase, type Db } from "./db/connection";
 import { watchDatabase } from "./db/watchdog";
-import { embeddedNodeFor, type EarlyNode } from "./early-node";
+import { embeddedNodeFor, stopEarlyNode, type EarlyNode } from "./early-node";
 import { openIndexDatabase } from "./indexer/gateway-index";
 import { componentLogger, type Logger } from "./logger";
 
@@ -56,14 +56,8 @@ export async function startGateway(config: Config, log: Logger, early?: EarlyNod
   };
 
   try {
-    // The lock, and the node already starting (main.ts), when the node was started early.
-    cleanups.push(early?.releaseLock ?? acquireDataDirLock(dataDir));
-    if (early) {
-      cleanups.push(async () => {
-        await early.started.catch(() => undefined);
-        await early.node.stop();
-      });
-    }
+    // Started early (main.ts), the node is already starting and the lock taken: stopping them is ours from here.
+    cleanups.push(early ? () => stopEarlyNode(early) : acquireDataDirLock(dataDir));
     const password = keystorePassword(config, log);
 
     let node: EmbeddedNode | undefined;
@@ -73,10 +67,10 @@ export async function startGateway(config: Config, log: Logger, early?: EarlyNod
         node = early.node;
         await early.started;
       } else {
-        const started = embeddedNodeFor(config, log);
-        await started.start();
-        cleanups.push(() => started.stop());
-        node = started;
+        const embedded = embeddedNodeFor(config, log);
+        await embedded.start();
+        cleanups.push(() => embedded.stop());
+        node = embedded;
       }
       rpcUrl = node.url;
     }

@@ -1,9 +1,8 @@
 /**
- * The node's chain id by plain JSON-RPC, on its own so that the embedded node's supervisor (anvil.ts), which main.ts
- * loads before anything else, does not load ethers with it: every tenth of a second before anvil is spawned is a
- * tenth of a second more on a restart.
+ * Asks the node for its chain id with plain JSON-RPC, retrying until `deadlineMs` (a node may still be starting). In a
+ * module of its own so that the embedded node's supervisor (anvil.ts), which main.ts loads before anything else, does
+ * not load ethers with it: every tenth of a second before anvil is spawned is a tenth of a second more on a restart.
  */
-/** Asks the node for its chain id with plain JSON-RPC, retrying until `deadlineMs` (a node may still be starting). */
 export async function fetchChainId(url: string, deadlineMs: number, timeoutMs = 2_000): Promise<bigint> {
   const started = Date.now();
   let lastError: unknown;
