@@ -15,7 +15,7 @@ import { isWholeStateFile } from "../../server/chain/state-file";
 import { generateCatalogue } from "../lib/catalogue";
 import { DEMO_POLICY } from "../demo/scenario";
 import { directorySize, processCpuMs, processRssMb } from "./lib/chain";
-import { startBenchGateway, type BenchGateway } from "./lib/gateway-system";
+import { startBenchGateway, stopFigures, type BenchGateway } from "./lib/gateway-system";
 import { lanes, Registrations, sha256, writer, type ProbeResult } from "./lib/registrations";
 import { ratio, round } from "./lib/stats";
 
@@ -66,6 +66,10 @@ export interface CityYearResult {
   gatewayRssMb: number | null;
   nodeRssMb: number | null;
   restartSeconds: number;
+  /** The node's state dump that restart loaded, and the stop before it (see LedgerResult). */
+  stateDumpMb: number;
+  stopSeconds: number;
+  stateDumpBeforeCompactionMb: number | null;
   indexRebuildSeconds: number;
   indexedEvents: number;
   auditSeconds: number;
@@ -189,7 +193,13 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
   if (!report.passed) throw new Error(`the audit of the city year found ${report.discrepancies.length} discrepancies, first: ${report.discrepancies[0]?.message}`);
 
   const restartSeconds = round((await sys.restart()) / 1000, 2)!;
-  log(`city year: restart (same DATA_DIR) ready in ${restartSeconds} s`);
+  // Read before the new node's first dump (CHAIN_STATE_INTERVAL after its start): the one its predecessor wrote on exit.
+  const stateDumpMb = round(fs.statSync(path.join(sys.dataDir, "chain-state.json")).size / 1e6, 1)!;
+  const stop = stopFigures(sys.lastStop);
+  log(
+    `city year: stopped in ${stop.stopSeconds} s (state dump compacted from ${stop.stateDumpBeforeCompactionMb} MB in ${stop.compactionSeconds} s); ` +
+      `restart (same DATA_DIR, a ${stateDumpMb} MB state dump) ready in ${restartSeconds} s`,
+  );
   const indexRebuildSeconds = round((await sys.restart({ dropIndex: true })) / 1000, 2)!;
   const index = new Database(path.join(sys.dataDir, "index.db"), { readonly: true });
   const indexedEvents = (index.prepare("SELECT COUNT(*) AS n FROM idx_events").get() as { n: number }).n;
@@ -213,6 +223,9 @@ async function cityYear(sys: BenchGateway, o: CityYearOptions, log: (line: strin
     gatewayRssMb,
     nodeRssMb,
     restartSeconds,
+    stateDumpMb,
+    stopSeconds: stop.stopSeconds,
+    stateDumpBeforeCompactionMb: stop.stateDumpBeforeCompactionMb,
     indexRebuildSeconds,
     indexedEvents,
     auditSeconds,

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { generateCatalogue } from "../lib/catalogue";
-import { startBenchGateway } from "./lib/gateway-system";
+import { startBenchGateway, stopFigures } from "./lib/gateway-system";
 import { Registrations, writer, type ProbeResult } from "./lib/registrations";
 import { ratio, round } from "./lib/stats";
 
@@ -46,6 +46,12 @@ export interface LedgerResult {
    */
   restartSeconds: number;
   stateDumpMb: number;
+  /**
+   * The stop before that restart: seconds until the gateway exited, and the dump the node wrote on exit before the
+   * gateway compacted it (its call traces dropped: server/chain/state-compaction.ts); null when no compaction ran.
+   */
+  stopSeconds: number;
+  stateDumpBeforeCompactionMb: number | null;
 }
 
 export async function runLedgerBenchmark(o: LedgerOptions, log: (line: string) => void): Promise<LedgerResult> {
@@ -72,7 +78,11 @@ export async function runLedgerBenchmark(o: LedgerOptions, log: (line: string) =
     const restartSeconds = round((await sys.restart()) / 1000, 2)!;
     // Read before the new node's first dump (CHAIN_STATE_INTERVAL after its start): the one its predecessor wrote on exit.
     const stateDumpMb = round(fs.statSync(path.join(sys.dataDir, "chain-state.json")).size / 1e6, 1)!;
-    log(`ledger: restart (same DATA_DIR, a ${stateDumpMb} MB state dump) ready in ${restartSeconds} s`);
+    const stop = stopFigures(sys.lastStop);
+    log(
+      `ledger: stopped in ${stop.stopSeconds} s (state dump compacted from ${stop.stateDumpBeforeCompactionMb} MB in ${stop.compactionSeconds} s); ` +
+        `restart (same DATA_DIR, a ${stateDumpMb} MB state dump) ready in ${restartSeconds} s`,
+    );
     const [first, last] = [points[0], points[points.length - 1]];
     return {
       points,
@@ -80,6 +90,8 @@ export async function runLedgerBenchmark(o: LedgerOptions, log: (line: string) =
       throughputRatio: points.length < 2 ? null : ratio(last.latency.tps, first.latency.tps),
       restartSeconds,
       stateDumpMb,
+      stopSeconds: stop.stopSeconds,
+      stateDumpBeforeCompactionMb: stop.stateDumpBeforeCompactionMb,
     };
   } finally {
     await sys.stop();

@@ -428,7 +428,7 @@ function printTables(r: BenchReport): void {
       ),
     );
     say(
-      `DATA_DIR ${y.dataDirMb} MB; RSS gateway ${y.gatewayRssMb} MB, node ${y.nodeRssMb} MB; restart ready in ${y.restartSeconds} s; index rebuilt (${y.indexedEvents} events) in ${y.indexRebuildSeconds} s; ` +
+      `DATA_DIR ${y.dataDirMb} MB; RSS gateway ${y.gatewayRssMb} MB, node ${y.nodeRssMb} MB; stop ${y.stopSeconds} s (state dump ${y.stateDumpBeforeCompactionMb} → ${y.stateDumpMb} MB); restart ready in ${y.restartSeconds} s; index rebuilt (${y.indexedEvents} events) in ${y.indexRebuildSeconds} s; ` +
         `full audit of ${y.auditEvents} events in ${y.auditSeconds} s (${y.auditPassed ? "passed" : "FAILED"}); end/start throughput ${y.throughputRatio} (${y.end.clients} clients), ${y.loadThroughputRatio} (${y.endLoad.clients} clients)`,
     );
   }
@@ -436,7 +436,7 @@ function printTables(r: BenchReport): void {
     const l = r.ledger;
     say(
       `\nWrite capacity as datasets accumulate (nothing else on the ledger): end/start ${l.loadThroughputRatio} (${l.points[0]?.load.clients} clients), ${l.throughputRatio} (${l.points[0]?.latency.clients} clients); ` +
-        `restart with a ${l.stateDumpMb} MB state dump ready in ${l.restartSeconds} s`,
+        `stop ${l.stopSeconds} s (state dump compacted from ${l.stateDumpBeforeCompactionMb} MB); restart with a ${l.stateDumpMb} MB state dump ready in ${l.restartSeconds} s`,
     );
     say(
       table(

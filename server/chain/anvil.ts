@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import { BlockProducer } from "./block-producer";
 import { fetchChainId } from "./chain-id";
+import { compactStateFile } from "./state-compaction";
 import { setAsideBrokenStateFile } from "./state-file";
 
 export interface EmbeddedNodeOptions {
@@ -321,6 +322,22 @@ export class EmbeddedNode {
     clearTimeout(timer);
     fs.rmSync(this.pidFile, { force: true });
     this.options.log.info("embedded node stopped");
+    this.compactState();
+  }
+
+  /**
+   * Drops the call traces from the dump the node wrote on exit (see state-compaction.ts). A dump cut short (a node
+   * killed while writing it) stays cut short either way, and the next start sets it aside.
+   */
+  private compactState(): void {
+    const log = this.options.log;
+    try {
+      const started = performance.now();
+      const result = compactStateFile(this.stateFile);
+      if (result) log.info({ ...result, ms: Math.round(performance.now() - started) }, "state dump compacted (call traces dropped)");
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "state dump not compacted; the node starts from it as it is");
+    }
   }
 
   /**

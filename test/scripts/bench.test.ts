@@ -147,7 +147,9 @@ describe("bench helpers", function () {
           loadThroughputRatio: 0.79,
           throughputRatio: 0.44,
           restartSeconds: 4.2,
-          stateDumpMb: 266,
+          stateDumpMb: 133,
+          stopSeconds: 2.1,
+          stateDumpBeforeCompactionMb: 266,
         },
       };
     }

@@ -42,7 +42,42 @@ export interface BenchGateway {
    * milliseconds from the new start to /ready answering 200.
    */
   restart(options?: { dropIndex?: boolean }): Promise<number>;
+  /** How the last restart's stop went: its duration, and the node's state dump compaction as the gateway logged it. */
+  readonly lastStop: StopReport | undefined;
   stop(): Promise<void>;
+}
+
+export interface StopReport {
+  ms: number;
+  /** Sizes in bytes and time of the compaction on the way out (server/chain/state-compaction.ts), if it ran. */
+  compaction?: { before: number; after: number; ms: number };
+}
+
+/** A stop's figures for a report: seconds, and the dump before compaction in MB (null when none ran). */
+export function stopFigures(stop: StopReport | undefined): { stopSeconds: number; stateDumpBeforeCompactionMb: number | null; compactionSeconds: number | null } {
+  const compaction = stop?.compaction;
+  return {
+    stopSeconds: Math.round((stop?.ms ?? 0) / 10) / 100,
+    stateDumpBeforeCompactionMb: compaction ? Math.round(compaction.before / 1e5) / 10 : null,
+    compactionSeconds: compaction ? Math.round(compaction.ms / 10) / 100 : null,
+  };
+}
+
+/** The last "state dump compacted" line of a gateway's log, if any. */
+export function lastCompaction(logFile: string): StopReport["compaction"] {
+  let text = "";
+  try {
+    text = fs.readFileSync(logFile, "utf8");
+  } catch {
+    return undefined;
+  }
+  const line = text
+    .split("\n")
+    .reverse()
+    .find((l) => l.includes('"state dump compacted'));
+  if (!line) return undefined;
+  const { before, after, ms } = JSON.parse(line) as { before: number; after: number; ms: number };
+  return { before, after, ms };
 }
 
 /**
@@ -115,6 +150,7 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
   const record = JSON.parse(fs.readFileSync(path.join(dataDir, DEPLOYMENT_FILE), "utf8")) as DeploymentRecord;
   for (const code of Object.keys(wallets)) wallets[code] = wallets[code].connect(provider);
   const call = (key: string, method: string, p: string, body?: unknown) => api(gw, key, method, p, body);
+  let lastStop: StopReport | undefined;
 
   return {
     get gw() {
@@ -151,8 +187,13 @@ export async function startBenchGateway(options: { importKeysFor: string[] }): P
       apiKeys[code] = key.body.key;
       return key.body.key as string;
     },
+    get lastStop() {
+      return lastStop;
+    },
     async restart(options = {}) {
+      const stopping = performance.now();
       await gw.stop();
+      lastStop = { ms: performance.now() - stopping, compaction: lastCompaction(logFile) };
       if (options.dropIndex) for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(dataDir, `index.db${suffix}`), { force: true });
       const started = performance.now();
       gw = live.gw = spawnGateway();
