@@ -36,9 +36,10 @@ export interface RunningGateway {
 
 /**
  * The whole start-up, in the order that keeps it safe across crashes:
- * embedded node (unless RPC_URL) → provider → database → keystore → outbox reconciled with the chain and drained
- * (so nothing the administrator signed earlier is overtaken) → deployment found or made (through the same
- * pipeline) → event index (DATA_DIR/index.db) following the chain → administrator and demo organisations → HTTP server.
+ * embedded node started (unless RPC_URL), and while it loads: database, keystore → node answering → provider → outbox
+ * reconciled with the chain and drained (so nothing the administrator signed earlier is overtaken) → deployment found
+ * or made (through the same pipeline) → event index (DATA_DIR/index.db) following the chain → administrator and demo
+ * organisations → HTTP server.
  */
 export async function startGateway(config: Config, log: Logger, early?: EarlyNode): Promise<RunningGateway> {
   const dataDir = config.DATA_DIR;
@@ -60,28 +61,22 @@ export async function startGateway(config: Config, log: Logger, early?: EarlyNod
     cleanups.push(early ? () => stopEarlyNode(early) : acquireDataDirLock(dataDir));
     const password = keystorePassword(config, log);
 
+    // The embedded node parses its whole state dump before it answers (seconds on a large ledger): what needs no chain
+    // (the gateway's database, the keystore and the keys needed before the API opens) is done meanwhile.
     let node: EmbeddedNode | undefined;
-    let rpcUrl: string | string[] | undefined = config.RPC_URLS ?? config.RPC_URL;
-    if (!rpcUrl) {
+    let nodeStarted: Promise<void> | undefined;
+    if (!(config.RPC_URLS ?? config.RPC_URL)) {
       if (early) {
         node = early.node;
-        await early.started;
+        nodeStarted = early.started;
       } else {
         const embedded = embeddedNodeFor(config, log);
-        await embedded.start();
+        nodeStarted = embedded.start();
+        nodeStarted.catch(() => undefined); // awaited below; a failure that comes first must not be unhandled
         cleanups.push(() => embedded.stop());
         node = embedded;
       }
-      rpcUrl = node.url;
     }
-
-    const provider: GatewayProvider = await connectProvider(rpcUrl, {
-      gasPrice: config.GAS_PRICE,
-      pollingIntervalMs: config.CHAIN_POLL_INTERVAL_MS,
-      timeoutMs: config.RPC_TIMEOUT_MS,
-      connectDeadlineMs: 30_000,
-    });
-    cleanups.push(() => provider.destroy());
 
     const db: Db = openDatabase(path.join(dataDir, "gateway.db"));
     cleanups.push(() => {
@@ -108,6 +103,15 @@ export async function startGateway(config: Config, log: Logger, early?: EarlyNod
       governor: { orgCode: OPERATOR_ORG.code, wallet: governor },
       anchorer: { orgCode: OPERATOR_ORG.code, wallet: anchorer },
     };
+
+    await nodeStarted;
+    const provider: GatewayProvider = await connectProvider(config.RPC_URLS ?? config.RPC_URL ?? node!.url, {
+      gasPrice: config.GAS_PRICE,
+      pollingIntervalMs: config.CHAIN_POLL_INTERVAL_MS,
+      timeoutMs: config.RPC_TIMEOUT_MS,
+      connectDeadlineMs: 30_000,
+    });
+    cleanups.push(() => provider.destroy());
 
     const stack = createTxStack({ db, provider, log, config });
     const orphans = stack.repos.idempotency.releaseOrphans();

@@ -24,7 +24,7 @@ export interface CompactionResult {
   /** Sizes of the file before and after, in bytes. */
   before: number;
   after: number;
-  /** Arrays emptied (transactions whose traces were dropped). */
+  /** Arrays emptied (transactions whose traces were dropped); 0 leaves the file untouched. */
   emptied: number;
 }
 
@@ -42,6 +42,8 @@ export class TracesStripper {
   /** 0: copying; 1: just read the key string; 2: read its colon; 3: skipping its array. */
   #phase = 0;
   #depth = 0;
+  /** Whether the array being skipped holds anything (an empty one is not counted as emptied). */
+  #skippedSomething = false;
 
   /** The bytes of `chunk` to keep, in order (views into `chunk`). */
   transform(chunk: Buffer): Buffer[] {
@@ -63,6 +65,7 @@ export class TracesStripper {
       if (byte === QUOTE) {
         this.#inString = true;
         this.#keyMatched = 0;
+        if (this.#phase === 3) this.#skippedSomething = true;
         if (this.#phase === 1 || this.#phase === 2) this.#phase = 0; // "traces" was a value, or its value is a string
         continue;
       }
@@ -71,8 +74,11 @@ export class TracesStripper {
         if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) this.#depth++;
         else if ((byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) && --this.#depth === 0) {
           this.#phase = 0;
+          if (this.#skippedSomething) this.emptied++;
           copyFrom = i; // keep the closing bracket
+          continue;
         }
+        this.#skippedSomething = true;
         continue;
       }
       if (this.#phase === 1) {
@@ -83,7 +89,7 @@ export class TracesStripper {
         if (byte === OPEN_ARRAY) {
           this.#phase = 3;
           this.#depth = 1;
-          this.emptied++;
+          this.#skippedSomething = false;
           out.push(chunk.subarray(copyFrom, i + 1));
           copyFrom = chunk.length; // nothing more of this chunk unless the array closes in it
         } else this.#phase = 0;
@@ -126,6 +132,13 @@ export function compactStateFile(file: string, chunkBytes = CHUNK): CompactionRe
       }
     }
     if (!stripper.complete) throw new Error(`${file} does not end as a whole JSON text; left as it is`);
+    if (stripper.emptied === 0) {
+      // Nothing to drop (a node started from a compacted dump and mined nothing since): the dump stays as it is.
+      fs.closeSync(output);
+      output = undefined;
+      fs.rmSync(temp);
+      return { before, after: before, emptied: 0 };
+    }
     fs.fsyncSync(output);
     fs.closeSync(output);
     output = undefined;

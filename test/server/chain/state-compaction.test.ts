@@ -96,6 +96,12 @@ describe("embedded node: compacting its state dump", function () {
       expect(strip(text, 3).text).to.equal('{"transactions":[{"info":{"traces" :\n [] ,"exit":"Stop"}}]}');
     });
 
+    it("counts only arrays that held something as emptied", function () {
+      for (const [traces, emptied] of [["[]", 0], ["[ ]", 0], ['[""]', 1], ["[0]", 1], ["[[]]", 1]] as const) {
+        expect(strip(`{"a":{"traces":${traces}},"b":{"traces":[]}}`, 2).emptied, traces).to.equal(emptied);
+      }
+    });
+
     it("reports a text cut inside a string or inside traces as incomplete", function () {
       const text = JSON.stringify(dump([minedTransaction(1)]));
       const insideTraces = text.indexOf('"traces":[') + 20;
@@ -128,6 +134,17 @@ describe("embedded node: compacting its state dump", function () {
       fs.writeFileSync(file, cut);
       expect(() => compactStateFile(file)).to.throw(/does not end as a whole JSON text/);
       expect(fs.readFileSync(file, "utf8")).to.equal(cut);
+      expect(fs.readdirSync(dir)).to.deep.equal(["chain-state.json"]);
+    });
+
+    it("leaves a dump with nothing to drop untouched (its traces already empty) and counts nothing emptied", function () {
+      const file = path.join(dir, "chain-state.json");
+      const text = withoutTraces(dump([minedTransaction(1), minedTransaction(2)]));
+      fs.writeFileSync(file, text);
+      const inode = fs.statSync(file).ino;
+      expect(compactStateFile(file, 16)).to.deep.equal({ before: text.length, after: text.length, emptied: 0 });
+      expect(fs.statSync(file).ino).to.equal(inode);
+      expect(fs.readFileSync(file, "utf8")).to.equal(text);
       expect(fs.readdirSync(dir)).to.deep.equal(["chain-state.json"]);
     });
 
