@@ -61,11 +61,28 @@ export class BlockProducer {
     this.#loop = this.run();
   }
 
+  /**
+   * Stops mining, after one last block if transactions are pending: anvil does not keep its pool in its state dump, so
+   * what it held would otherwise be sent again by the outbox on the next start, which then waits for it to be mined.
+   */
   async stop(): Promise<void> {
+    const wasRunning = this.#running;
     this.#running = false;
     this.#wake?.();
     await this.#loop;
     this.#loop = undefined;
+    if (wasRunning) {
+      try {
+        const pending = await this.pendingCount();
+        if (pending > 0) {
+          await this.call("evm_mine", []);
+          this.stats.blocks++;
+          this.stats.transactions += pending;
+        }
+      } catch {
+        // The node is gone: the outbox sends what it held again on the next start.
+      }
+    }
     this.#agent.destroy();
   }
 

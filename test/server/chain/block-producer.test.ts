@@ -76,6 +76,26 @@ describe("BlockProducer", function () {
     });
   });
 
+  describe("#stop", function () {
+    it("mines what is pending in one last block, and mines nothing when nothing is", async function () {
+      await producer.stop();
+      producer = new BlockProducer({ url: fake.node.url, periodMs: 20, pollMs: 60_000, log: pino({ level: "silent" }) });
+      producer.start();
+      await new Promise((r) => setTimeout(r, 50)); // its first look found nothing: it now waits a minute
+      fake.node.pending = 2;
+      await producer.stop();
+      expect(fake.node.mined).to.have.length(1);
+      expect(fake.node.pending).to.equal(0);
+      expect(producer.stats).to.include({ blocks: 1, transactions: 2 });
+
+      producer = new BlockProducer({ url: fake.node.url, periodMs: 20, pollMs: 60_000, log: pino({ level: "silent" }) });
+      producer.start();
+      await new Promise((r) => setTimeout(r, 50));
+      await producer.stop();
+      expect(fake.node.mined).to.have.length(1);
+    });
+  });
+
   describe("#run", function () {
     it("mines a pending transaction at once when no write is in flight, however slow the last block was", async function () {
       await slowBlock(150);
