@@ -2,11 +2,11 @@ import fs from "node:fs";
 
 /**
  * anvil keeps every mined transaction's call trace (`info.traces`, one node per call frame with its input, output and
- * logs again) in memory and writes all of them into its state dump: at 50,000 datasets more than half of a 500 MB dump,
+ * logs again) in memory and writes all of them into its state dump: half of it (278 of the full city year's 529 MB),
  * which anvil parses again on every start and serialises again every CHAIN_STATE_INTERVAL seconds. Nothing in this
  * system reads a trace (blocks, receipts and logs are what the index and the audit read; anvil offers no option to
  * stop recording them), so the dump is rewritten without them when the node has stopped cleanly: the next start
- * parses a smaller file, and a node started from it holds no old traces, so its own dumps stay small too.
+ * parses a smaller file, and a node started from it holds no old traces, so its own dumps are smaller too.
  * Only the traces of transactions mined since the last clean stop remain traceable (`trace_transaction`).
  */
 
