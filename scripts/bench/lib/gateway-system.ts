@@ -9,6 +9,7 @@ import { attachSystem, DEPLOYMENT_FILE, type DeploymentRecord } from "../../lib/
 import { GatewayProcess, api, freePort, tempDataDir } from "../../lib/processes";
 import type { SystemContracts } from "../../lib/system";
 import { onInterrupt } from "./cleanup";
+import { round } from "./stats";
 
 /**
  * The whole system started the way `npm start` starts it (server/main.ts: embedded anvil, deployment, demo
@@ -57,9 +58,9 @@ export interface StopReport {
 export function stopFigures(stop: StopReport | undefined): { stopSeconds: number; stateDumpBeforeCompactionMb: number | null; compactionSeconds: number | null } {
   const compaction = stop?.compaction;
   return {
-    stopSeconds: Math.round((stop?.ms ?? 0) / 10) / 100,
-    stateDumpBeforeCompactionMb: compaction ? Math.round(compaction.before / 1e5) / 10 : null,
-    compactionSeconds: compaction ? Math.round(compaction.ms / 10) / 100 : null,
+    stopSeconds: round((stop?.ms ?? 0) / 1000, 2)!,
+    stateDumpBeforeCompactionMb: compaction ? round(compaction.before / 1e6, 1) : null,
+    compactionSeconds: compaction ? round(compaction.ms / 1000, 2) : null,
   };
 }
 
