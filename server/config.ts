@@ -49,8 +49,8 @@ export const ConfigSchema = z
       .describe(
         "Embedded node only: a block is mined as soon as a transaction is pending, at most one per this many ms (like " +
           "a QBFT block period), so concurrent writes share a block; adds up to a poll (≤ 25 ms) to an idle write. " +
-          "While writes are being prepared (simulated, signed, committed), a block also waits for them, at most as long " +
-          "as the last block took (≤ 500 ms). 0: one block per transaction (anvil's automine), whose cost grows with the ledger",
+          "While writes are being prepared (simulated, signed, committed), a block also waits for them, at most twice as " +
+          "long as the last block took (≤ 500 ms). 0: one block per transaction (anvil's automine), whose cost grows with the ledger",
       ),
     DATA_DIR: z
       .string()

@@ -14,15 +14,23 @@ export interface BlockProducerOptions {
   onMined?: () => void;
   /**
    * Writes the gateway is still preparing (simulating, signing, committing) and has not yet sent: while there are
-   * some, the next block waits for them, at most as long as the last block took to mine (see `lingerMs`).
+   * some, the next block waits for them, at most twice as long as the last block took to mine (see `lingerMs`).
    */
   inFlight?: () => number;
   /** The longest such wait, whatever the last block took (default 500 ms). */
   maxLingerMs?: number;
+  /** The wait for writes in flight, as a multiple of the last block's mining time (default LINGER_FACTOR). */
+  lingerFactor?: number;
 }
 
 /** How often the pool and the gateway's writes in flight are looked at while a block waits for them. */
 const LINGER_POLL_MS = 3;
+/**
+ * Twice the last block's mining time: measured with 64 clients registering on 50,000 datasets (`npm run bench -- --only
+ * ledger`), blocks then carry 29-32 registrations instead of 21 and capacity rose from 91 to 109-112 a second, with
+ * 8 clients 45 → 46-52 a second; three times carried 37 but no more capacity (100 a second).
+ */
+const LINGER_FACTOR = 2;
 
 /**
  * Mines the embedded node's blocks (anvil runs with `--no-mining`): a block as soon as a transaction is pending, but
@@ -87,15 +95,16 @@ export class BlockProducer {
   }
 
   /**
-   * The wait before a block while writes are in flight: as long as the last block took, capped. Why: anvil holds its
-   * state while it mines, so the gateway's simulations (eth_estimateGas) wait for the block in progress; mining again
-   * the moment one transaction is pending would lock them out once more, and on a large ledger (a block of 200 ms at
-   * 50,000 datasets) blocks would carry a handful of transactions each. Waiting as long as the block took lets the
-   * writes that waited on it reach the pool and share the next block. On an idle or small ledger (blocks of 10–20 ms,
-   * within the period) it changes nothing, and a lone write never waits: nothing else is in flight.
+   * The wait before a block while writes are in flight: twice as long as the last block took, capped. Why: anvil holds
+   * its state while it mines, so the gateway's simulations (eth_estimateGas) wait for the block in progress; mining
+   * again the moment one transaction is pending would lock them out once more, and on a large ledger (a block of
+   * 130-150 ms at 50,000 datasets) blocks would carry a handful of transactions each. Waiting lets the writes that
+   * waited on it reach the pool and share the next block, whose cost (the whole state's hash) is then paid by more of
+   * them. On an idle or small ledger (blocks of 10–20 ms, within the period) it changes nothing, and a lone write never
+   * waits: nothing else is in flight.
    */
   get lingerMs(): number {
-    return Math.min(this.#lastMineMs, this.options.maxLingerMs ?? 500);
+    return Math.min((this.options.lingerFactor ?? LINGER_FACTOR) * this.#lastMineMs, this.options.maxLingerMs ?? 500);
   }
 
   private async run(): Promise<void> {

@@ -64,8 +64,13 @@ describe("BlockProducer", function () {
   }
 
   describe("#lingerMs", function () {
-    it("is what the last block took, capped by maxLingerMs", async function () {
+    it("is twice what the last block took (or lingerFactor times), capped by maxLingerMs", async function () {
       expect(producer.lingerMs).to.equal(0);
+      await slowBlock(150);
+      expect(producer.lingerMs).to.be.within(300, 400);
+      await producer.stop();
+      producer = new BlockProducer({ url: fake.node.url, periodMs: 20, pollMs: 2, log: pino({ level: "silent" }), lingerFactor: 1 });
+      producer.start();
       await slowBlock(150);
       expect(producer.lingerMs).to.be.within(150, 200);
       await producer.stop();
@@ -106,15 +111,15 @@ describe("BlockProducer", function () {
       expect(producer.stats.lingeredMs).to.equal(0);
     });
 
-    it("while writes are in flight, waits for them up to as long as the last block took, then mines", async function () {
+    it("while writes are in flight, waits for them up to twice as long as the last block took, then mines", async function () {
       await slowBlock(150);
       const lastEnd = fake.node.mined[0].endedAt;
       inFlight = 1;
       fake.node.pending = 1;
       await until(() => fake.node.mined.length === 2);
       const waited = fake.node.mined[1].startedAt - lastEnd;
-      // Not before the last block's time has passed since it ended, and not much after.
-      expect(waited).to.be.within(150, 250);
+      // Not before twice the last block's time has passed since it ended, and not much after.
+      expect(waited).to.be.within(300, 400);
       expect(producer.stats.lingeredMs).to.be.greaterThan(100);
     });
 
