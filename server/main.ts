@@ -7,6 +7,7 @@ import pino from "pino";
 import { ConfigError, describeConfig, loadConfig, type Config } from "./config";
 import { createLogger } from "./logger";
 import { startEmbeddedNodeEarly, stopEarlyNode } from "./early-node";
+import { prefetchStartKeys } from "./start-keys";
 import type { startGateway as StartGateway } from "./runtime";
 
 // The banner is for the person at the terminal, not for the log pipeline (it may carry the admin key once).
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   try {
     // The node first, then the rest of the gateway's code (see early-node.ts): a restart overlaps the two.
     const early = startEmbeddedNodeEarly(config, log);
+    // The keys the start unlocks, derived on the thread pool while the rest loads (see start-keys.ts).
+    prefetchStartKeys(config);
     let startGateway: typeof StartGateway;
     try {
       ({ startGateway } = await import("./runtime"));

@@ -21,6 +21,7 @@ import { watchDatabase } from "./db/watchdog";
 import { embeddedNodeFor, stopEarlyNode, type EarlyNode } from "./early-node";
 import { openIndexDatabase } from "./indexer/gateway-index";
 import { componentLogger, type Logger } from "./logger";
+import { existingKeystorePassword, startKeyAliases } from "./start-keys";
 
 export interface RunningGateway {
   url: string;
@@ -85,14 +86,16 @@ export async function startGateway(config: Config, log: Logger, early?: EarlyNod
 
     // Production (RPC_URL) holds no administrator key: the administrators deploy and govern with their own.
     const production = !node;
+    // The first proves the password; the others are needed before the API opens: unlocked beside it, not one after
+    // another (main.ts started deriving all of them while this code loaded).
+    const [probe, ...warm] = startKeyAliases(production);
     const keystore = await Keystore.open({
       dir: path.join(dataDir, "keystore"),
       password,
       scryptN: config.KEYSTORE_SCRYPT_N,
       log: componentLogger(log, "keystore"),
-      verifyWith: production ? OPERATOR_ORG.code : ADMIN_ORG.code,
-      // The operators' keys are needed before the API opens: unlocked beside the probe, not one after another.
-      warm: [OPERATOR_ORG.code, OPERATOR_ORG.anchorAlias],
+      verifyWith: probe,
+      warm,
     });
     const adminWallet = production ? undefined : await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
     if (adminWallet && config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {
@@ -222,9 +225,9 @@ async function closeServer(server: Server): Promise<void> {
 
 /** KEYSTORE_PASSWORD, or for the embedded node a generated one kept in DATA_DIR (mode 0600). */
 function keystorePassword(config: Config, log: Logger): string {
-  if (config.KEYSTORE_PASSWORD) return config.KEYSTORE_PASSWORD;
+  const existing = existingKeystorePassword(config);
+  if (existing) return existing;
   const file = path.join(config.DATA_DIR, "keystore-password");
-  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
   const generated = crypto.randomBytes(32).toString("base64url");
   writeFileAtomic(file, generated + "\n", 0o600);
   log.warn({ file }, "KEYSTORE_PASSWORD is not set: generated one (fine for a local demo; set it for anything else)");

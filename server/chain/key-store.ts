@@ -4,6 +4,7 @@ import path from "node:path";
 import { Wallet, encryptKeystoreJson, decryptKeystoreJson, getAddress, scrypt, type Provider } from "ethers";
 import { SecretBox } from "../db/secret-box";
 import type { Logger } from "../logger";
+import { scryptMaxmem, takePrefetched } from "./scrypt-prefetch";
 
 let nativeScryptRegistered = false;
 
@@ -13,14 +14,15 @@ let nativeScryptRegistered = false;
  */
 export function useNativeScrypt(): void {
   if (nativeScryptRegistered) return;
-  scrypt.register(
-    (password, salt, N, r, p, dkLen) =>
-      new Promise<Uint8Array>((resolve, reject) =>
-        crypto.scrypt(password, salt, dkLen, { N, r, p, maxmem: 256 * N * r + 32 * 1024 * 1024 }, (err, key) =>
-          err ? reject(err) : resolve(new Uint8Array(key)),
-        ),
-      ),
-  );
+  const derive = (password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number) =>
+    new Promise<Uint8Array>((resolve, reject) =>
+      crypto.scrypt(password, salt, dkLen, { N, r, p, maxmem: scryptMaxmem(N, r) }, (err, key) => (err ? reject(err) : resolve(new Uint8Array(key)))),
+    );
+  scrypt.register((password, salt, N, r, p, dkLen) => {
+    // Started while the gateway's code loaded (main.ts): the same inputs give the same key.
+    const early = takePrefetched(password, salt, N, r, p, dkLen);
+    return early ? early.then((key) => new Uint8Array(key), () => derive(password, salt, N, r, p, dkLen)) : derive(password, salt, N, r, p, dkLen);
+  });
   nativeScryptRegistered = true;
 }
 
