@@ -40,6 +40,7 @@ function passwordBytes(password: string): Buffer {
  * A derivation nobody takes within `keepMs` is dropped (it opens that file as the password would).
  */
 export function prefetchScrypt(dir: string, password: string, aliases: string[], keepMs = 60_000): number {
+  const bytes = passwordBytes(password);
   let started = 0;
   for (const alias of aliases) {
     let params: { salt: Buffer; N: number; r: number; p: number };
@@ -55,14 +56,14 @@ export function prefetchScrypt(dir: string, password: string, aliases: string[],
     const { salt, N, r, p } = params;
     if (!(Number.isSafeInteger(N) && N > 1 && (N & (N - 1)) === 0 && r > 0 && p > 0)) continue;
     const entry: Prefetched = {
-      password: passwordBytes(password),
+      password: bytes,
       salt,
       N,
       r,
       p,
       dkLen: DK_LEN,
       key: new Promise((resolve, reject) =>
-        crypto.scrypt(passwordBytes(password), salt, DK_LEN, { N, r, p, maxmem: scryptMaxmem(N, r) }, (err, key) => (err ? reject(err) : resolve(key))),
+        crypto.scrypt(bytes, salt, DK_LEN, { N, r, p, maxmem: scryptMaxmem(N, r) }, (err, key) => (err ? reject(err) : resolve(key))),
       ),
     };
     entry.key.catch(() => undefined); // a failed derivation is simply done again when asked for
