@@ -89,6 +89,12 @@ export const ConfigSchema = z
       .default(0n)
       .describe("Gas price (wei) of every transaction the gateway signs. Permissioned chains run at 0"),
     GAS_LIMIT_HEADROOM_PERCENT: int(0, 200).default(25).describe("Added to each gas estimate"),
+    TX_GAS_LIMIT: int(0, 100_000_000)
+      .refine((v) => v === 0 || v >= 21_000, "0, or at least 21,000 (what the least transaction uses)")
+      .default(1_000_000)
+      .describe(
+        "At GAS_PRICE 0: gas limit of each transaction whose call succeeds within it (simulated once, eth_call); a call needing more is estimated. 0: estimate every call",
+      ),
     CONFIRMATIONS: int(1, 64).default(1).describe("Blocks (including its own) before a transaction counts as mined"),
     TX_WAIT_TIMEOUT_MS: int(100, 600_000)
       .default(30_000)

@@ -55,6 +55,7 @@ export type GatewayConfig = Pick<
   Config,
   | "GAS_PRICE"
   | "GAS_LIMIT_HEADROOM_PERCENT"
+  | "TX_GAS_LIMIT"
   | "CONFIRMATIONS"
   | "TX_WAIT_TIMEOUT_MS"
   | "TX_REBROADCAST_MS"
@@ -112,7 +113,12 @@ export function createTxStack(options: { db: Db; provider: Provider; log: Logger
     idempotency: repos.idempotency,
     actionLog: repos.actionLog,
     log: componentLogger(log, "tx-pipeline"),
-    options: { gasPrice: config.GAS_PRICE, gasLimitHeadroomPercent: config.GAS_LIMIT_HEADROOM_PERCENT },
+    options: {
+      gasPrice: config.GAS_PRICE,
+      gasLimitHeadroomPercent: config.GAS_LIMIT_HEADROOM_PERCENT,
+      // A generous limit costs nothing only at gas price 0 (a priced network charges the sender's balance for it).
+      fixedGasLimit: config.GAS_PRICE === 0n ? BigInt(config.TX_GAS_LIMIT) : 0n,
+    },
   });
   const tracker = new TxTracker({
     provider,

@@ -24,6 +24,12 @@ describe("configuration", function () {
     for (const bad of ["15", "8193", "256.5", "many"]) expect(() => loadConfig({ CHAIN_HISTORY_BLOCKS: bad }), bad).to.throw(ConfigError, "CHAIN_HISTORY_BLOCKS");
   });
 
+  it("TX_GAS_LIMIT: 1,000,000 by default; 0, or 21,000 to 100,000,000", function () {
+    expect(loadConfig({}).TX_GAS_LIMIT).to.equal(1_000_000);
+    for (const good of [0, 21_000, 100_000_000]) expect(loadConfig({ TX_GAS_LIMIT: String(good) }).TX_GAS_LIMIT).to.equal(good);
+    for (const bad of ["20999", "100000001", "-1", "1e6.5", "much"]) expect(() => loadConfig({ TX_GAS_LIMIT: bad }), bad).to.throw(ConfigError, "TX_GAS_LIMIT");
+  });
+
   it("fails fast naming every bad variable and what it is for", function () {
     let error: unknown;
     try {

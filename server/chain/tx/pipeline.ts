@@ -11,7 +11,7 @@ import type { SubmissionRow, SubmissionsRepository } from "../../db/repositories
 import { ChainUnavailableError, ConflictError } from "../../errors";
 import type { Logger } from "../../logger";
 import { isChainUnreachable } from "../chain-errors";
-import { isRevert, revertErrorFrom } from "../revert";
+import { extractRevertData, isRevert, revertErrorFrom } from "../revert";
 import { CapturedSubmission, OwnKeyAccount, clientSigningScope, type TxSigner } from "./client-signing";
 import { GroupCommit } from "./group-commit";
 import { SignerBatches } from "./signer-batches";
@@ -61,6 +61,11 @@ export interface SubmitOutcome {
 export interface PipelineOptions {
   gasPrice: bigint;
   gasLimitHeadroomPercent: number;
+  /**
+   * Gas limit given to a call that succeeds within it, checked by one `eth_call` at exactly this limit; a call that
+   * does not (out of gas: a large batch) is estimated instead. 0 (the default): every call is estimated.
+   */
+  fixedGasLimit?: bigint;
 }
 
 export interface PipelineDeps {
@@ -116,20 +121,42 @@ export class TxPipeline {
     return this.#chainId;
   }
 
-  /** Simulates every call from the signer; a revert throws the decoded contract error (409/404/403/422). */
+  /**
+   * Simulates every call from the signer and answers the gas limit each is sent with; a revert throws the decoded
+   * contract error (409/404/403/422).
+   *
+   * With a fixed gas limit (TX_GAS_LIMIT, at gas price 0) a call is simulated by one `eth_call` at that limit and sent
+   * with it: what succeeded at exactly this limit on the latest state succeeds as the transaction, and the node runs
+   * the call once, where `eth_estimateGas` runs it some 19 times (anvil and Besu search the lowest limit that
+   * succeeds), under the lock that mining holds too. A call that needs more, or fails without revert data, is
+   * estimated as before, which also decides between out of gas and a bare revert.
+   */
   async simulate(from: string, calls: TxCall[]): Promise<bigint[]> {
     const limits: bigint[] = [];
+    const fixed = this.deps.options.fixedGasLimit ?? 0n;
     for (const [index, call] of calls.entries()) {
       if (call.gasLimit !== undefined) {
         limits.push(call.gasLimit);
         continue;
+      }
+      const extra = calls.length > 1 ? { callIndex: index } : {};
+      if (fixed > 0n) {
+        try {
+          await this.deps.provider.call({ from, to: call.to, data: call.data, value: 0n, gasLimit: fixed });
+          limits.push(fixed);
+          continue;
+        } catch (err) {
+          if (isChainUnreachable(err)) throw new ChainUnavailableError();
+          if (extractRevertData(err)) throw revertErrorFrom(err, extra);
+          // Out of gas at this limit, or a revert without data: the estimate below tells which.
+        }
       }
       try {
         const estimate = await this.deps.provider.estimateGas({ from, to: call.to, data: call.data, value: 0n });
         limits.push((estimate * BigInt(100 + this.deps.options.gasLimitHeadroomPercent)) / 100n);
       } catch (err) {
         if (isChainUnreachable(err)) throw new ChainUnavailableError();
-        if (isRevert(err)) throw revertErrorFrom(err, calls.length > 1 ? { callIndex: index } : {});
+        if (isRevert(err)) throw revertErrorFrom(err, extra);
         throw err;
       }
     }

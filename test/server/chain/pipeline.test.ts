@@ -7,6 +7,7 @@ import { createTxStack, type TxStack } from "../../../server/core";
 import { openDatabase, type Db } from "../../../server/db/connection";
 import { createLogger } from "../../../server/logger";
 import { ChainRejectedError } from "../../../server/errors";
+import { ContractRevertError } from "../../../server/chain/revert";
 import { flaky } from "../helpers/flaky-provider";
 import { TEST_ENV } from "../helpers/gateway";
 import { tempDir } from "../helpers/temp-dir";
@@ -215,6 +216,84 @@ describe("transaction pipeline", function () {
       await stack.tracker.recover();
       for (const a of answers) expect((await stack.pipeline.waitFor(a.submissionId, 10_000))!.status).to.equal("mined");
       expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(4);
+    });
+  });
+  describe("#simulate: one eth_call at TX_GAS_LIMIT, or an estimate", function () {
+    /** Counts the provider's estimateGas and call invocations. */
+    function counted(inner: Provider) {
+      const counts = { estimateGas: 0, call: 0 };
+      const provider = new Proxy(inner, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            if (prop === "estimateGas" || prop === "call") counts[prop]++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      return { provider, counts };
+    }
+
+    /** A token holder and a transfer it may make, and the least gas the transfer succeeds with. */
+    async function transferCall() {
+      const [holder] = await ethers.getSigners();
+      const token = await (await ethers.getContractFactory("PlainERC20")).deploy();
+      await (await token.mint(holder.address, 1_000n)).wait();
+      const call = { to: await token.getAddress(), data: token.interface.encodeFunctionData("transfer", [Wallet.createRandom().address, 10n]) };
+      const least = await ethers.provider.estimateGas({ from: holder.address, ...call });
+      return { holder, token, call, least };
+    }
+
+    it("at gas price 0, a call that succeeds within the limit is run once and given that limit (boundary: exactly the gas it needs)", async function () {
+      const { holder, call, least } = await transferCall();
+      const { provider, counts } = counted(ethers.provider);
+      const stack = stackOn(db, provider, { TX_GAS_LIMIT: String(least) });
+      expect(await stack.pipeline.simulate(holder.address, [call])).to.deep.equal([least]);
+      expect(counts).to.deep.equal({ estimateGas: 0, call: 1 });
+    });
+
+    it("a call that needs more than the limit (one gas more) is estimated, with the headroom", async function () {
+      const { holder, call, least } = await transferCall();
+      const { provider, counts } = counted(ethers.provider);
+      const stack = stackOn(db, provider, { TX_GAS_LIMIT: String(least - 1n) });
+      const [limit] = await stack.pipeline.simulate(holder.address, [call]);
+      expect(counts).to.deep.equal({ estimateGas: 1, call: 1 });
+      const estimate = await ethers.provider.estimateGas({ from: holder.address, ...call });
+      expect(limit).to.equal((estimate * 125n) / 100n);
+    });
+
+    it("a contract's refusal at the fixed limit is the same 4xx, from the one call, and nothing is signed", async function () {
+      const { holder, token, call } = await transferCall();
+      const { provider, counts } = counted(ethers.provider);
+      const stack = stackOn(db, provider);
+      const tooMuch = { to: call.to, data: token.interface.encodeFunctionData("transfer", [Wallet.createRandom().address, 1_001n]) };
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      let error: unknown;
+      try {
+        await stack.pipeline.simulate(holder.address, [call, tooMuch]);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).to.be.instanceOf(ContractRevertError);
+      expect((error as ContractRevertError).status).to.equal(422);
+      expect((error as ContractRevertError).revert!.name).to.equal("ERC20InsufficientBalance");
+      expect((error as ContractRevertError).details).to.include({ callIndex: 1 });
+      expect(counts).to.deep.equal({ estimateGas: 0, call: 2 });
+      // Through submit: refused before a nonce is taken or a row written.
+      const refused = await outcomes([stack.pipeline.submit({ orgCode: "X", wallet, operation: "test.call", params: {}, calls: [{ to: call.to, data: tooMuch.data }] })]);
+      expect(refused[0].error).to.be.instanceOf(ContractRevertError);
+      expect(db.prepare("SELECT COUNT(*) AS n FROM outbox").get()).to.deep.equal({ n: 0 });
+    });
+
+    it("with TX_GAS_LIMIT 0, or at a gas price above 0, every call is estimated", async function () {
+      const { holder, call, least } = await transferCall();
+      for (const env of [{ TX_GAS_LIMIT: "0" }, { GAS_PRICE: "1" }]) {
+        const { provider, counts } = counted(ethers.provider);
+        const stack = stackOn(db, provider, env);
+        expect(await stack.pipeline.simulate(holder.address, [call]), JSON.stringify(env)).to.deep.equal([(least * 125n) / 100n]);
+        expect(counts, JSON.stringify(env)).to.deep.equal({ estimateGas: 1, call: 0 });
+      }
     });
   });
 });
