@@ -4,7 +4,7 @@ import path from "node:path";
 import { Wallet, encryptKeystoreJson, decryptKeystoreJson, getAddress, scrypt, type Provider } from "ethers";
 import { SecretBox } from "../db/secret-box";
 import type { Logger } from "../logger";
-import { scryptMaxmem, takePrefetched } from "./scrypt-prefetch";
+import { nativeScrypt, takePrefetched } from "./scrypt-prefetch";
 
 let nativeScryptRegistered = false;
 
@@ -15,9 +15,7 @@ let nativeScryptRegistered = false;
 export function useNativeScrypt(): void {
   if (nativeScryptRegistered) return;
   const derive = (password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number) =>
-    new Promise<Uint8Array>((resolve, reject) =>
-      crypto.scrypt(password, salt, dkLen, { N, r, p, maxmem: scryptMaxmem(N, r) }, (err, key) => (err ? reject(err) : resolve(new Uint8Array(key)))),
-    );
+    nativeScrypt(password, salt, N, r, p, dkLen).then((key) => new Uint8Array(key));
   scrypt.register((password, salt, N, r, p, dkLen) => {
     // Started while the gateway's code loaded (main.ts): the same inputs give the same key.
     const early = takePrefetched(password, salt, N, r, p, dkLen);

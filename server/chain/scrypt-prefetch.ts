@@ -25,8 +25,15 @@ const waiting = new Set<Prefetched>();
 const DK_LEN = 64;
 
 /** Memory scrypt needs (128·N·r bytes) with room to spare; node refuses anything above maxmem. */
-export function scryptMaxmem(N: number, r: number): number {
+function scryptMaxmem(N: number, r: number): number {
   return 256 * N * r + 32 * 1024 * 1024;
+}
+
+/** node's native scrypt on the thread pool, as a promise (the keystore's derivations and the prefetch's alike). */
+export function nativeScrypt(password: Uint8Array, salt: Uint8Array, N: number, r: number, p: number, dkLen: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    crypto.scrypt(password, salt, dkLen, { N, r, p, maxmem: scryptMaxmem(N, r) }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** ethers' password bytes: UTF-8 of the NFKC form. */
@@ -62,9 +69,7 @@ export function prefetchScrypt(dir: string, password: string, aliases: string[],
       r,
       p,
       dkLen: DK_LEN,
-      key: new Promise((resolve, reject) =>
-        crypto.scrypt(bytes, salt, DK_LEN, { N, r, p, maxmem: scryptMaxmem(N, r) }, (err, key) => (err ? reject(err) : resolve(key))),
-      ),
+      key: nativeScrypt(bytes, salt, N, r, p, DK_LEN),
     };
     entry.key.catch(() => undefined); // a failed derivation is simply done again when asked for
     waiting.add(entry);
