@@ -96,7 +96,7 @@ export class BlockProducer {
 
   /**
    * The wait before a block while writes are in flight: twice as long as the last block took, capped. Why: anvil holds
-   * its state while it mines, so the gateway's simulations (eth_estimateGas) wait for the block in progress; mining
+   * its state while it mines, so the gateway's simulations (eth_call) wait for the block in progress; mining
    * again the moment one transaction is pending would lock them out once more, and on a large ledger (a block of
    * 130-150 ms at 50,000 datasets) blocks would carry a handful of transactions each. Waiting lets the writes that
    * waited on it reach the pool and share the next block, whose cost (the whole state's hash) is then paid by more of

@@ -178,8 +178,8 @@ export class DatasetService {
   }
 
   /**
-   * Splits registrations into `registerBatch` calls as large as the block gas limit allows (gas estimate plus the
-   * pipeline's headroom), and never more than the contract's MAX_BATCH or BATCH_CHUNK_SIZE items. Each call's size
+   * Splits registrations into `registerBatch` calls as large as the block gas limit allows (the pipeline's gas limit
+   * for each: TX_GAS_LIMIT when the call succeeds within it, otherwise its estimate plus the headroom), and never more than the contract's MAX_BATCH or BATCH_CHUNK_SIZE items. Each call's size
    * comes from simulating it: one that does not fit is shrunk in proportion to its estimate and tried again.
    */
   private async packBatches(from: string, registrations: IDataAssetRegistry.RegistrationStruct[]): Promise<TxCall[]> {

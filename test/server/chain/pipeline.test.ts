@@ -288,7 +288,7 @@ describe("transaction pipeline", function () {
 
     it("with TX_GAS_LIMIT 0, or at a gas price above 0, every call is estimated", async function () {
       const { holder, call, least } = await transferCall();
-      for (const env of [{ TX_GAS_LIMIT: "0" }, { GAS_PRICE: "1" }]) {
+      for (const env of [{ TX_GAS_LIMIT: "0" }, { GAS_PRICE: "1" }] as Record<string, string>[]) {
         const { provider, counts } = counted(ethers.provider);
         const stack = stackOn(db, provider, env);
         expect(await stack.pipeline.simulate(holder.address, [call]), JSON.stringify(env)).to.deep.equal([(least * 125n) / 100n]);
