@@ -123,6 +123,7 @@ export async function startGateway(config: Config, log: Logger, early?: EarlyNod
     node?.onRestarted(() => stack.tracker.nodeRestarted());
     // A block waits for the writes being prepared, so that they share it: see BlockProducer.lingerMs.
     node?.setWritesInFlight(() => stack.pipeline.writesInFlight);
+    if (node) stack.pipeline.events.on("writesInFlight", () => node.writesChanged());
     if (node?.announcesBlocks) node.onBlockMined(() => stack.tracker.blockMined());
     stack.tracker.start();
     cleanups.push(() => stack.tracker.stop());

@@ -256,6 +256,11 @@ export class EmbeddedNode {
     this.#inFlight = count;
   }
 
+  /** The gateway's writes in flight changed (one reached the pool): a block waiting for them may go (see BlockProducer). */
+  writesChanged(): void {
+    this.#producer?.writesChanged();
+  }
+
   /** Called after each block the producer mined. */
   onBlockMined(listener: () => void): void {
     this.#minedListeners.push(listener);

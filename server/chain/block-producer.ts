@@ -14,23 +14,20 @@ export interface BlockProducerOptions {
   onMined?: () => void;
   /**
    * Writes the gateway is still preparing (simulating, signing, committing) and has not yet sent: while there are
-   * some, the next block waits for them, at most twice as long as the last block took to mine (see `lingerMs`).
+   * some, the next block waits for them, at most `maxLingerMs` (see `lingerMs`). The gateway
+   * calls `writesChanged` when the count changes.
    */
   inFlight?: () => number;
-  /** The longest such wait, whatever the last block took (default 500 ms). */
+  /** The longest such wait, counted from when the pool was first seen holding the block's first transaction (default MAX_LINGER_MS). */
   maxLingerMs?: number;
-  /** The wait for writes in flight, as a multiple of the last block's mining time (default LINGER_FACTOR). */
-  lingerFactor?: number;
 }
 
-/** How often the pool and the gateway's writes in flight are looked at while a block waits for them. */
-const LINGER_POLL_MS = 3;
 /**
- * Twice the last block's mining time: measured with 64 clients registering on 50,000 datasets (`npm run bench -- --only
- * ledger`), blocks then carry 29-32 registrations instead of 21 and capacity rose from 91 to 109-112 a second, with
- * 8 clients 45 → 46-52 a second; three times carried 37 but no more capacity (100 a second).
+ * A quarter of a QBFT block period (2 s on the Besu network): long enough for 64 writes prepared together on the
+ * full city year's ledger (350-400 ms, `npm run bench`), short enough that a block still follows its first
+ * transaction well within the period a production network would make it wait.
  */
-const LINGER_FACTOR = 2;
+const MAX_LINGER_MS = 500;
 
 /**
  * Mines the embedded node's blocks (anvil runs with `--no-mining`): a block as soon as a transaction is pending, but
@@ -51,9 +48,7 @@ export class BlockProducer {
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   /** Blocks mined and transactions they carried, and the time blocks waited for writes in flight, since start. */
   readonly stats = { blocks: 0, transactions: 0, lingeredMs: 0 };
-  /** How long the last `evm_mine` took: the node's cost of a block, which grows with the state it holds. */
-  #lastMineMs = 0;
-  #lastMinedAt = 0;
+  #lingering = false;
 
   constructor(private readonly options: BlockProducerOptions) {
     if (!(options.periodMs > 0)) throw new RangeError("the block period must be positive");
@@ -95,16 +90,25 @@ export class BlockProducer {
   }
 
   /**
-   * The wait before a block while writes are in flight: twice as long as the last block took, capped. Why: anvil holds
-   * its state while it mines, so the gateway's simulations (eth_call) wait for the block in progress; mining
-   * again the moment one transaction is pending would lock them out once more, and on a large ledger (a block of
-   * 130-150 ms at 50,000 datasets) blocks would carry a handful of transactions each. Waiting lets the writes that
-   * waited on it reach the pool and share the next block, whose cost (the whole state's hash) is then paid by more of
-   * them. On an idle or small ledger (blocks of 10–20 ms, within the period) it changes nothing, and a lone write never
-   * waits: nothing else is in flight.
+   * The longest wait before a block while writes are in flight, from when its first transaction was seen. Why wait for them at
+   * all: anvil holds its state while it mines, so the writes being prepared (their simulation, their send) wait for
+   * the block in progress, and a block mined while they are still on their way carries the few that made it and
+   * costs the whole state's hash again (130-150 ms at the city year's end) for them. Measured on the city year's final
+   * ledger with 64 clients: waiting at most twice the last block's time (the rule before) ran out while 63 writes were
+   * being signed together, so every other block carried one transaction (95-102 writes/s); waiting for all of them
+   * gives blocks of 64 and 108-117/s, and on an empty ledger 159-174/s (160-187 before; 8 clients 100-123 vs 93-105).
+   * A lone write never waits: nothing else is in flight.
    */
   get lingerMs(): number {
-    return Math.min((this.options.lingerFactor ?? LINGER_FACTOR) * this.#lastMineMs, this.options.maxLingerMs ?? 500);
+    return this.options.maxLingerMs ?? MAX_LINGER_MS;
+  }
+
+  /**
+   * Called by the gateway when its writes in flight change (one reached the pool, or was refused): a block that waits
+   * for them is mined as soon as none is left, without asking the node over and over while it waits.
+   */
+  writesChanged(): void {
+    if (this.#lingering) this.#wake?.();
   }
 
   private async run(): Promise<void> {
@@ -112,32 +116,39 @@ export class BlockProducer {
     while (this.#running) {
       const started = Date.now();
       let mined = false;
-      let lingering = false;
       try {
-        const pending = await this.pendingCount();
+        let pending = await this.pendingCount();
         if (pending > 0) {
-          // The wait counts from the end of the last block, so a block period longer than it hides it entirely.
-          if ((this.options.inFlight?.() ?? 0) > 0 && Date.now() < this.#lastMinedAt + this.lingerMs) {
-            lingering = true;
-          } else {
-            const before = Date.now();
-            await this.call("evm_mine", []);
-            this.#lastMinedAt = Date.now();
-            this.#lastMineMs = this.#lastMinedAt - before;
-            this.stats.blocks++;
-            this.stats.transactions += pending;
-            mined = true;
-            this.options.onMined?.();
+          // The wait counts from the moment the pool was seen holding a transaction. The pool cannot empty without a
+          // block, so the wait asks the node nothing: it ends when the gateway says its last write in flight was sent
+          // (writesChanged), or at the deadline.
+          const deadline = Date.now() + this.lingerMs;
+          let lingered = 0;
+          while (this.#running && (this.options.inFlight?.() ?? 0) > 0 && Date.now() < deadline) {
+            const from = Date.now();
+            this.#lingering = true;
+            await this.sleep(Math.min(this.pollMs, deadline - from));
+            this.#lingering = false;
+            lingered += Date.now() - from;
           }
+          this.stats.lingeredMs += lingered;
+          if (!this.#running) break;
+          // What the block will carry (and never an empty block, should the pool have emptied some other way).
+          if (lingered > 0) pending = await this.pendingCount();
+          if (pending === 0) continue;
+          await this.call("evm_mine", []);
+          this.stats.blocks++;
+          this.stats.transactions += pending;
+          mined = true;
+          this.options.onMined?.();
         }
         failures = 0;
       } catch (err) {
         // The node is down or restarting (EmbeddedNode restarts it); say so once, then keep trying quietly.
         if (failures++ === 0) this.options.log.warn({ err: (err as Error).message }, "block producer cannot reach the node; retrying");
       }
-      const wait = mined ? this.options.periodMs - (Date.now() - started) : lingering ? LINGER_POLL_MS : failures > 0 ? 200 : this.pollMs;
+      const wait = mined ? this.options.periodMs - (Date.now() - started) : failures > 0 ? 200 : this.pollMs;
       if (wait > 0) await this.sleep(wait);
-      if (lingering) this.stats.lingeredMs += Date.now() - started;
     }
   }
 

@@ -204,6 +204,7 @@ export class TxPipeline {
       return await this.prepareAndQueue(request, wallet);
     } finally {
       this.#inFlight--;
+      this.events.emit("writesInFlight", this.#inFlight);
     }
   }
 

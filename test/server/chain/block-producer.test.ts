@@ -6,19 +6,21 @@ import { BlockProducer } from "../../../server/chain/block-producer";
 
 /** A stand-in node: a pool whose size the test sets, and an evm_mine that takes `mineMs` and empties the pool. */
 function fakeNode() {
-  const node = { pending: 0, mineMs: 0, mined: [] as { startedAt: number; endedAt: number }[], url: "" };
+  const node = { pending: 0, mineMs: 0, mined: [] as { startedAt: number; endedAt: number; polledBefore: number }[], url: "", calls: { txpool_status: 0 } };
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (c) => (body += c));
     req.on("end", () => {
       const { id, method } = JSON.parse(body) as { id: number; method: string };
       const answer = (result: unknown) => res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
+      if (method === "txpool_status") node.calls.txpool_status++;
       if (method === "txpool_status") return answer({ pending: `0x${node.pending.toString(16)}`, queued: "0x0" });
       if (method === "evm_mine") {
         const startedAt = Date.now();
+        const polledBefore = node.calls.txpool_status;
         setTimeout(() => {
           node.pending = 0;
-          node.mined.push({ startedAt, endedAt: Date.now() });
+          node.mined.push({ startedAt, endedAt: Date.now(), polledBefore });
           answer("0x0");
         }, node.mineMs);
         return;
@@ -63,20 +65,17 @@ describe("BlockProducer", function () {
     fake.node.mineMs = 0;
   }
 
+  /** A producer with these options in place of the default one (started; stopped by afterEach). */
+  async function replaceProducer(options: { pollMs?: number; maxLingerMs?: number }) {
+    await producer.stop();
+    producer = new BlockProducer({ url: fake.node.url, periodMs: 20, pollMs: 2, log: pino({ level: "silent" }), inFlight: () => inFlight, ...options });
+    producer.start();
+  }
+
   describe("#lingerMs", function () {
-    it("is twice what the last block took (or lingerFactor times), capped by maxLingerMs", async function () {
-      expect(producer.lingerMs).to.equal(0);
-      await slowBlock(150);
-      expect(producer.lingerMs).to.be.within(300, 400);
-      await producer.stop();
-      producer = new BlockProducer({ url: fake.node.url, periodMs: 20, pollMs: 2, log: pino({ level: "silent" }), lingerFactor: 1 });
-      producer.start();
-      await slowBlock(150);
-      expect(producer.lingerMs).to.be.within(150, 200);
-      await producer.stop();
-      producer = new BlockProducer({ url: fake.node.url, periodMs: 20, pollMs: 2, log: pino({ level: "silent" }), maxLingerMs: 40 });
-      producer.start();
-      await slowBlock(150);
+    it("is maxLingerMs, 500 ms unless set", async function () {
+      expect(producer.lingerMs).to.equal(500);
+      await replaceProducer({ maxLingerMs: 40 });
       expect(producer.lingerMs).to.equal(40);
     });
   });
@@ -111,29 +110,47 @@ describe("BlockProducer", function () {
       expect(producer.stats.lingeredMs).to.equal(0);
     });
 
-    it("while writes are in flight, waits for them up to twice as long as the last block took, then mines", async function () {
-      await slowBlock(150);
-      const lastEnd = fake.node.mined[0].endedAt;
+    it("while writes are in flight, waits for them up to maxLingerMs from when the transaction was seen, then mines", async function () {
+      await replaceProducer({ maxLingerMs: 200 });
+      await slowBlock(150); // however fast or slow the last block was
       inFlight = 1;
       fake.node.pending = 1;
-      await until(() => fake.node.mined.length === 2);
-      const waited = fake.node.mined[1].startedAt - lastEnd;
-      // Not before twice the last block's time has passed since it ended, and not much after.
-      expect(waited).to.be.within(300, 400);
-      expect(producer.stats.lingeredMs).to.be.greaterThan(100);
+      const seenBy = Date.now() + 2; // polled every 2 ms
+      await until(() => producer.stats.blocks === 2);
+      expect(fake.node.mined[1].startedAt - seenBy).to.be.within(195, 260);
+      expect(producer.stats.lingeredMs).to.be.within(195, 260);
+      expect(producer.stats).to.include({ blocks: 2, transactions: 2 });
     });
 
-    it("mines as soon as the writes in flight have reached the pool", async function () {
-      await slowBlock(400);
+    it("mines as soon as the gateway says its writes in flight have reached the pool", async function () {
+      // Polling every 300 ms: a block within a few ms of the call can only come from writesChanged.
+      await replaceProducer({ pollMs: 300, maxLingerMs: 5_000 });
+      await new Promise((r) => setTimeout(r, 20)); // its first look found nothing: the next is 300 ms later
       inFlight = 3;
       fake.node.pending = 1;
-      await new Promise((r) => setTimeout(r, 60));
-      expect(fake.node.mined).to.have.length(1); // waiting for the three
+      await new Promise((r) => setTimeout(r, 400)); // it has seen the transaction and waits for the three
+      expect(fake.node.mined).to.have.length(0);
+      producer.writesChanged(); // one of three sent: still waiting
+      await new Promise((r) => setTimeout(r, 30));
+      expect(fake.node.mined).to.have.length(0);
       fake.node.pending = 4;
       inFlight = 0;
       const arrivedAt = Date.now();
-      await until(() => fake.node.mined.length === 2);
-      expect(fake.node.mined[1].startedAt - arrivedAt).to.be.below(60);
+      producer.writesChanged();
+      await until(() => fake.node.mined.length === 1);
+      expect(fake.node.mined[0].startedAt - arrivedAt).to.be.below(30);
+      expect(producer.stats).to.include({ blocks: 1, transactions: 4 });
+    });
+
+    it("asks the node nothing while it waits, and the pool once more before the block", async function () {
+      await replaceProducer({ maxLingerMs: 300 });
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight = 2;
+      fake.node.pending = 1;
+      const before = fake.node.calls.txpool_status;
+      await until(() => fake.node.mined.length === 1);
+      // The look that found the transaction, then one before the block: not one every 2 ms while waiting 300.
+      expect(fake.node.mined[0].polledBefore - before).to.equal(2);
     });
   });
 });

@@ -123,6 +123,24 @@ describe("transaction pipeline", function () {
       expect(await ethers.provider.getTransactionCount(wallet.address)).to.equal(6);
     });
 
+    it("says when its writes in flight change: each write once it reached the node or was refused (the block producer waits for them)", async function () {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const stack = track(stackOn(db));
+      await submit(stack, wallet, 0);
+      const seen: number[] = [];
+      stack.pipeline.events.on("writesInFlight", (n: number) => seen.push(n));
+      const writes = [1, 2, 3].map((n) => submit(stack, wallet, n));
+      expect(stack.pipeline.writesInFlight).to.equal(3);
+      await Promise.all(writes);
+      expect(seen).to.deep.equal([2, 1, 0]);
+      // A write the contract refuses in simulation leaves the count too.
+      const refused = stack.pipeline.submit({ orgCode: "X", wallet, operation: "test.call", params: {}, calls: [{ to: null, data: "0xfe" }] });
+      expect(stack.pipeline.writesInFlight).to.equal(1);
+      await refused.then(() => expect.fail("the call should have been refused"), () => undefined);
+      expect(seen).to.deep.equal([2, 1, 0, 0]);
+      expect(stack.pipeline.writesInFlight).to.equal(0);
+    });
+
     it("a refused send refuses the writes behind it in the pass, gives back their nonces and logs them as never sent", async function () {
       const wallet = new Wallet(Wallet.createRandom().privateKey);
       const chain = flaky(ethers.provider);
