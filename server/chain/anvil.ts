@@ -86,17 +86,6 @@ export function mergeAnvilArgs(defaults: readonly string[], overrides: readonly 
  * lockfile whose optional platform packages it cannot resolve, and the wrapper's postinstall would download a
  * binary when its platform package is missing.
  */
-/**
- * anvil's environment: the gateway's, with huge pages for anvil's allocator (jemalloc, configured through
- * `_RJEM_MALLOC_CONF`) unless the operator set that variable. Why: with 4 KiB pages, parsing the full city year's
- * 250 MB state dump spent more than half its time in page faults and copying into freshly faulted memory (perf, on
- * this VM: 4.5 s); with jemalloc's arenas advised as huge pages (the kernel's `madvise` mode, the common default) the
- * same parse takes 1.5-2.2 s. A kernel without transparent huge pages ignores the advice.
- */
-export function anvilEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { _RJEM_MALLOC_CONF: "thp:always,metadata_thp:always", ...base };
-}
-
 export function anvilBinary(): string {
   const arch = process.arch === "x64" ? "amd64" : process.arch;
   const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
@@ -210,7 +199,7 @@ export class EmbeddedNode {
     fs.rmSync(this.cacheDir, { recursive: true, force: true });
     setAsideBrokenStateFile(this.stateFile, this.options.log);
     const out = fs.openSync(this.logFile, "a");
-    const child = spawn(anvilBinary(), this.args(), { detached: true, stdio: ["ignore", out, out], env: anvilEnv() });
+    const child = spawn(anvilBinary(), this.args(), { detached: true, stdio: ["ignore", out, out] });
     fs.closeSync(out);
     this.#child = child;
     this.#state = "starting";

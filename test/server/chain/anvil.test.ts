@@ -1,8 +1,6 @@
-import fs from "node:fs";
 import { expect } from "chai";
 import pino from "pino";
-import { DEFAULT_HISTORY_BLOCKS, EmbeddedNode, anvilEnv, mergeAnvilArgs, parseAnvilArgs } from "../../../server/chain/anvil";
-import { freePort, tempDataDir } from "../../e2e/helpers/processes";
+import { DEFAULT_HISTORY_BLOCKS, EmbeddedNode, mergeAnvilArgs, parseAnvilArgs } from "../../../server/chain/anvil";
 
 function flags(args: string[]): string[] {
   return parseAnvilArgs(args).map(([flag]) => flag);
@@ -54,26 +52,6 @@ describe("embedded node (anvil) options", function () {
       const automine = new EmbeddedNode({ ...base, blockPeriodMs: 0 }).args();
       expect(automine).to.not.include("--no-mining");
       expect(automine[automine.indexOf("--order") + 1]).to.equal("fifo");
-    });
-  });
-
-  describe("#anvilEnv", function () {
-    const HUGE_PAGES = "thp:always,metadata_thp:always";
-
-    it("gives anvil's allocator huge pages, keeps the rest of the environment, and an operator's own setting wins", function () {
-      expect(anvilEnv({ PATH: "/bin" })).to.deep.equal({ PATH: "/bin", _RJEM_MALLOC_CONF: HUGE_PAGES });
-      expect(anvilEnv({ _RJEM_MALLOC_CONF: "thp:never" })._RJEM_MALLOC_CONF).to.equal("thp:never");
-    });
-
-    it("is the environment the started node runs with", async function () {
-      const node = new EmbeddedNode({ port: await freePort(), dataDir: tempDataDir("cal-anvil-env-"), stateIntervalSeconds: 60, log: pino({ level: "silent" }) });
-      await node.start();
-      try {
-        const environ = fs.readFileSync(`/proc/${node.pid}/environ`, "utf8").split("\0");
-        expect(environ).to.include(`_RJEM_MALLOC_CONF=${HUGE_PAGES}`);
-      } finally {
-        await node.stop();
-      }
     });
   });
 });
