@@ -13,8 +13,10 @@ function fakeNode() {
     req.on("end", () => {
       const { id, method } = JSON.parse(body) as { id: number; method: string };
       const answer = (result: unknown) => res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
-      if (method === "txpool_status") node.calls.txpool_status++;
-      if (method === "txpool_status") return answer({ pending: `0x${node.pending.toString(16)}`, queued: "0x0" });
+      if (method === "txpool_status") {
+        node.calls.txpool_status++;
+        return answer({ pending: `0x${node.pending.toString(16)}`, queued: "0x0" });
+      }
       if (method === "evm_mine") {
         const startedAt = Date.now();
         const polledBefore = node.calls.txpool_status;
@@ -117,8 +119,8 @@ describe("BlockProducer", function () {
       fake.node.pending = 1;
       const seenBy = Date.now() + 2; // polled every 2 ms
       await until(() => producer.stats.blocks === 2);
-      expect(fake.node.mined[1].startedAt - seenBy).to.be.within(195, 260);
-      expect(producer.stats.lingeredMs).to.be.within(195, 260);
+      expect(fake.node.mined[1].startedAt - seenBy).to.be.within(195, 350);
+      expect(producer.stats.lingeredMs).to.be.within(195, 350);
       expect(producer.stats).to.include({ blocks: 2, transactions: 2 });
     });
 
@@ -137,8 +139,8 @@ describe("BlockProducer", function () {
       inFlight = 0;
       const arrivedAt = Date.now();
       producer.writesChanged();
-      await until(() => fake.node.mined.length === 1);
-      expect(fake.node.mined[0].startedAt - arrivedAt).to.be.below(30);
+      await until(() => producer.stats.blocks === 1);
+      expect(fake.node.mined[0].startedAt - arrivedAt).to.be.below(100);
       expect(producer.stats).to.include({ blocks: 1, transactions: 4 });
     });
 
