@@ -14,11 +14,11 @@ export interface BlockProducerOptions {
   onMined?: () => void;
   /**
    * Writes the gateway is still preparing (simulating, signing, committing) and has not yet sent: while there are
-   * some, the next block waits for them, at most `maxLingerMs` (see `lingerMs`). The gateway
-   * calls `writesChanged` when the count changes.
+   * some, the next block waits for them, at most `maxLingerMs` (see `lingerMs`). The gateway calls `writesChanged`
+   * when the count changes.
    */
   inFlight?: () => number;
-  /** The longest such wait, counted from when the pool was first seen holding the block's first transaction (default MAX_LINGER_MS). */
+  /** The longest such wait, from when the pool was first seen holding the block's first transaction (default MAX_LINGER_MS). */
   maxLingerMs?: number;
 }
 
@@ -90,14 +90,14 @@ export class BlockProducer {
   }
 
   /**
-   * The longest wait before a block while writes are in flight, from when its first transaction was seen. Why wait for them at
-   * all: anvil holds its state while it mines, so the writes being prepared (their simulation, their send) wait for
-   * the block in progress, and a block mined while they are still on their way carries the few that made it and
-   * costs the whole state's hash again (130-150 ms at the city year's end) for them. Measured on the city year's final
-   * ledger with 64 clients: waiting at most twice the last block's time (the rule before) ran out while 63 writes were
-   * being signed together, so every other block carried one transaction (95-102 writes/s); waiting for all of them
-   * gives blocks of 64 and 108-117/s, and on an empty ledger 159-174/s (160-187 before; 8 clients 100-123 vs 93-105).
-   * A lone write never waits: nothing else is in flight.
+   * The longest wait before a block while writes are in flight, from when its first transaction was seen. Why wait
+   * for them at all: anvil holds its state while it mines, so the writes being prepared (their simulation, their send)
+   * wait for the block in progress, and a block mined while they are still on their way carries the few that made it
+   * and costs the whole state's hash again (130-150 ms at the city year's end) for them. Measured on the city year's
+   * final ledger with 64 clients: waiting at most twice the last block's time (the rule before) ran out while 63
+   * writes were being signed together, so every other block carried one transaction (95-102 writes/s); waiting for
+   * all of them gives blocks of 64 and 107-124/s, and on an empty ledger 152-182/s (160-187 before; 8 clients 100-123
+   * vs 93-105). A lone write never waits: nothing else is in flight.
    */
   get lingerMs(): number {
     return this.options.maxLingerMs ?? MAX_LINGER_MS;
