@@ -1,6 +1,17 @@
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import { expect } from "chai";
 import pino from "pino";
-import { DEFAULT_HISTORY_BLOCKS, EmbeddedNode, mergeAnvilArgs, parseAnvilArgs } from "../../../server/chain/anvil";
+import {
+  ANVIL_MALLOC_CONF,
+  DEFAULT_HISTORY_BLOCKS,
+  EmbeddedNode,
+  anvilBinary,
+  anvilEnvironment,
+  mergeAnvilArgs,
+  parseAnvilArgs,
+} from "../../../server/chain/anvil";
+import { freePort, tempDataDir } from "../../e2e/helpers/processes";
 
 function flags(args: string[]): string[] {
   return parseAnvilArgs(args).map(([flag]) => flag);
@@ -52,6 +63,41 @@ describe("embedded node (anvil) options", function () {
       const automine = new EmbeddedNode({ ...base, blockPeriodMs: 0 }).args();
       expect(automine).to.not.include("--no-mining");
       expect(automine[automine.indexOf("--order") + 1]).to.equal("fifo");
+    });
+  });
+
+  describe("#anvilEnvironment", function () {
+    it("keeps freed memory in anvil's allocator unless the operator chose otherwise, and passes the rest through", function () {
+      const env = anvilEnvironment({ PATH: "/bin", HOME: "/h" });
+      expect(env).to.deep.equal({ PATH: "/bin", HOME: "/h", _RJEM_MALLOC_CONF: ANVIL_MALLOC_CONF });
+      expect(ANVIL_MALLOC_CONF).to.equal("dirty_decay_ms:-1");
+      expect(anvilEnvironment({ _RJEM_MALLOC_CONF: "narenas:2" })._RJEM_MALLOC_CONF).to.equal("narenas:2");
+      expect(anvilEnvironment({ _RJEM_MALLOC_CONF: "" })._RJEM_MALLOC_CONF).to.equal(ANVIL_MALLOC_CONF);
+    });
+
+    it("names the variable anvil's allocator reads: a bad setting under it makes anvil abort at start", function () {
+      const run = spawnSync(anvilBinary(), ["--port", "1", "--silent"], {
+        env: { PATH: process.env.PATH, _RJEM_MALLOC_CONF: "abort_conf:true,no_such_option:1" },
+        encoding: "utf8",
+        timeout: 20_000,
+      });
+      expect(run.signal).to.equal("SIGABRT");
+      expect(run.stderr).to.include("<jemalloc>: Invalid conf pair: no_such_option:1");
+    });
+
+    it("is the environment of the node the gateway starts", async function () {
+      this.timeout(60_000);
+      const dataDir = tempDataDir("cal-anvil-env-");
+      const node = new EmbeddedNode({ port: await freePort(), dataDir, stateIntervalSeconds: 60, blockPeriodMs: 0, log: pino({ level: "silent" }) });
+      await node.start();
+      try {
+        const pid = Number(fs.readFileSync(`${dataDir}/chain.pid`, "utf8"));
+        const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+        expect(environ).to.include(`_RJEM_MALLOC_CONF=${process.env._RJEM_MALLOC_CONF || ANVIL_MALLOC_CONF}`);
+      } finally {
+        await node.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 });
