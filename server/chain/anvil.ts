@@ -101,15 +101,23 @@ export function anvilBinary(): string {
 }
 
 /**
- * anvil's allocator (jemalloc, reading `_RJEM_MALLOC_CONF`) told to keep the memory it frees instead of handing it back
- * to the kernel. Loading a state dump allocates and frees a few GB in large pieces (the file's text, the parsed
- * blocks, and a copy of everything that anvil makes while loading it); by default jemalloc returns each large piece at
- * once and the next one is faulted in again, page by page. Measured on the full city year's 250 MB dump: anvil ready
- * in 3.9-4.0 s instead of 4.8-5.4 s, the gateway's restart 4.2-4.4 s instead of 5.7-6.0 s. A finite decay (60 s, 600
- * s) or `oversize_threshold:0` changed nothing: large frees are returned at once unless decay is off. The price: the
- * node's resident memory stays at its peak (see README "Performance"). An operator's own `_RJEM_MALLOC_CONF` wins.
+ * anvil's allocator (jemalloc, which reads `_RJEM_MALLOC_CONF`): huge pages, freed memory kept rather than handed back
+ * to the kernel, one arena. On this kind of virtual machine a page fault is what loading a state dump costs most: anvil
+ * reads the file's text, parses it and copies all of it while loading, a few GB touched 4 kB at a time, and by default
+ * jemalloc returns every large piece it frees at once, so the next one is faulted in again. Full city year's 250 MB
+ * dump, anvil alone until it answers: 4.5-6.6 s by default, 3.8-4.8 s with decay off, 0.85-2.5 s with huge pages too.
+ * The gateway's restart in `npm run bench`: 5.06-5.41 s before, 4.86 and 5.08 s with decay off, 2.2, 2.05 and (one
+ * arena) **1.72 s** with all of it.
+ * - Huge pages alone (tried in an earlier pass) made the periodic state dumps stall the node for up to 4.5 s and
+ *   halved the year's end throughput: jemalloc kept returning parts of huge pages, which the kernel had to split. With
+ *   decay off nothing is returned, and the year ran at the same throughput with shorter stalls (2.3 s at most).
+ * - Decay off means resident memory never shrinks; with jemalloc's 8 arenas (4 per CPU) each kept its own share of the
+ *   dumps' transient GB (node 8.97 GB at the year's end in one run). One arena reuses it: 3.4 GB at the end, 4.3 GB
+ *   while the last dump was written (2.8 GB by default).
+ * - A finite decay (60 s, 600 s) or `oversize_threshold:0` did not help the load.
+ * An operator's own `_RJEM_MALLOC_CONF` wins; with the kernel's transparent huge pages `never`, jemalloc skips them.
  */
-export const ANVIL_MALLOC_CONF = "dirty_decay_ms:-1";
+export const ANVIL_MALLOC_CONF = "thp:always,metadata_thp:always,dirty_decay_ms:-1,narenas:1";
 
 /** The environment the embedded node runs in: the gateway's, with ANVIL_MALLOC_CONF unless the operator set one. */
 export function anvilEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
