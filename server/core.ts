@@ -2,6 +2,7 @@ import type { Provider, Wallet } from "ethers";
 import type { ChainContracts } from "./chain/contracts";
 import type { Keystore } from "./chain/key-store";
 import { OperationRegistry } from "./chain/tx/operations";
+import type { TxSigner } from "./chain/tx/client-signing";
 import { TxPipeline } from "./chain/tx/pipeline";
 import { TxTracker } from "./chain/tx/tracker";
 import type { Config } from "./config";
@@ -179,8 +180,8 @@ export interface GatewayServices {
 
 /** The gateway's operational keys (DATA_DIR/keystore/CITY-OPERATOR and CITY-OPERATOR.ANCHOR), accounts of the OPERATOR organisation. */
 export interface Operators {
-  governor: { orgCode: string; wallet: Wallet };
-  anchorer: { orgCode: string; wallet: Wallet };
+  governor: { orgCode: string; wallet: TxSigner };
+  anchorer: { orgCode: string; wallet: TxSigner };
 }
 
 export function createServices(options: {

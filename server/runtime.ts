@@ -86,22 +86,21 @@ export async function startGateway(config: Config, log: Logger, early?: EarlyNod
 
     // Production (RPC_URL) holds no administrator key: the administrators deploy and govern with their own.
     const production = !node;
-    // The first proves the password; the others are needed before the API opens: unlocked beside it, not one after
-    // another (main.ts started deriving all of them while this code loaded).
-    const [probe, ...warm] = startKeyAliases(production);
+    // One key proves the password (main.ts started deriving it while this code loaded); the operator's keys unlock
+    // when they first sign, or in the warm-up after the start (see startKeyAliases).
+    const [probe] = startKeyAliases(production);
     const keystore = await Keystore.open({
       dir: path.join(dataDir, "keystore"),
       password,
       scryptN: config.KEYSTORE_SCRYPT_N,
       log: componentLogger(log, "keystore"),
       verifyWith: probe,
-      warm,
     });
     const adminWallet = production ? undefined : await keystore.ensure(ADMIN_ORG.code, config.ADMIN_PRIVATE_KEY);
     if (adminWallet && config.ADMIN_PRIVATE_KEY && adminWallet.privateKey.toLowerCase() !== config.ADMIN_PRIVATE_KEY.toLowerCase()) {
       log.warn("ADMIN_PRIVATE_KEY differs from the administrator key already in the keystore; the keystore's is used");
     }
-    const [governor, anchorer] = await Promise.all([keystore.ensure(OPERATOR_ORG.code), keystore.ensure(OPERATOR_ORG.anchorAlias)]);
+    const [governor, anchorer] = await Promise.all([keystore.ensureSigner(OPERATOR_ORG.code), keystore.ensureSigner(OPERATOR_ORG.anchorAlias)]);
     const operators = {
       governor: { orgCode: OPERATOR_ORG.code, wallet: governor },
       anchorer: { orgCode: OPERATOR_ORG.code, wallet: anchorer },

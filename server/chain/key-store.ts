@@ -5,6 +5,7 @@ import { Wallet, encryptKeystoreJson, decryptKeystoreJson, getAddress, scrypt, t
 import { SecretBox } from "../db/secret-box";
 import type { Logger } from "../logger";
 import { nativeScrypt, takePrefetched } from "./scrypt-prefetch";
+import type { TxSigner } from "./tx/client-signing";
 
 let nativeScryptRegistered = false;
 
@@ -56,10 +57,9 @@ export class Keystore {
 
   /**
    * Opens the keystore directory, reads every key's address and unlocks one key (`verifyWith` when it exists, else
-   * the first), so that a wrong password fails here, at start. The `warm` keys start unlocking at the same time (the
-   * start needs them soon); the others unlock when first used (or unlockAll()).
+   * the first), so that a wrong password fails here, at start. The others unlock when first used (or unlockAll()).
    */
-  static async open(options: { dir: string; password: string; scryptN: number; log: Logger; verifyWith?: string; warm?: string[] }): Promise<Keystore> {
+  static async open(options: { dir: string; password: string; scryptN: number; log: Logger; verifyWith?: string }): Promise<Keystore> {
     useNativeScrypt();
     fs.mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const ks = new Keystore(options.dir, options.password, options.scryptN, options.log);
@@ -71,9 +71,6 @@ export class Keystore {
       ks.#addresses.set(alias, getAddress(json.address.startsWith("0x") ? json.address : `0x${json.address}`));
     }
     const probe = options.verifyWith && ks.has(options.verifyWith) ? options.verifyWith : ks.aliases()[0];
-    // Keys the start needs next unlock beside the probe (scrypt runs on the thread pool), not one after another; a
-    // failure here is seen again, and reported, when the key is asked for.
-    for (const alias of options.warm ?? []) if (alias !== probe && ks.has(alias)) ks.get(alias).catch(() => undefined);
     if (probe) {
       const started = Date.now();
       await ks.get(probe);
@@ -104,6 +101,20 @@ export class Keystore {
     }
     const wallet = await unlocking;
     return provider ? wallet.connect(provider) : wallet;
+  }
+
+  /**
+   * A signer for `alias` that knows its address at once (the keystore file's) and unlocks the key when it first signs:
+   * what the start hands to services that sign later, so that no scrypt but the password's proof is on its path.
+   */
+  signer(alias: string): TxSigner {
+    const address = this.address(alias);
+    return { address, signTransaction: async (tx) => (await this.get(alias)).signTransaction(tx) };
+  }
+
+  /** signer(alias), or the new key's wallet when there was none (a first start creates it). */
+  async ensureSigner(alias: string): Promise<TxSigner> {
+    return this.has(alias) ? this.signer(alias) : this.create(alias);
   }
 
   /** Unlocks the keys not unlocked yet, one at a time (a background warm-up that leaves CPU to requests). */

@@ -2,7 +2,8 @@ import { merkleTreeOf, requestHashOf, type ActionLogContent, type ActionLogEntry
 import { ROLES } from "../../scripts/lib/roles";
 import type { ChainContracts } from "../chain/contracts";
 import type { TxPipeline } from "../chain/tx/pipeline";
-import { keccak256, type Wallet } from "ethers";
+import { keccak256 } from "ethers";
+import type { TxSigner } from "../chain/tx/client-signing";
 import type { ActionLogRepository, StoredAnchor } from "../db/repositories/action-log";
 import type { SubmissionsRepository } from "../db/repositories/submissions";
 import { NotFoundError } from "../errors";
@@ -69,7 +70,7 @@ export class LogAnchorer {
       submissions: SubmissionsRepository;
       pipeline: TxPipeline;
       contracts: ChainContracts;
-      signer: { orgCode: string; wallet: Wallet };
+      signer: { orgCode: string; wallet: TxSigner };
       log: Logger;
       /** Most entries one anchor covers. */
       maxEntries?: number;

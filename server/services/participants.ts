@@ -102,7 +102,7 @@ export class ParticipantService {
      * The gateway's operational key with the GOVERNOR role only (DATA_DIR/keystore/CITY-OPERATOR): it admits, adds accounts,
      * suspends and reinstates. Role grants are the administrator's, scheduled with its delay (governance).
      */
-    private readonly governor: { orgCode: string; wallet: Wallet } = admin as { orgCode: string; wallet: Wallet },
+    private readonly governor: { orgCode: string; wallet: TxSigner } = admin as { orgCode: string; wallet: Wallet },
   ) {
     operations.register<{ code: string; orgId: string; account: string; kind: string; roles: string[]; scheduledGrants?: ScheduledGrant[] }>(
       "participants.register",

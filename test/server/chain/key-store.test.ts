@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
+import { Transaction, type Provider } from "ethers";
 import { Keystore } from "../../../server/chain/key-store";
 import { createLogger } from "../../../server/logger";
 import { tempDir } from "../helpers/temp-dir";
@@ -57,22 +58,48 @@ describe("keystore", function () {
     expect(a).to.equal(b);
   });
 
-  it("starts unlocking the warm keys beside the probe; a warm key that cannot be unlocked fails only when asked for", async function () {
-    const where = dir();
-    const first = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log });
-    const admin = await first.create("CITY-ADMIN");
-    const operator = await first.create("CITY-OPERATOR");
-    await first.create("BIZ-1");
-    const file = path.join(where, "BIZ-1.json");
-    const json = JSON.parse(fs.readFileSync(file, "utf8"));
-    (json.crypto ?? json.Crypto).mac = "00".repeat(32);
-    fs.writeFileSync(file, JSON.stringify(json));
+  describe("#signer", function () {
+    it("knows the address at once and unlocks the key only when it first signs; a key that cannot be unlocked fails then", async function () {
+      const where = dir();
+      const first = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log });
+      await first.create("CITY-ADMIN");
+      const operator = await first.create("CITY-OPERATOR");
+      const broken = await first.create("BIZ-1");
+      const file = path.join(where, "BIZ-1.json");
+      const json = JSON.parse(fs.readFileSync(file, "utf8"));
+      (json.crypto ?? json.Crypto).mac = "00".repeat(32);
+      fs.writeFileSync(file, JSON.stringify(json));
 
-    const ks = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log, verifyWith: "CITY-ADMIN", warm: ["CITY-OPERATOR", "BIZ-1", "NOBODY"] });
-    expect((await ks.get("CITY-ADMIN")).address).to.equal(admin.address);
-    expect((await ks.get("CITY-OPERATOR")).address).to.equal(operator.address);
-    await expect(ks.get("BIZ-1")).to.be.rejectedWith(/Cannot decrypt keystore file BIZ-1.json/);
-    await expect(ks.get("NOBODY")).to.be.rejectedWith(/No key for NOBODY/);
+      const ks = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log, verifyWith: "CITY-ADMIN" });
+      const unlocked: string[] = [];
+      const get = ks.get.bind(ks);
+      ks.get = (alias: string, provider?: Provider) => {
+        unlocked.push(alias);
+        return get(alias, provider);
+      };
+      const signer = ks.signer("CITY-OPERATOR");
+      const other = await ks.ensureSigner("BIZ-1");
+      expect(signer.address).to.equal(operator.address);
+      expect(other.address).to.equal(broken.address);
+      expect(unlocked).to.deep.equal([]);
+
+      const raw = await signer.signTransaction({ to: operator.address, nonce: 0, gasLimit: 21_000, gasPrice: 0, chainId: 31337 });
+      expect(Transaction.from(raw).from).to.equal(operator.address);
+      expect(unlocked).to.deep.equal(["CITY-OPERATOR"]);
+      await expect(other.signTransaction({ to: operator.address, nonce: 0, gasLimit: 21_000, gasPrice: 0, chainId: 31337 })).to.be.rejectedWith(
+        /Cannot decrypt keystore file BIZ-1.json/,
+      );
+      expect(() => ks.signer("NOBODY")).to.throw(/No key for NOBODY/);
+    });
+
+    it("creates the key when there is none (a first start), and keeps it", async function () {
+      const where = dir();
+      const ks = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log });
+      const created = await ks.ensureSigner("CITY-OPERATOR.ANCHOR");
+      expect(fs.existsSync(path.join(where, "CITY-OPERATOR.ANCHOR.json"))).to.equal(true);
+      const reopened = await Keystore.open({ dir: where, password: "right-password-1", scryptN: 1024, log });
+      expect((await reopened.ensureSigner("CITY-OPERATOR.ANCHOR")).address).to.equal(created.address);
+    });
   });
 
   it("imports a given private key", async function () {

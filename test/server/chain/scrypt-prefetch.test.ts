@@ -27,7 +27,7 @@ describe("scrypt prefetch", function () {
       expect(prefetchScrypt(dir, PASSWORD, ["A1", "B2", "MISSING"])).to.equal(2);
       expect(prefetchedCount()).to.equal(before + 2);
 
-      const ks = await Keystore.open({ dir, password: PASSWORD, scryptN: 1024, log, verifyWith: "A1", warm: ["B2"] });
+      const ks = await Keystore.open({ dir, password: PASSWORD, scryptN: 1024, log, verifyWith: "A1" });
       expect((await ks.get("B2")).privateKey).to.equal(keys.get("B2"));
       expect(prefetchedCount()).to.equal(before); // both taken, none derived twice
       expect((await ks.get("A1")).privateKey).to.equal(keys.get("A1"));
@@ -64,22 +64,24 @@ describe("scrypt prefetch", function () {
   });
 
   describe("#prefetchStartKeys", function () {
-    it("derives the administrator's and the operator's keys on a restart, the operator's alone against RPC_URL, none on a first start", async function () {
-      const { dir: keystoreDir } = await keystoreWith(startKeyAliases(false));
+    it("derives only the key that proves the password on a restart (the administrator's; the governor's against RPC_URL), none on a first start", async function () {
+      expect(startKeyAliases(false)).to.deep.equal(["CITY-ADMIN"]);
+      expect(startKeyAliases(true)).to.deep.equal(["CITY-OPERATOR"]);
+      const { dir: keystoreDir } = await keystoreWith(["CITY-ADMIN", "CITY-OPERATOR", "CITY-OPERATOR.ANCHOR"]);
       const home = tempDir("cal-prefetch-home-");
       fs.renameSync(keystoreDir, path.join(home, "keystore"));
       const before = prefetchedCount();
       expect(prefetchStartKeys(loadConfig({ DATA_DIR: home }))).to.equal(0); // no password yet: a first start generates it
 
       fs.writeFileSync(path.join(home, "keystore-password"), `${PASSWORD}\n`);
-      expect(prefetchStartKeys(loadConfig({ DATA_DIR: home }))).to.equal(3);
-      const ks = await Keystore.open({ dir: path.join(home, "keystore"), password: PASSWORD, scryptN: 1024, log, verifyWith: startKeyAliases(false)[0], warm: startKeyAliases(false).slice(1) });
-      for (const alias of startKeyAliases(false)) await ks.get(alias);
+      expect(prefetchStartKeys(loadConfig({ DATA_DIR: home }))).to.equal(1);
+      const ks = await Keystore.open({ dir: path.join(home, "keystore"), password: PASSWORD, scryptN: 1024, log, verifyWith: startKeyAliases(false)[0] });
+      expect(prefetchedCount()).to.equal(before); // the open took the one derived
+      await ks.get("CITY-OPERATOR");
       expect(prefetchedCount()).to.equal(before);
 
-      expect(prefetchStartKeys(loadConfig({ DATA_DIR: home, RPC_URL: "http://127.0.0.1:1", KEYSTORE_PASSWORD: PASSWORD }))).to.equal(2);
-      const production = await Keystore.open({ dir: path.join(home, "keystore"), password: PASSWORD, scryptN: 1024, log, verifyWith: startKeyAliases(true)[0], warm: startKeyAliases(true).slice(1) });
-      for (const alias of startKeyAliases(true)) await production.get(alias);
+      expect(prefetchStartKeys(loadConfig({ DATA_DIR: home, RPC_URL: "http://127.0.0.1:1", KEYSTORE_PASSWORD: PASSWORD }))).to.equal(1);
+      await Keystore.open({ dir: path.join(home, "keystore"), password: PASSWORD, scryptN: 1024, log, verifyWith: startKeyAliases(true)[0] });
       expect(prefetchedCount()).to.equal(before);
     });
   });
